@@ -1,0 +1,90 @@
+/** Problems found in a package: stable codes, and where each one is. */
+
+export const ERROR_CODES = [
+  // container
+  'PACKAGE_TOO_LARGE',
+  'NOT_A_ZIP',
+  'UNKNOWN_PACKAGE_FORMAT',
+  'TOO_MANY_ENTRIES',
+  'INVALID_ENTRY_NAME',
+  'UNEXPECTED_ENTRY',
+  'DUPLICATE_ENTRY',
+  'SYMLINK_ENTRY',
+  'ENCRYPTED_ENTRY',
+  'UNSUPPORTED_COMPRESSION',
+  'ENTRY_TOO_LARGE',
+  'PACKAGE_UNCOMPRESSED_TOO_LARGE',
+  'COMPRESSION_RATIO_TOO_HIGH',
+  'LOCAL_HEADER_MISMATCH',
+  'OVERLAPPING_ENTRIES',
+  'ENTRY_SIZE_MISMATCH',
+  'CRC_MISMATCH',
+  'CORRUPT_ENTRY',
+  'CHECKSUM_MISMATCH',
+  'AMBIGUOUS_DATA_FILE',
+  // manifest and data files
+  'MISSING_MANIFEST',
+  'INVALID_MANIFEST',
+  'UNSUPPORTED_FORMAT_VERSION',
+  'INVALID_ENCODING',
+  'INVALID_JSON',
+  'INVALID_DATA_FILE',
+  'DATA_FILE_TOO_LARGE',
+  'RECORD_TOO_LARGE',
+  'RECORD_TOO_DEEP',
+  'TOO_MANY_RECORDS',
+  'INVALID_RECORD',
+  'SCHEMA_VIOLATION',
+  // business rules
+  'DUPLICATE_ID',
+  'UNKNOWN_REFERENCE',
+  'CATEGORY_CYCLE',
+  'INVALID_VALUE',
+  // merge strategy (used by the import workflow)
+  'ID_CONFLICT',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const WARNING_CODES = [
+  'COUNT_MISMATCH',
+  'MISSING_FILE_BYTES',
+  'UNREFERENCED_FILE',
+  'UNKNOWN_FIELD',
+  'IGNORED_ENTRY',
+  'FILE_SIZE_MISMATCH',
+  'PACKAGE_FORMAT_MISMATCH',
+] as const;
+export type WarningCode = (typeof WARNING_CODES)[number];
+
+export interface Issue<C extends string = string> {
+  code: C;
+  message: string;
+  /** ZIP entry or data file the problem is in. */
+  file?: string;
+  /** Index of the record in its data file's array (0-based). */
+  index?: number;
+  /** Id of the record, when it has one. */
+  id?: string;
+  /** JSON pointer of the field inside the record, e.g. /categories/0/categoryId. */
+  field?: string;
+}
+
+/** Keeps the first N issues and counts all of them. */
+export class IssueList<C extends string> {
+  readonly items: Issue<C>[] = [];
+  total = 0;
+  constructor(private readonly cap: number) {}
+
+  add(issue: Issue<C>): void {
+    this.total++;
+    if (this.items.length < this.cap) this.items.push(issue);
+  }
+}
+
+/** Thrown when the package cannot be read any further (container-level problems). */
+export class FzipFatalError extends Error {
+  constructor(readonly issue: Issue<ErrorCode>) {
+    super(issue.message);
+    this.name = 'FzipFatalError';
+  }
+}
