@@ -36,6 +36,7 @@ function instance(): Ajv {
     ajv = new Ajv({
       strict: true,
       strictTypes: false, // money/transactionHash are deliberately string-or-integer
+      strictRequired: false, // the manifest's anyOf names required keys declared one level up
       allErrors: false,
       coerceTypes: false,
       useDefaults: false,

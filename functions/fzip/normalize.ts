@@ -1,0 +1,45 @@
+/**
+ * From a schema-valid package record to the record we import: export-only decorations and
+ * the exporting user's id dropped, money and transactionHash as exact strings. Every other
+ * field, known or not, is kept.
+ */
+import { ENTITIES, EntityKind } from './entities';
+
+export type PlainRecord = Record<string, unknown>;
+
+const MONEY_FIELDS: Readonly<Record<EntityKind, readonly string[]>> = {
+  accounts: ['balance'],
+  categories: [],
+  fileMaps: [],
+  transactionFiles: ['openingBalance', 'closingBalance'],
+  transactions: ['amount', 'balance'],
+};
+
+function moneyString(v: unknown): unknown {
+  return typeof v === 'number' ? String(v) : v;
+}
+
+export function normalizeRecord(kind: EntityKind, record: PlainRecord): PlainRecord {
+  const drop = new Set<string>([...ENTITIES[kind].decorations, 'userId']);
+  const out: PlainRecord = {};
+  for (const [k, v] of Object.entries(record)) {
+    if (!drop.has(k)) out[k] = v;
+  }
+  for (const f of MONEY_FIELDS[kind]) if (f in out) out[f] = moneyString(out[f]);
+  if (kind === 'transactions' && typeof out.transactionHash === 'number') out.transactionHash = String(out.transactionHash);
+  if (kind === 'categories' && Array.isArray(out.rules)) {
+    out.rules = (out.rules as PlainRecord[]).map((r) => {
+      const rule = { ...r };
+      if ('amountMin' in rule) rule.amountMin = moneyString(rule.amountMin);
+      if ('amountMax' in rule) rule.amountMax = moneyString(rule.amountMax);
+      return rule;
+    });
+  }
+  if (kind === 'fileMaps' && Array.isArray(out.mappings)) {
+    out.mappings = (out.mappings as PlainRecord[]).map((m) => {
+      const { validationInfo: _ignored, ...rest } = m;
+      return rest;
+    });
+  }
+  return out;
+}

@@ -1,0 +1,324 @@
+/**
+ * Reads a package's manifest, its records (as JSON text, one element at a time) and its
+ * statement files, whatever its packageFormat: an FZIP (ZIP) or a single JSON document.
+ * Everything streams; nothing holds a whole package or data file in memory.
+ */
+import { Readable, pipeline } from 'node:stream';
+import zlib from 'node:zlib';
+import { ENTITIES, EntityKind } from './entities';
+import { FzipFatalError, Issue, WarningCode } from './issues';
+import { FzipLimits } from './limits';
+import { JsonElement, JsonElementSplitter, JsonScanError } from './json/element-splitter';
+import { RangeSource, readHead } from './source';
+import { ContainerIndex, IndexedEntry, openContainer } from './zip/container';
+import { openEntryStream, toEntryError } from './zip/entry-stream';
+
+export type PackageFormat = 'fzip' | 'json';
+
+export interface StatementFile {
+  fileId: string;
+  fileName: string;
+  /** Entry name inside the package. */
+  entryName: string;
+  size: number;
+}
+
+export interface PackageReader {
+  readonly format: PackageFormat;
+  /** The parsed manifest object (not yet schema-checked). */
+  readManifest(): Promise<unknown>;
+  /** Where an entity's records live, for messages: an entry name or a document key. */
+  dataLocation(kind: EntityKind): string;
+  /** Batches of record texts; throws FzipFatalError when the file cannot be read further. */
+  records(kind: EntityKind): AsyncIterable<JsonElement[]>;
+  statementFiles(): StatementFile[];
+  /** A statement file's verified bytes. */
+  openStatementFile(entryName: string): Promise<Readable>;
+  /** Reads and verifies an entry without using it (checksums of entries nothing else reads). */
+  verifyEntry(entryName: string): Promise<void>;
+  hasEntry(entryName: string): boolean;
+  /** The manifest's checksums, verified from then on as entries are read. */
+  useChecksums(checksums: Checksums): void;
+  close(): void;
+}
+
+/** Checksums from the manifest ("sha256:<hex>" by entry name), once read. */
+export type Checksums = Record<string, string>;
+
+function scanFailure(err: JsonScanError, file: string): FzipFatalError {
+  const where = err.index !== undefined ? ` (record ${err.index})` : '';
+  return new FzipFatalError({
+    code: err.code,
+    message: `${file} ${err.message}${where}`,
+    file,
+    ...(err.index !== undefined ? { index: err.index } : {}),
+  });
+}
+
+/** Decodes UTF-8 strictly and splits the JSON text into elements, chunk by chunk. */
+async function* splitStream(
+  stream: Readable,
+  file: string,
+  limits: FzipLimits,
+  objectRoot: boolean,
+  mapError: (err: unknown) => FzipFatalError,
+): AsyncGenerator<JsonElement[]> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  const splitter = new JsonElementSplitter({
+    maxElementChars: limits.maxRecordBytes,
+    maxDepth: limits.maxRecordDepth,
+    objectRoot,
+  });
+  let bytes = 0;
+  try {
+    for await (const chunk of stream) {
+      const buf = chunk as Buffer;
+      bytes += buf.length;
+      if (bytes > limits.maxDataFileBytes) {
+        throw new FzipFatalError({
+          code: 'DATA_FILE_TOO_LARGE',
+          message: `${file} is larger than ${limits.maxDataFileBytes} bytes of JSON`,
+          file,
+        });
+      }
+      let text: string;
+      try {
+        text = decoder.decode(buf, { stream: true });
+      } catch {
+        throw new FzipFatalError({ code: 'INVALID_ENCODING', message: `${file} is not valid UTF-8`, file });
+      }
+      const els = splitter.write(text);
+      if (els.length) yield els;
+    }
+    let tail: string;
+    try {
+      tail = decoder.decode();
+    } catch {
+      throw new FzipFatalError({ code: 'INVALID_ENCODING', message: `${file} is not valid UTF-8`, file });
+    }
+    const els = [...splitter.write(tail), ...splitter.end()];
+    if (els.length) yield els;
+  } catch (err) {
+    if (err instanceof JsonScanError) throw scanFailure(err, file);
+    if (err instanceof FzipFatalError) throw err;
+    throw mapError(err);
+  } finally {
+    stream.destroy();
+  }
+}
+
+class ZipPackageReader implements PackageReader {
+  readonly format = 'fzip' as const;
+  private checksums: Checksums = {};
+
+  constructor(
+    private readonly index: ContainerIndex,
+    private readonly limits: FzipLimits,
+  ) {}
+
+  useChecksums(checksums: Checksums): void {
+    this.checksums = checksums;
+  }
+
+  private sha(name: string): { sha256?: string } {
+    const v = Object.prototype.hasOwnProperty.call(this.checksums, name) ? this.checksums[name] : undefined;
+    return v ? { sha256: v } : {};
+  }
+
+  private async open(item: IndexedEntry): Promise<Readable> {
+    return openEntryStream(this.index.zip, item, this.limits.maxLzmaDictBytes, this.sha(item.name));
+  }
+
+  async readManifest(): Promise<unknown> {
+    const item = this.index.manifest;
+    if (!item) throw new FzipFatalError({ code: 'MISSING_MANIFEST', message: 'the package has no manifest.json' });
+    if (item.entry.uncompressedSize > this.limits.maxManifestBytes) {
+      throw new FzipFatalError({
+        code: 'INVALID_MANIFEST',
+        message: `manifest.json is larger than ${this.limits.maxManifestBytes} bytes`,
+        file: item.name,
+      });
+    }
+    const parts: Buffer[] = [];
+    try {
+      for await (const c of await this.open(item)) parts.push(c as Buffer);
+    } catch (err) {
+      throw toEntryError(err, item);
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(parts));
+    } catch {
+      throw new FzipFatalError({ code: 'INVALID_ENCODING', message: 'manifest.json is not valid UTF-8', file: item.name });
+    }
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new FzipFatalError({
+        code: 'INVALID_MANIFEST',
+        message: `manifest.json is not valid JSON: ${(err as Error).message}`,
+        file: item.name,
+      });
+    }
+  }
+
+  dataLocation(kind: EntityKind): string {
+    return this.index.data.get(kind)?.name ?? `data/${ENTITIES[kind].fileBase}.json`;
+  }
+
+  async *records(kind: EntityKind): AsyncGenerator<JsonElement[]> {
+    const item = this.index.data.get(kind);
+    if (!item) return; // a missing data file means an empty list
+    const entry = await this.open(item);
+    let text: Readable = entry;
+    const gzip = item.role.role === 'data' && item.role.gzip;
+    if (gzip) {
+      const gunzip = zlib.createGunzip();
+      pipeline(entry, gunzip, () => undefined);
+      text = gunzip;
+    }
+    yield* splitStream(text, item.name, this.limits, false, (err) => {
+      const e = err as Error & { code?: string };
+      if (gzip && typeof e.code === 'string' && e.code.startsWith('Z_')) {
+        return new FzipFatalError({ code: 'CORRUPT_ENTRY', message: `${item.name} is not valid gzip data: ${e.message}`, file: item.name });
+      }
+      return toEntryError(err, item);
+    });
+  }
+
+  statementFiles(): StatementFile[] {
+    const out: StatementFile[] = [];
+    for (const [fileId, items] of this.index.files) {
+      for (const item of items) {
+        if (item.role.role !== 'file') continue;
+        out.push({ fileId, fileName: item.role.fileName, entryName: item.name, size: item.entry.uncompressedSize });
+      }
+    }
+    return out;
+  }
+
+  async openStatementFile(entryName: string): Promise<Readable> {
+    const item = this.index.entries.get(entryName);
+    if (!item || item.role.role !== 'file') throw new Error(`${entryName} is not a statement file of this package`);
+    return this.open(item);
+  }
+
+  hasEntry(entryName: string): boolean {
+    return this.index.entries.has(entryName);
+  }
+
+  async verifyEntry(entryName: string): Promise<void> {
+    const item = this.index.entries.get(entryName);
+    if (!item) throw new Error(`${entryName} is not in the package`);
+    try {
+      for await (const _ of await this.open(item)) {
+        // read to the end: the stream verifies size, CRC and checksum
+      }
+    } catch (err) {
+      throw toEntryError(err, item);
+    }
+  }
+
+  close(): void {
+    this.index.zip.close();
+  }
+}
+
+/** packageFormat "json": {manifest, accounts, transactions, categories, fileMaps, transactionFiles}. */
+class JsonDocumentReader implements PackageReader {
+  readonly format = 'json' as const;
+
+  constructor(
+    private readonly source: RangeSource,
+    private readonly limits: FzipLimits,
+  ) {}
+
+  private elements(): AsyncGenerator<JsonElement[]> {
+    const name = this.source.name;
+    return splitStream(this.source.readRange(0, this.source.size), name, this.limits, true, (err) =>
+      err instanceof FzipFatalError
+        ? err
+        : new FzipFatalError({ code: 'INVALID_JSON', message: `${name} could not be read: ${(err as Error).message}`, file: name }),
+    );
+  }
+
+  async readManifest(): Promise<unknown> {
+    for await (const batch of this.elements()) {
+      const m = batch.find((e) => e.key === 'manifest' && e.whole);
+      if (m) {
+        try {
+          return JSON.parse(m.text);
+        } catch (err) {
+          throw new FzipFatalError({ code: 'INVALID_MANIFEST', message: `manifest is not valid JSON: ${(err as Error).message}`, file: 'manifest' });
+        }
+      }
+    }
+    throw new FzipFatalError({ code: 'MISSING_MANIFEST', message: 'the JSON document has no "manifest" object' });
+  }
+
+  dataLocation(kind: EntityKind): string {
+    return ENTITIES[kind].documentKey;
+  }
+
+  async *records(kind: EntityKind): AsyncGenerator<JsonElement[]> {
+    const info = ENTITIES[kind];
+    const keys = new Set([info.documentKey, info.fileBase]);
+    for await (const batch of this.elements()) {
+      const mine = batch.filter((e) => e.key !== undefined && keys.has(e.key));
+      for (const e of mine) {
+        if (e.whole) {
+          throw new FzipFatalError({
+            code: 'INVALID_DATA_FILE',
+            message: `"${e.key}" must be an array of records`,
+            file: info.documentKey,
+          });
+        }
+      }
+      if (mine.length) yield mine;
+    }
+  }
+
+  statementFiles(): StatementFile[] {
+    return [];
+  }
+
+  openStatementFile(entryName: string): Promise<Readable> {
+    return Promise.reject(new Error(`a JSON package holds no statement files (${entryName})`));
+  }
+
+  hasEntry(): boolean {
+    return false;
+  }
+
+  useChecksums(): void {
+    // a JSON document has no entries to check
+  }
+
+  verifyEntry(entryName: string): Promise<void> {
+    return Promise.reject(new Error(`a JSON package has no entries (${entryName})`));
+  }
+
+  close(): void {
+    // nothing held open
+  }
+}
+
+/** Recognizes the format from the first bytes: a ZIP signature or a JSON object. */
+export async function sniffFormat(source: RangeSource): Promise<PackageFormat | undefined> {
+  const head = await readHead(source, 64);
+  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5)) return 'fzip';
+  const text = head.toString('utf8').replace(/^\ufeff/, '').trimStart();
+  if (text.startsWith('{')) return 'json';
+  return undefined;
+}
+
+export async function openPackage(
+  source: RangeSource,
+  format: PackageFormat,
+  limits: FzipLimits,
+  warn: (issue: Issue<WarningCode>) => void,
+): Promise<PackageReader> {
+  if (format === 'json') return new JsonDocumentReader(source, limits);
+  const index = await openContainer(source, limits, warn);
+  return new ZipPackageReader(index, limits);
+}

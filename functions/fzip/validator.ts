@@ -1,0 +1,453 @@
+/**
+ * Validates a package end to end and returns a report: container checks, manifest, every
+ * record against its schema, and the business rules across records (duplicate ids,
+ * references, category cycles, statement file bytes, checksums, declared counts).
+ *
+ * Streams: small entities are kept as id sets, transactions only as a compact UUID set.
+ * `onRecord` receives each valid, normalized record as it passes (the import workflow
+ * stages them); it is never called for a record that failed.
+ */
+import { ENTITIES, EntityKind } from './entities';
+import { ErrorCode, FzipFatalError, Issue, IssueList, WarningCode } from './issues';
+import { FzipLimits, resolveLimits } from './limits';
+import { declaredFields, entityCheck, manifestCheck } from './schema-validator';
+import { normalizeRecord, PlainRecord } from './normalize';
+import { openPackage, PackageFormat, PackageReader, sniffFormat } from './package-reader';
+import { RangeSource } from './source';
+import { UuidSet } from './json/uuid-set';
+import { fileEntryName } from './zip/layout';
+import type { FzipManifest } from './types.generated';
+
+/** Order in which entities are read: referenced kinds before the kinds that refer to them. */
+const READ_ORDER: readonly EntityKind[] = ['accounts', 'fileMaps', 'categories', 'transactionFiles', 'transactions'];
+
+export type EntityCounts = Record<EntityKind, number>;
+
+export interface ManifestSummary {
+  formatVersion: string;
+  exportedAt?: string;
+  sourceUserId?: string;
+  housef3Version?: string;
+  declaredCounts?: Partial<EntityCounts>;
+}
+
+export interface ValidationReport {
+  valid: boolean;
+  packageFormat: PackageFormat | 'unknown';
+  packageName: string;
+  packageBytes: number;
+  manifest?: ManifestSummary;
+  counts: EntityCounts & { statementFiles: number };
+  errorCount: number;
+  errors: Issue<ErrorCode>[];
+  warningCount: number;
+  warnings: Issue<WarningCode>[];
+}
+
+export interface ValidateOptions {
+  limits?: Partial<FzipLimits>;
+  /** Expected format; sniffed from the bytes when absent. */
+  packageFormat?: PackageFormat;
+  /** Reads every statement file to verify its bytes (default true). */
+  verifyStatementFiles?: boolean;
+  onRecord?: (kind: EntityKind, record: PlainRecord, index: number) => void | Promise<void>;
+}
+
+const emptyCounts = (): EntityCounts => ({ accounts: 0, categories: 0, fileMaps: 0, transactionFiles: 0, transactions: 0 });
+
+class Validation {
+  readonly errors: IssueList<ErrorCode>;
+  readonly warnings: IssueList<WarningCode>;
+  readonly counts = emptyCounts();
+  statementFiles = 0;
+  manifest?: ManifestSummary;
+
+  // what later records may refer to
+  readonly accountIds = new Set<string>();
+  readonly fileMapIds = new Set<string>();
+  readonly categoryParents = new Map<string, string | undefined>();
+  readonly categoryIndex = new Map<string, number>();
+  readonly transactionFiles = new Map<string, { index: number; fileName: string; fileSize?: number }>();
+  readonly transactionIds = new UuidSet(1 << 16);
+  /** account.defaultFileMapId is checked once file maps are read. */
+  readonly pendingDefaultMaps: Array<{ index: number; id: string; fileMapId: string }> = [];
+
+  constructor(readonly limits: FzipLimits) {
+    this.errors = new IssueList(limits.maxReportedIssues);
+    this.warnings = new IssueList(limits.maxReportedIssues);
+  }
+
+  error(issue: Issue<ErrorCode>): void {
+    this.errors.add(issue);
+  }
+  warn(issue: Issue<WarningCode>): void {
+    this.warnings.add(issue);
+  }
+}
+
+function supportedVersion(v: string): boolean {
+  return v.split('.')[0] === '1';
+}
+
+function checkManifest(v: Validation, raw: unknown, file: string, format: PackageFormat): FzipManifest | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    v.error({ code: 'INVALID_MANIFEST', message: 'the manifest must be a JSON object', file });
+    return undefined;
+  }
+  const failure = manifestCheck()(raw);
+  if (failure) {
+    v.error({ code: 'INVALID_MANIFEST', message: `manifest field ${failure.field || '(root)'} ${failure.message}`, file, field: failure.field });
+    return undefined;
+  }
+  const m = raw as FzipManifest;
+  const version = (m.backupFormatVersion ?? m.exportFormatVersion) as string;
+  if (!supportedVersion(version)) {
+    v.error({
+      code: 'UNSUPPORTED_FORMAT_VERSION',
+      message: `format version ${version} is not supported (1.x is)`,
+      file,
+      field: m.backupFormatVersion ? '/backupFormatVersion' : '/exportFormatVersion',
+    });
+  }
+  if (m.packageFormat && m.packageFormat !== format) {
+    v.warn({
+      code: 'PACKAGE_FORMAT_MISMATCH',
+      message: `the manifest says packageFormat "${m.packageFormat}" but the package is ${format}`,
+      file,
+      field: '/packageFormat',
+    });
+  }
+  const ds = m.dataSummary;
+  v.manifest = {
+    formatVersion: version,
+    exportedAt: m.backupTimestamp ?? m.exportTimestamp,
+    sourceUserId: m.userId,
+    housef3Version: m.housef3Version,
+    declaredCounts: ds
+      ? Object.fromEntries(
+          (Object.keys(ENTITIES) as EntityKind[])
+            .filter((k) => typeof ds[ENTITIES[k].countKey] === 'number')
+            .map((k) => [k, ds[ENTITIES[k].countKey] as number]),
+        )
+      : undefined,
+  };
+  return m;
+}
+
+/** Per-record business checks, done as each record passes. */
+function checkRecord(v: Validation, kind: EntityKind, r: PlainRecord, where: Issue<ErrorCode>): void {
+  const ref = (field: string, target: string, known: boolean) => {
+    if (!known) {
+      v.error({ ...where, code: 'UNKNOWN_REFERENCE', field, message: `${field.slice(1)} refers to ${target} that is not in the package` });
+    }
+  };
+  const id = where.id as string;
+  switch (kind) {
+    case 'accounts':
+      if (v.accountIds.has(id)) v.error({ ...where, code: 'DUPLICATE_ID', field: '/accountId', message: `account ${id} appears more than once` });
+      v.accountIds.add(id);
+      if (typeof r.defaultFileMapId === 'string') v.pendingDefaultMaps.push({ index: where.index as number, id, fileMapId: r.defaultFileMapId });
+      break;
+    case 'fileMaps':
+      if (v.fileMapIds.has(id)) v.error({ ...where, code: 'DUPLICATE_ID', field: '/fileMapId', message: `file map ${id} appears more than once` });
+      v.fileMapIds.add(id);
+      if (typeof r.accountId === 'string') ref('/accountId', `account ${r.accountId}`, v.accountIds.has(r.accountId));
+      break;
+    case 'categories':
+      if (v.categoryParents.has(id)) {
+        v.error({ ...where, code: 'DUPLICATE_ID', field: '/categoryId', message: `category ${id} appears more than once` });
+      } else {
+        v.categoryParents.set(id, typeof r.parentCategoryId === 'string' ? r.parentCategoryId : undefined);
+        v.categoryIndex.set(id, where.index as number);
+      }
+      break;
+    case 'transactionFiles':
+      if (v.transactionFiles.has(id)) {
+        v.error({ ...where, code: 'DUPLICATE_ID', field: '/fileId', message: `transaction file ${id} appears more than once` });
+      } else {
+        v.transactionFiles.set(id, {
+          index: where.index as number,
+          fileName: r.fileName as string,
+          fileSize: typeof r.fileSize === 'number' ? r.fileSize : undefined,
+        });
+      }
+      if (typeof r.accountId === 'string') ref('/accountId', `account ${r.accountId}`, v.accountIds.has(r.accountId));
+      if (typeof r.fileMapId === 'string') ref('/fileMapId', `file map ${r.fileMapId}`, v.fileMapIds.has(r.fileMapId));
+      if (r.dateRange && typeof r.dateRange === 'object') {
+        const d = r.dateRange as { startDate?: number; endDate?: number };
+        if (d.startDate !== undefined && d.endDate !== undefined && d.startDate > d.endDate) {
+          v.error({ ...where, code: 'INVALID_VALUE', field: '/dateRange', message: 'dateRange.startDate is after dateRange.endDate' });
+        }
+      }
+      break;
+    case 'transactions': {
+      if (!v.transactionIds.add(id)) {
+        v.error({ ...where, code: 'DUPLICATE_ID', field: '/transactionId', message: `transaction ${id} appears more than once` });
+      }
+      ref('/accountId', `account ${r.accountId}`, v.accountIds.has(r.accountId as string));
+      if (typeof r.fileId === 'string') ref('/fileId', `transaction file ${r.fileId}`, v.transactionFiles.has(r.fileId));
+      if (typeof r.primaryCategoryId === 'string') {
+        ref('/primaryCategoryId', `category ${r.primaryCategoryId}`, v.categoryParents.has(r.primaryCategoryId));
+      }
+      if (Array.isArray(r.categories)) {
+        (r.categories as Array<{ categoryId: string }>).forEach((c, i) =>
+          ref(`/categories/${i}/categoryId`, `category ${c.categoryId}`, v.categoryParents.has(c.categoryId)),
+        );
+      }
+      if (typeof r.transactionHash === 'string' && BigInt(r.transactionHash) > 0xffffffffffffffffn) {
+        v.error({ ...where, code: 'INVALID_VALUE', field: '/transactionHash', message: 'transactionHash does not fit in an unsigned 64-bit integer' });
+      }
+      break;
+    }
+  }
+}
+
+/** Checks that need a whole entity: parents exist, no cycles; account default maps. */
+function checkAfterEntity(v: Validation, kind: EntityKind, file: string): void {
+  if (kind === 'fileMaps') {
+    for (const p of v.pendingDefaultMaps) {
+      if (!v.fileMapIds.has(p.fileMapId)) {
+        v.error({
+          code: 'UNKNOWN_REFERENCE',
+          message: `defaultFileMapId refers to file map ${p.fileMapId} that is not in the package`,
+          file: 'data/accounts.json',
+          index: p.index,
+          id: p.id,
+          field: '/defaultFileMapId',
+        });
+      }
+    }
+  }
+  if (kind === 'categories') {
+    const state = new Map<string, 1 | 2>(); // 1 = on the current path, 2 = done
+    for (const start of v.categoryParents.keys()) {
+      const path: string[] = [];
+      let cur: string | undefined = start;
+      while (cur !== undefined && !state.has(cur)) {
+        state.set(cur, 1);
+        path.push(cur);
+        const parent: string | undefined = v.categoryParents.get(cur);
+        if (parent !== undefined && !v.categoryParents.has(parent)) {
+          v.error({
+            code: 'UNKNOWN_REFERENCE',
+            message: `parentCategoryId refers to category ${parent} that is not in the package`,
+            file,
+            index: v.categoryIndex.get(cur),
+            id: cur,
+            field: '/parentCategoryId',
+          });
+          break;
+        }
+        cur = parent;
+      }
+      if (cur !== undefined && state.get(cur) === 1) {
+        const cycle = path.slice(path.indexOf(cur));
+        v.error({
+          code: 'CATEGORY_CYCLE',
+          message: `categories form a parent cycle: ${[...cycle, cur].join(' -> ')}`,
+          file,
+          index: v.categoryIndex.get(cur),
+          id: cur,
+          field: '/parentCategoryId',
+        });
+      }
+      for (const p of path) state.set(p, 2);
+    }
+  }
+}
+
+async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind, options: ValidateOptions): Promise<void> {
+  const info = ENTITIES[kind];
+  const file = reader.dataLocation(kind);
+  const check = entityCheck(kind);
+  const known = declaredFields(kind);
+  const unknownSeen = new Set<string>();
+  try {
+    for await (const batch of reader.records(kind)) {
+      for (const el of batch) {
+        const index = el.index;
+        if (++v.counts[kind] > v.limits.maxRecordsPerEntity) {
+          throw new FzipFatalError({
+            code: 'TOO_MANY_RECORDS',
+            message: `${file} holds more than ${v.limits.maxRecordsPerEntity} records`,
+            file,
+          });
+        }
+        let value: unknown;
+        try {
+          value = JSON.parse(el.text);
+        } catch (err) {
+          v.error({ code: 'INVALID_JSON', message: `record is not valid JSON: ${(err as Error).message}`, file, index });
+          continue;
+        }
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+          v.error({ code: 'INVALID_RECORD', message: 'record must be a JSON object', file, index });
+          continue;
+        }
+        const rec = value as PlainRecord;
+        const rawId = rec[info.idField];
+        const id = typeof rawId === 'string' ? rawId : undefined;
+        const failure = check(rec);
+        if (failure) {
+          v.error({
+            code: 'SCHEMA_VIOLATION',
+            message: `${failure.field ? failure.field.slice(1) : 'record'} ${failure.message}`,
+            file,
+            index,
+            ...(id !== undefined ? { id } : {}),
+            field: failure.field,
+          });
+          continue;
+        }
+        for (const k of Object.keys(rec)) {
+          if (!known.has(k) && !unknownSeen.has(k)) {
+            unknownSeen.add(k);
+            v.warn({ code: 'UNKNOWN_FIELD', message: `field ${k} is not part of the format; it is kept as it is`, file, index, id, field: `/${k}` });
+          }
+        }
+        const before = v.errors.total;
+        checkRecord(v, kind, rec, { code: 'INVALID_RECORD', message: '', file, index, id });
+        if (v.errors.total === before && options.onRecord) await options.onRecord(kind, normalizeRecord(kind, rec), index);
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof FzipFatalError)) throw err;
+    v.error(err.issue);
+  }
+  checkAfterEntity(v, kind, file);
+}
+
+async function checkStatementFiles(v: Validation, reader: PackageReader, verify: boolean): Promise<void> {
+  if (reader.format !== 'fzip') return;
+  const entries = reader.statementFiles();
+  v.statementFiles = entries.length;
+  const byId = new Map<string, typeof entries>();
+  for (const e of entries) byId.set(e.fileId, [...(byId.get(e.fileId) ?? []), e]);
+  for (const [fileId, tf] of v.transactionFiles) {
+    const expected = fileEntryName(fileId, tf.fileName);
+    const found = byId.get(fileId);
+    if (!found) {
+      v.warn({
+        code: 'MISSING_FILE_BYTES',
+        message: `no bytes for this statement file (expected ${expected}); its record is imported without them`,
+        file: 'data/transaction_files.json',
+        index: tf.index,
+        id: fileId,
+      });
+      continue;
+    }
+    const exact = found.find((f) => f.entryName === expected) ?? found[0];
+    if (tf.fileSize !== undefined && tf.fileSize !== exact.size) {
+      v.warn({
+        code: 'FILE_SIZE_MISMATCH',
+        message: `fileSize says ${tf.fileSize} bytes but ${exact.entryName} holds ${exact.size}`,
+        file: 'data/transaction_files.json',
+        index: tf.index,
+        id: fileId,
+        field: '/fileSize',
+      });
+    }
+  }
+  for (const e of entries) {
+    if (!v.transactionFiles.has(e.fileId)) {
+      v.warn({ code: 'UNREFERENCED_FILE', message: 'no transaction file record refers to this file; it is not imported', file: e.entryName });
+    }
+    if (verify) {
+      try {
+        await reader.verifyEntry(e.entryName);
+      } catch (err) {
+        if (!(err instanceof FzipFatalError)) throw err;
+        v.error(err.issue);
+      }
+    }
+  }
+}
+
+function checkCounts(v: Validation): void {
+  const declared = v.manifest?.declaredCounts;
+  if (!declared) return;
+  for (const [kind, n] of Object.entries(declared) as Array<[EntityKind, number]>) {
+    if (n !== v.counts[kind]) {
+      v.warn({
+        code: 'COUNT_MISMATCH',
+        message: `dataSummary.${ENTITIES[kind].countKey} says ${n} but the package holds ${v.counts[kind]}`,
+        file: 'manifest.json',
+        field: `/dataSummary/${ENTITIES[kind].countKey}`,
+      });
+    }
+  }
+}
+
+export async function validatePackage(source: RangeSource, options: ValidateOptions = {}): Promise<ValidationReport> {
+  const limits = resolveLimits(options.limits);
+  const v = new Validation(limits);
+  let format: PackageFormat | 'unknown' = options.packageFormat ?? 'unknown';
+  const finish = (): ValidationReport => ({
+    valid: v.errors.total === 0,
+    packageFormat: format,
+    packageName: source.name,
+    packageBytes: source.size,
+    manifest: v.manifest,
+    counts: { ...v.counts, statementFiles: v.statementFiles },
+    errorCount: v.errors.total,
+    errors: v.errors.items,
+    warningCount: v.warnings.total,
+    warnings: v.warnings.items,
+  });
+
+  if (source.size > limits.maxPackageBytes) {
+    v.error({ code: 'PACKAGE_TOO_LARGE', message: `the package is ${source.size} bytes; the limit is ${limits.maxPackageBytes}` });
+    return finish();
+  }
+  const sniffed = await sniffFormat(source);
+  if (!sniffed || (options.packageFormat && sniffed !== options.packageFormat)) {
+    const expected = options.packageFormat ? `an ${options.packageFormat === 'fzip' ? 'FZIP (ZIP)' : 'JSON'} package` : 'a ZIP or a JSON document';
+    v.error({
+      code: options.packageFormat === 'fzip' ? 'NOT_A_ZIP' : 'UNKNOWN_PACKAGE_FORMAT',
+      message: `the file is not ${expected}`,
+    });
+    return finish();
+  }
+  format = sniffed;
+
+  let reader: PackageReader | undefined;
+  try {
+    reader = await openPackage(source, sniffed, limits, (w) => v.warn(w));
+    const manifestFile = sniffed === 'fzip' ? 'manifest.json' : 'manifest';
+    const manifest = checkManifest(v, await reader.readManifest(), manifestFile, sniffed);
+    if (!manifest) return finish();
+    const checksums = (manifest.checksums ?? {}) as Record<string, string>;
+    reader.useChecksums(checksums);
+    for (const kind of READ_ORDER) await readEntity(v, reader, kind, options);
+    await checkStatementFiles(v, reader, options.verifyStatementFiles !== false);
+    await verifyRemainingChecksums(v, reader, checksums);
+    checkCounts(v);
+  } catch (err) {
+    if (!(err instanceof FzipFatalError)) throw err;
+    v.error(err.issue);
+  } finally {
+    reader?.close();
+  }
+  return finish();
+}
+
+/** Checksums of entries that nothing else read (and of entries that are not there). */
+async function verifyRemainingChecksums(v: Validation, reader: PackageReader, checksums: Record<string, string>): Promise<void> {
+  if (reader.format !== 'fzip') return;
+  const read = new Set<string>(reader.statementFiles().map((f) => f.entryName));
+  for (const kind of READ_ORDER) read.add(reader.dataLocation(kind));
+  for (const name of Object.keys(checksums)) {
+    if (name === 'manifest.json') continue; // a manifest cannot hold its own hash
+    if (!reader.hasEntry(name)) {
+      v.error({ code: 'CHECKSUM_MISMATCH', message: `checksums name ${name}, which is not in the package`, file: 'manifest.json', field: `/checksums/${name}` });
+      continue;
+    }
+    if (read.has(name)) continue;
+    try {
+      await reader.verifyEntry(name);
+    } catch (err) {
+      if (!(err instanceof FzipFatalError)) throw err;
+      v.error(err.issue);
+    }
+  }
+}
