@@ -71,6 +71,8 @@ class Validation {
   readonly transactionIds = new UuidSet(1 << 16);
   /** account.defaultFileMapId is checked once file maps are read. */
   readonly pendingDefaultMaps: Array<{ index: number; id: string; fileMapId: string }> = [];
+  /** Where each entity's records were read from, for messages about them. */
+  readonly locations = new Map<EntityKind, string>();
 
   constructor(readonly limits: FzipLimits) {
     this.errors = new IssueList(limits.maxReportedIssues);
@@ -210,7 +212,7 @@ function checkAfterEntity(v: Validation, kind: EntityKind, file: string): void {
         v.error({
           code: 'UNKNOWN_REFERENCE',
           message: `defaultFileMapId refers to file map ${p.fileMapId} that is not in the package`,
-          file: 'data/accounts.json',
+          file: v.locations.get('accounts'),
           index: p.index,
           id: p.id,
           field: '/defaultFileMapId',
@@ -259,6 +261,7 @@ function checkAfterEntity(v: Validation, kind: EntityKind, file: string): void {
 async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind, options: ValidateOptions): Promise<void> {
   const info = ENTITIES[kind];
   const file = reader.dataLocation(kind);
+  v.locations.set(kind, file);
   const check = entityCheck(kind);
   const known = declaredFields(kind);
   const unknownSeen = new Set<string>();
@@ -330,7 +333,7 @@ async function checkStatementFiles(v: Validation, reader: PackageReader, verify:
       v.warn({
         code: 'MISSING_FILE_BYTES',
         message: `no bytes for this statement file (expected ${expected}); its record is imported without them`,
-        file: 'data/transaction_files.json',
+        file: v.locations.get('transactionFiles'),
         index: tf.index,
         id: fileId,
       });
@@ -341,7 +344,7 @@ async function checkStatementFiles(v: Validation, reader: PackageReader, verify:
       v.warn({
         code: 'FILE_SIZE_MISMATCH',
         message: `fileSize says ${tf.fileSize} bytes but ${exact.entryName} holds ${exact.size}`,
-        file: 'data/transaction_files.json',
+        file: v.locations.get('transactionFiles'),
         index: tf.index,
         id: fileId,
         field: '/fileSize',
