@@ -1,0 +1,204 @@
+/**
+ * The REST API of import jobs, as a function of a plain HTTP request (no Lambda types here):
+ *   POST   /import                    create a job, get a presigned upload form
+ *   GET    /import                    list the caller's jobs, newest first, paginated
+ *   GET    /import/{importId}/status  one job
+ *   DELETE /import/{importId}         remove a job and its objects
+ *   POST   /import/{importId}/upload  start processing once the package is in S3
+ * Every job route checks ownership; another user's job is a 404 identical to a missing one.
+ */
+import { randomUUID } from 'node:crypto';
+import { jobSummary, jobView, MERGE_STRATEGIES, MergeStrategy, PACKAGE_FORMATS, JobPackageFormat } from '../jobs/job';
+import { JobStore } from '../jobs/job-store';
+import { PackageStore, packageKey } from '../jobs/package-store';
+import { startImport } from '../jobs/start-import';
+import { WorkflowStarter } from '../jobs/workflow-starter';
+import { IllegalTransitionError, JobConflictError, JobNotFoundError, TooManyJobsError } from '../jobs/errors';
+import { bearerToken, TokenVerifier, UnauthorizedError } from '../auth/token-verifier';
+import { Logger, errorFields } from '../shared/logger';
+import { decodeCursor, encodeCursor } from './cursor';
+import { ApiError, HttpRequest, HttpResponse, json } from './http';
+
+export interface ImportApiDeps {
+  jobs: JobStore;
+  packages: PackageStore;
+  workflow: WorkflowStarter;
+  verifier: TokenVerifier;
+  logger: Logger;
+  maxPackageBytes: number;
+  uploadUrlExpiresSeconds: number;
+  /** Secret that signs pagination cursors. */
+  cursorSecret: string;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MAX_BODY_BYTES = 16 * 1024;
+
+function notFound(): ApiError {
+  return new ApiError(404, 'NOT_FOUND', 'import not found');
+}
+
+interface CreateRequest {
+  mergeStrategy: MergeStrategy;
+  validateOnly: boolean;
+  packageFormat: JobPackageFormat;
+}
+
+export function parseCreateBody(body: string | undefined): CreateRequest {
+  if (body !== undefined && Buffer.byteLength(body) > MAX_BODY_BYTES) {
+    throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+  }
+  let value: unknown = {};
+  if (body !== undefined && body.trim() !== '') {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      throw new ApiError(400, 'INVALID_BODY', 'the request body is not valid JSON');
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ApiError(400, 'INVALID_BODY', 'the request body must be a JSON object');
+  }
+  const v = value as Record<string, unknown>;
+  const details: Array<{ field: string; message: string }> = [];
+  for (const k of Object.keys(v)) {
+    if (!['mergeStrategy', 'validateOnly', 'packageFormat'].includes(k)) details.push({ field: k, message: 'is not a known field' });
+  }
+  if (v.mergeStrategy !== undefined && !MERGE_STRATEGIES.includes(v.mergeStrategy as MergeStrategy)) {
+    details.push({ field: 'mergeStrategy', message: `must be one of ${MERGE_STRATEGIES.join(', ')}` });
+  }
+  if (v.validateOnly !== undefined && typeof v.validateOnly !== 'boolean') {
+    details.push({ field: 'validateOnly', message: 'must be true or false' });
+  }
+  if (v.packageFormat !== undefined && !PACKAGE_FORMATS.includes(v.packageFormat as JobPackageFormat)) {
+    details.push({ field: 'packageFormat', message: `must be one of ${PACKAGE_FORMATS.join(', ')}` });
+  }
+  if (details.length) {
+    throw new ApiError(400, 'INVALID_REQUEST', details.map((d) => `${d.field} ${d.message}`).join('; '), details);
+  }
+  return {
+    mergeStrategy: (v.mergeStrategy as MergeStrategy | undefined) ?? 'fail_on_conflict',
+    validateOnly: (v.validateOnly as boolean | undefined) ?? false,
+    packageFormat: (v.packageFormat as JobPackageFormat | undefined) ?? 'fzip',
+  };
+}
+
+function parseLimit(raw: string | undefined): number {
+  if (raw === undefined) return 20;
+  if (!/^[0-9]{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 100) {
+    throw new ApiError(400, 'INVALID_REQUEST', 'limit must be a whole number from 1 to 100', [{ field: 'limit', message: 'must be 1 to 100' }]);
+  }
+  return Number(raw);
+}
+
+export class ImportApi {
+  constructor(private readonly deps: ImportApiDeps) {}
+
+  async handle(req: HttpRequest): Promise<HttpResponse> {
+    const requestLog = this.deps.logger.child({ method: req.method, path: req.path });
+    try {
+      const caller = await this.deps.verifier.verify(bearerToken(req.headers['authorization']));
+      return await this.route(req, caller.userId, requestLog.child({ userId: caller.userId }));
+    } catch (err) {
+      return this.failure(err, requestLog);
+    }
+  }
+
+  private async route(req: HttpRequest, userId: string, log: Logger): Promise<HttpResponse> {
+    const parts = req.path.replace(/\/+$/, '').split('/').filter(Boolean);
+    if (parts[0] !== 'import') throw new ApiError(404, 'NOT_FOUND', 'no such route');
+    if (parts.length === 1) {
+      if (req.method === 'POST') return this.create(req, userId, log);
+      if (req.method === 'GET') return this.list(req, userId);
+      throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on /import`);
+    }
+    const importId = parts[1];
+    if (!UUID_RE.test(importId)) throw notFound();
+    const tail = parts.slice(2).join('/');
+    if (tail === '' && req.method === 'DELETE') return this.remove(importId, userId, log);
+    if (tail === 'status' && req.method === 'GET') return this.status(importId, userId);
+    if (tail === 'upload' && req.method === 'POST') return this.upload(importId, userId, log);
+    throw new ApiError(404, 'NOT_FOUND', 'no such route');
+  }
+
+  private async create(req: HttpRequest, userId: string, log: Logger): Promise<HttpResponse> {
+    const body = parseCreateBody(req.body);
+    const importId = randomUUID();
+    const key = packageKey(userId, importId);
+    const job = await this.deps.jobs.create({ importId, userId, ...body, packageS3Key: key });
+    const upload = await this.deps.packages.presignUpload(key, this.deps.maxPackageBytes, this.deps.uploadUrlExpiresSeconds);
+    log.info('import created', { importId, mergeStrategy: body.mergeStrategy, validateOnly: body.validateOnly });
+    return json(201, {
+      importId: job.importId,
+      status: job.status,
+      message: 'Upload the package with the presigned POST form (uploadUrl), then processing starts.',
+      packageFormat: job.packageFormat,
+      uploadUrl: { url: upload.url, fields: upload.fields },
+      expiresIn: upload.expiresIn,
+    });
+  }
+
+  private async list(req: HttpRequest, userId: string): Promise<HttpResponse> {
+    const limit = parseLimit(req.query.limit);
+    const cursor = req.query.lastEvaluatedKey;
+    const start = cursor ? decodeCursor(cursor, userId, this.deps.cursorSecret) : undefined;
+    const page = await this.deps.jobs.listByUser(userId, limit, start);
+    return json(200, {
+      importJobs: page.jobs.map(jobSummary),
+      nextEvaluatedKey: page.next ? encodeCursor(page.next, userId, this.deps.cursorSecret) : null,
+    });
+  }
+
+  private async status(importId: string, userId: string): Promise<HttpResponse> {
+    const job = await this.deps.jobs.getOwned(importId, userId);
+    return json(200, jobView(job));
+  }
+
+  private async remove(importId: string, userId: string, log: Logger): Promise<HttpResponse> {
+    const job = await this.deps.jobs.getOwned(importId, userId);
+    if (job.status === 'validating' || job.status === 'processing') {
+      throw new ApiError(409, 'IMPORT_RUNNING', `import ${importId} is ${job.status}; it can be deleted once it has finished`);
+    }
+    const removed = await this.deps.packages.deleteImportObjects(job.packageS3Key, importId);
+    await this.deps.jobs.deleteUnlessRunning(importId);
+    log.info('import deleted', { importId, objectsRemoved: removed });
+    return { statusCode: 204, headers: {}, body: '' };
+  }
+
+  private async upload(importId: string, userId: string, log: Logger): Promise<HttpResponse> {
+    const result = await startImport(importId, userId, {
+      jobs: this.deps.jobs,
+      packages: this.deps.packages,
+      workflow: this.deps.workflow,
+      maxPackageBytes: this.deps.maxPackageBytes,
+    });
+    if (result.outcome === 'already_started') {
+      throw new ApiError(409, 'ALREADY_STARTED', `import ${importId} is already ${result.job.status}`);
+    }
+    if (result.outcome === 'rejected_too_large') {
+      throw new ApiError(413, 'PACKAGE_TOO_LARGE', result.job.errorMessage ?? 'the package is too large');
+    }
+    log.info('import started', { importId, executionArn: result.job.executionArn });
+    return json(202, {
+      message: 'Processing started.',
+      importId,
+      status: result.job.status,
+      packageFormat: result.job.packageFormat,
+    });
+  }
+
+  private failure(err: unknown, log: Logger): HttpResponse {
+    if (err instanceof ApiError) return json(err.status, { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+    if (err instanceof UnauthorizedError) {
+      log.info('request refused', { reason: err.reason }); // the reason stays in our logs only
+      return json(401, { error: { code: 'UNAUTHORIZED', message: err.message } });
+    }
+    if (err instanceof JobNotFoundError) return this.failure(notFound(), log);
+    if (err instanceof TooManyJobsError) return json(429, { error: { code: 'TOO_MANY_IMPORTS', message: err.message } });
+    if (err instanceof IllegalTransitionError || err instanceof JobConflictError) {
+      return json(409, { error: { code: 'CONFLICT', message: err.message } });
+    }
+    log.error('request failed', errorFields(err));
+    return json(500, { error: { code: 'INTERNAL_ERROR', message: 'the request could not be completed; try again later' } });
+  }
+}

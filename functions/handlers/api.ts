@@ -1,0 +1,52 @@
+/** API Lambda (API Gateway HTTP API, payload 2.0 — REST API v1 events work too): thin adapter to ImportApi. */
+import type { APIGatewayProxyEventV2, APIGatewayProxyEvent, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ImportApi } from '../api/import-api';
+import { HttpRequest } from '../api/http';
+import { cognitoVerifier, jwksVerifier } from '../auth/token-verifier';
+import { JobStore } from '../jobs/job-store';
+import { PackageStore } from '../jobs/package-store';
+import { SfnWorkflowStarter } from '../jobs/workflow-starter';
+import { authConfig, jobsConfig, stateMachineArn } from '../shared/config';
+import { documentClient, s3Client, sfnClient } from '../shared/aws-clients';
+import { Logger } from '../shared/logger';
+
+export function toHttpRequest(event: APIGatewayProxyEventV2 | APIGatewayProxyEvent): HttpRequest {
+  const headers: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v ?? undefined;
+  const v2 = 'requestContext' in event && 'http' in (event.requestContext as object);
+  const method = v2 ? (event as APIGatewayProxyEventV2).requestContext.http.method : (event as APIGatewayProxyEvent).httpMethod;
+  let path = v2 ? (event as APIGatewayProxyEventV2).rawPath : (event as APIGatewayProxyEvent).path;
+  const stage = (event.requestContext as { stage?: string }).stage;
+  if (stage && stage !== '$default' && path.startsWith(`/${stage}/`)) path = path.slice(stage.length + 1);
+  const query: Record<string, string | undefined> = { ...(event.queryStringParameters ?? {}) };
+  const body = event.body == null ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  return { method: method.toUpperCase(), path, headers, query, body };
+}
+
+let api: ImportApi | undefined;
+function build(): ImportApi {
+  const cfg = jobsConfig();
+  const auth = authConfig();
+  return new ImportApi({
+    jobs: new JobStore(documentClient(), {
+      tableName: cfg.jobsTable,
+      retentionDays: cfg.jobRetentionDays,
+      pendingTtlSeconds: cfg.pendingJobTtlSeconds,
+      maxUnfinishedJobsPerUser: cfg.maxUnfinishedJobsPerUser,
+    }),
+    packages: new PackageStore(s3Client(), cfg.packagesBucket),
+    workflow: new SfnWorkflowStarter(sfnClient(), stateMachineArn()),
+    verifier: auth.mode === 'cognito' ? cognitoVerifier(auth) : jwksVerifier(auth),
+    logger: new Logger('fzip-api'),
+    maxPackageBytes: cfg.maxPackageBytes,
+    uploadUrlExpiresSeconds: cfg.uploadUrlExpiresSeconds,
+    // Cursors are bound to their user either way; the secret only stops tampering within one's own list.
+    cursorSecret: process.env.CURSOR_SECRET ?? cfg.jobsTable,
+  });
+}
+
+export async function handler(event: APIGatewayProxyEventV2 | APIGatewayProxyEvent): Promise<APIGatewayProxyStructuredResultV2> {
+  api ??= build();
+  const res = await api.handle(toHttpRequest(event));
+  return { statusCode: res.statusCode, headers: res.headers, body: res.body };
+}

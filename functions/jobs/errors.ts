@@ -1,0 +1,33 @@
+/** Errors of the job domain; the API maps each to an HTTP status, the workflow to a job status. */
+
+export class JobNotFoundError extends Error {
+  constructor(readonly importId: string) {
+    super(`import ${importId} was not found`);
+    this.name = 'JobNotFoundError';
+  }
+}
+
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly importId: string,
+    readonly from: string | undefined,
+    readonly to: string,
+  ) {
+    super(`import ${importId} cannot go from ${from ?? '(missing)'} to ${to}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+export class TooManyJobsError extends Error {
+  constructor(readonly limit: number) {
+    super(`at most ${limit} unfinished imports are allowed at once; wait for one to finish or delete one`);
+    this.name = 'TooManyJobsError';
+  }
+}
+
+export class JobConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobConflictError';
+  }
+}

@@ -1,0 +1,56 @@
+/** Configuration from the environment, with the documented defaults. */
+
+function str(name: string, fallback?: string): string {
+  const v = process.env[name];
+  if (v !== undefined && v !== '') return v;
+  if (fallback !== undefined) return fallback;
+  throw new Error(`environment variable ${name} is required`);
+}
+
+function int(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`environment variable ${name} must be a whole number`);
+  return n;
+}
+
+export interface JobsConfig {
+  jobsTable: string;
+  packagesBucket: string;
+  maxPackageBytes: number;
+  maxUnfinishedJobsPerUser: number;
+  jobRetentionDays: number;
+  pendingJobTtlSeconds: number;
+  uploadUrlExpiresSeconds: number;
+}
+
+export function jobsConfig(): JobsConfig {
+  return {
+    jobsTable: str('JOBS_TABLE'),
+    packagesBucket: str('PACKAGES_BUCKET'),
+    maxPackageBytes: int('MAX_PACKAGE_BYTES', 500 * 1024 * 1024),
+    maxUnfinishedJobsPerUser: int('MAX_UNFINISHED_JOBS', 3),
+    jobRetentionDays: int('JOB_RETENTION_DAYS', 7),
+    pendingJobTtlSeconds: int('PENDING_JOB_TTL_SECONDS', 24 * 3600),
+    uploadUrlExpiresSeconds: int('UPLOAD_URL_EXPIRES_SECONDS', 900),
+  };
+}
+
+export type AuthConfig =
+  | { mode: 'cognito'; userPoolId: string; clientId: string; tokenUse: 'id' | 'access' }
+  | { mode: 'jwks'; issuer: string; audience: string; jwksUri: string };
+
+/** Cognito when COGNITO_USER_POOL_ID is set; otherwise a JWKS issuer (the local stack's). */
+export function authConfig(): AuthConfig {
+  if (process.env.COGNITO_USER_POOL_ID) {
+    const tokenUse = str('COGNITO_TOKEN_USE', 'access');
+    if (tokenUse !== 'id' && tokenUse !== 'access') throw new Error('COGNITO_TOKEN_USE must be id or access');
+    return { mode: 'cognito', userPoolId: str('COGNITO_USER_POOL_ID'), clientId: str('COGNITO_CLIENT_ID'), tokenUse };
+  }
+  return { mode: 'jwks', issuer: str('JWT_ISSUER'), audience: str('JWT_AUDIENCE'), jwksUri: str('JWT_JWKS_URI') };
+}
+
+export function stateMachineArn(): string {
+  return str('STATE_MACHINE_ARN');
+}

@@ -1,0 +1,94 @@
+/**
+ * The API-compatible stand-ins, started in this process on loopback: dynalite (DynamoDB) and
+ * s3rver (S3). Used by the integration tests and the local stack.
+ */
+import { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventEmitter } from 'node:events';
+import { CreateTableCommand, CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as (opts: Record<string, unknown>) => import('node:http').Server;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver = require('s3rver') as new (opts: Record<string, unknown>) => EventEmitter & {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+};
+
+/** Region and credentials the SDK needs; the stand-ins accept any. */
+export const LOCAL_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } };
+
+export interface LocalServers {
+  dynamoEndpoint: string;
+  s3Endpoint: string;
+  dynamo: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  s3: S3Client;
+  /** s3rver's S3-notification-shaped events (ObjectCreated:Post|Put|Copy, ObjectRemoved:Delete). */
+  s3Events: EventEmitter;
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  buckets: string[];
+  tables: CreateTableCommandInput[];
+  /** Folder for s3rver's objects (a temporary one by default, removed at stop). */
+  s3Directory?: string;
+  /** Folder for dynalite's data (in memory by default). */
+  dynamoPath?: string;
+  dynamoPort?: number;
+  s3Port?: number;
+}
+
+export async function startLocalServers(opts: ServerOptions): Promise<LocalServers> {
+  const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.dynamoPath ? { path: opts.dynamoPath } : {}) });
+  await new Promise<void>((resolve) => dyn.listen(opts.dynamoPort ?? 0, '127.0.0.1', resolve));
+  const dynamoEndpoint = `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`;
+
+  const tmp = opts.s3Directory ? undefined : mkdtempSync(join(tmpdir(), 'fzip-s3-'));
+  const s3rver = new S3rver({
+    address: '127.0.0.1',
+    port: opts.s3Port ?? 0,
+    silent: true,
+    directory: opts.s3Directory ?? tmp,
+    configureBuckets: opts.buckets.map((name) => ({ name })),
+    allowMismatchedSignatures: true,
+  });
+  const addr = await s3rver.run();
+  const s3Endpoint = `http://127.0.0.1:${addr.port}`;
+
+  const dynamo = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamoEndpoint });
+  const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const s3 = new S3Client({
+    ...LOCAL_AWS,
+    endpoint: s3Endpoint,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  for (const t of opts.tables) {
+    try {
+      await dynamo.send(new CreateTableCommand(t));
+    } catch (err) {
+      if ((err as Error).name !== 'ResourceInUseException') throw err;
+    }
+  }
+  return {
+    dynamoEndpoint,
+    s3Endpoint,
+    dynamo,
+    doc,
+    s3,
+    s3Events: s3rver,
+    async stop() {
+      dynamo.destroy();
+      s3.destroy();
+      await s3rver.close();
+      await new Promise<void>((resolve) => dyn.close(() => resolve()));
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * The API core wired to real stand-ins (dynalite, s3rver) on free loopback ports, with the
+ * local token issuer. Step Functions is replaced by a recorder here: the workflow tests run
+ * the real state machine.
+ */
+import { randomUUID } from 'node:crypto';
+import { ImportApi, ImportApiDeps } from '../../functions/api/import-api';
+import { HttpRequest, HttpResponse } from '../../functions/api/http';
+import { jwksVerifier } from '../../functions/auth/token-verifier';
+import { JobStore } from '../../functions/jobs/job-store';
+import { PackageStore } from '../../functions/jobs/package-store';
+import { WorkflowInput, WorkflowStarter, executionArnOf } from '../../functions/jobs/workflow-starter';
+import { Logger } from '../../functions/shared/logger';
+import { LocalTokenIssuer } from '../../local/token-issuer';
+import { LocalServers, startLocalServers } from '../../local/servers';
+import { jobTableDefinition } from '../../local/tables';
+
+export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:fzip-import';
+
+export class RecordingStarter implements WorkflowStarter {
+  readonly starts: WorkflowInput[] = [];
+  private readonly names = new Set<string>();
+  async start(input: WorkflowInput): Promise<string> {
+    this.starts.push(input);
+    this.names.add(input.importId);
+    return executionArnOf(STATE_MACHINE_ARN, input.importId);
+  }
+  get executions(): number {
+    return this.names.size;
+  }
+}
+
+export interface ApiHarness {
+  servers: LocalServers;
+  issuer: LocalTokenIssuer;
+  jobs: JobStore;
+  packages: PackageStore;
+  starter: RecordingStarter;
+  tableName: string;
+  bucket: string;
+  api(overrides?: Partial<ImportApiDeps>): ImportApi;
+  call(req: Partial<HttpRequest> & { method: string; path: string }, token?: string, api?: ImportApi): Promise<HttpResponse & { json: any }>;
+  stop(): Promise<void>;
+}
+
+export async function startApiHarness(opts: { maxUnfinishedJobsPerUser?: number } = {}): Promise<ApiHarness> {
+  const tableName = `jobs-${randomUUID().slice(0, 8)}`;
+  const bucket = 'fzip-packages';
+  const servers = await startLocalServers({ buckets: [bucket], tables: [jobTableDefinition(tableName)] });
+  const issuer = new LocalTokenIssuer();
+  const jobs = new JobStore(servers.doc, {
+    tableName,
+    retentionDays: 7,
+    pendingTtlSeconds: 86400,
+    maxUnfinishedJobsPerUser: opts.maxUnfinishedJobsPerUser ?? 3,
+  });
+  const packages = new PackageStore(servers.s3, bucket);
+  const starter = new RecordingStarter();
+  const baseDeps: ImportApiDeps = {
+    jobs,
+    packages,
+    workflow: starter,
+    verifier: jwksVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, jwks: issuer.jwks }),
+    logger: new Logger('fzip-api-test', {}, () => undefined),
+    maxPackageBytes: 1024 * 1024,
+    uploadUrlExpiresSeconds: 600,
+    cursorSecret: 'test-secret',
+  };
+  const defaultApi = new ImportApi(baseDeps);
+  return {
+    servers,
+    issuer,
+    jobs,
+    packages,
+    starter,
+    tableName,
+    bucket,
+    api: (overrides = {}) => new ImportApi({ ...baseDeps, ...overrides }),
+    async call(req, token, api = defaultApi) {
+      const res = await api.handle({
+        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+        query: {},
+        ...req,
+      });
+      return { ...res, json: res.body ? JSON.parse(res.body) : undefined };
+    },
+    stop: () => servers.stop(),
+  };
+}
+
+/** Uploads bytes through a presigned POST form, as a browser would. */
+export async function postForm(upload: { url: string; fields: Record<string, string> }, body: Buffer, fileName = 'package.fzip'): Promise<number> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
+  form.append('file', new Blob([body]), fileName);
+  const res = await fetch(upload.url, { method: 'POST', body: form });
+  await res.arrayBuffer();
+  return res.status;
+}
