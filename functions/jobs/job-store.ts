@@ -137,6 +137,12 @@ export class JobStore {
    */
   async transition(importId: string, to: JobStatus, update: JobUpdate = {}): Promise<ImportJob> {
     const from = ALLOWED_FROM[to];
+    if (from.length === 0) {
+      // Nothing leads to this status (it is where jobs start): only a no-op repeat is fine.
+      const current = await this.get(importId);
+      if (current && current.status === to) return current;
+      throw new IllegalTransitionError(importId, current?.status, to);
+    }
     const now = this.now();
     const finished = TERMINAL_STATUSES.includes(to);
     const set: Record<string, unknown> = { ...update, status: to, updatedAt: now };
@@ -157,9 +163,7 @@ export class JobStore {
       values[`:from${i}`] = s;
     });
     names['#status'] = 'status';
-    const condition = from.length
-      ? `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`
-      : 'attribute_not_exists(importId)';
+    const condition = `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`;
     try {
       const out = await this.doc.send(
         new UpdateCommand({

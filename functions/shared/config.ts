@@ -39,7 +39,7 @@ export function jobsConfig(): JobsConfig {
 
 export type AuthConfig =
   | { mode: 'cognito'; userPoolId: string; clientId: string; tokenUse: 'id' | 'access' }
-  | { mode: 'jwks'; issuer: string; audience: string; jwksUri: string };
+  | { mode: 'jwks'; issuer: string; audience: string; jwksUri: string; jwks?: { keys: Array<Record<string, unknown>> } };
 
 /** Cognito when COGNITO_USER_POOL_ID is set; otherwise a JWKS issuer (the local stack's). */
 export function authConfig(): AuthConfig {
@@ -48,7 +48,15 @@ export function authConfig(): AuthConfig {
     if (tokenUse !== 'id' && tokenUse !== 'access') throw new Error('COGNITO_TOKEN_USE must be id or access');
     return { mode: 'cognito', userPoolId: str('COGNITO_USER_POOL_ID'), clientId: str('COGNITO_CLIENT_ID'), tokenUse };
   }
-  return { mode: 'jwks', issuer: str('JWT_ISSUER'), audience: str('JWT_AUDIENCE'), jwksUri: str('JWT_JWKS_URI') };
+  // JWT_JWKS_JSON: the issuer's keys inline (the local stack); otherwise fetched from JWT_JWKS_URI (https).
+  const inline = process.env.JWT_JWKS_JSON;
+  return {
+    mode: 'jwks',
+    issuer: str('JWT_ISSUER'),
+    audience: str('JWT_AUDIENCE'),
+    jwksUri: str('JWT_JWKS_URI', `${str('JWT_ISSUER')}/.well-known/jwks.json`),
+    ...(inline ? { jwks: JSON.parse(inline) as { keys: Array<Record<string, unknown>> } } : {}),
+  };
 }
 
 export function stateMachineArn(): string {
