@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020';
+import { parse } from 'yaml';
+import { ApiHarness, postForm, startApiHarness } from '../helpers/api-harness';
+import { HttpResponse } from '../../functions/api/http';
+import { housef3Package } from '../helpers/housef3-package';
+
+/** Real responses of every route and error status, checked against docs/openapi.yaml. */
+type Doc = { paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: { 'application/json': { schema: unknown } } }> }>>; components: Record<string, Record<string, unknown>> };
+const doc = parse(readFileSync(join(__dirname, '../../docs/openapi.yaml'), 'utf8')) as Doc;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+ajv.addSchema({ $id: 'openapi.json', components: doc.components });
+
+function schemaFor(path: string, method: string, status: number): unknown {
+  const op = doc.paths[path]?.[method.toLowerCase()];
+  if (!op) throw new Error(`${method} ${path} is not documented`);
+  let res = op.responses[String(status)];
+  if (!res) throw new Error(`${method} ${path} -> ${status} is not documented`);
+  if (res.$ref) res = doc.components.responses[res.$ref.split('/').pop() as string] as typeof res;
+  const schema = res.content?.['application/json']?.schema as { $ref?: string } | undefined;
+  return schema?.$ref ? { $ref: `openapi.json${schema.$ref}` } : schema;
+}
+
+const checked: string[] = [];
+function conforms(path: string, method: string, res: HttpResponse): void {
+  const schema = schemaFor(path, method, res.statusCode);
+  checked.push(`${method} ${path} ${res.statusCode}`);
+  if (!schema) {
+    expect(res.body).toBe('');
+    return;
+  }
+  const validate = ajv.compile(schema as object);
+  const ok = validate(JSON.parse(res.body));
+  if (!ok) throw new Error(`${method} ${path} ${res.statusCode}: ${ajv.errorsText(validate.errors)}\n${res.body}`);
+}
+
+let h: ApiHarness;
+beforeAll(async () => {
+  h = await startApiHarness();
+});
+afterAll(() => h.stop());
+
+it('every response of every route matches docs/openapi.yaml', async () => {
+  const user = `user-${randomUUID()}`;
+  const t = h.issuer.sign(user);
+  const call = async (method: string, path: string, docPath: string, extra: Record<string, unknown> = {}, token: string | null = t) => {
+    const res = await h.call({ method, path, ...extra }, token ?? undefined);
+    conforms(docPath, method, res);
+    return res;
+  };
+  const created = await call('POST', '/import', '/import', { body: '{"mergeStrategy":"overwrite"}' });
+  const id = created.json.importId as string;
+  await call('POST', '/import', '/import', { body: '{"x":1}' });
+  await call('POST', '/import', '/import', { body: JSON.stringify({ a: 'x'.repeat(20000) }) });
+  await call('POST', '/import', '/import', {}, null);
+  await call('GET', '/import', '/import', { query: { limit: '1' } });
+  await call('GET', '/import', '/import', { query: { limit: '0' } });
+  await call('GET', `/import/${id}/status`, '/import/{importId}/status');
+  await call('GET', `/import/${randomUUID()}/status`, '/import/{importId}/status');
+  await call('POST', `/import/${id}/upload`, '/import/{importId}/upload'); // 409: no package yet
+  await postForm(created.json.uploadUrl, housef3Package());
+  await call('POST', `/import/${id}/upload`, '/import/{importId}/upload'); // 202
+  await call('GET', `/import/${id}/status`, '/import/{importId}/status');
+  await call('DELETE', `/import/${id}`, '/import/{importId}'); // 409 running
+  await h.jobs.transition(id, 'failed', { errorMessage: 'x' });
+  await call('DELETE', `/import/${id}`, '/import/{importId}'); // 204
+  await call('DELETE', `/import/${id}`, '/import/{importId}'); // 404
+  for (let i = 0; i < 3; i++) await call('POST', '/import', '/import');
+  await call('POST', '/import', '/import'); // 429
+  const other = await h.call({ method: 'POST', path: '/import' }, h.issuer.sign(`u-${randomUUID()}`));
+  await h.servers.s3.send(
+    new (await import('@aws-sdk/client-s3')).PutObjectCommand({ Bucket: h.bucket, Key: `uploads/${other.json.uploadUrl.fields.key.split('/')[1]}/${other.json.importId}.fzip`, Body: Buffer.alloc(10) }),
+  );
+  const small = h.api({ maxPackageBytes: 5 });
+  const res413 = await h.call({ method: 'POST', path: `/import/${other.json.importId}/upload` }, h.issuer.sign(other.json.uploadUrl.fields.key.split('/')[1]), small);
+  conforms('/import/{importId}/upload', 'POST', res413);
+  const broken = h.api({ jobs: new (await import('../../functions/jobs/job-store')).JobStore(h.servers.doc, { tableName: 'missing', retentionDays: 1, pendingTtlSeconds: 1, maxUnfinishedJobsPerUser: 1 }) });
+  conforms('/import', 'GET', await h.call({ method: 'GET', path: '/import' }, t, broken));
+  expect(checked).toEqual(
+    expect.arrayContaining([
+      'POST /import 201', 'POST /import 400', 'POST /import 413', 'POST /import 401', 'POST /import 429',
+      'GET /import 200', 'GET /import 400', 'GET /import 500',
+      'GET /import/{importId}/status 200', 'GET /import/{importId}/status 404',
+      'POST /import/{importId}/upload 202', 'POST /import/{importId}/upload 409', 'POST /import/{importId}/upload 413',
+      'DELETE /import/{importId} 204', 'DELETE /import/{importId} 404', 'DELETE /import/{importId} 409',
+    ]),
+  );
+});
