@@ -44,3 +44,19 @@ export function jobTableDefinition(tableName: string): CreateTableCommandInput {
     ],
   };
 }
+
+/** An entity table: PK pk (the user, or user#shard for transactions), SK sk (the entity id). */
+export function entityTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+  };
+}

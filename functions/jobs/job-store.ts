@@ -135,7 +135,7 @@ export class JobStore {
    * Moves a job to `to` if its current status allows it, applying `update` in the same write.
    * Repeating a transition the job already made is a no-op that returns the job as it is.
    */
-  async transition(importId: string, to: JobStatus, update: JobUpdate = {}): Promise<ImportJob> {
+  async transition(importId: string, to: JobStatus, update: JobUpdate = {}, opts: { final?: boolean } = {}): Promise<ImportJob> {
     const from = ALLOWED_FROM[to];
     if (from.length === 0) {
       // Nothing leads to this status (it is where jobs start): only a no-op repeat is fine.
@@ -144,7 +144,8 @@ export class JobStore {
       throw new IllegalTransitionError(importId, current?.status, to);
     }
     const now = this.now();
-    const finished = TERMINAL_STATUSES.includes(to);
+    // validation_passed is final for a validateOnly job: nothing runs after it.
+    const finished = TERMINAL_STATUSES.includes(to) || opts.final === true;
     const set: Record<string, unknown> = { ...update, status: to, updatedAt: now };
     if (finished) {
       set.completedAt = update.completedAt ?? now;
@@ -241,6 +242,37 @@ export class JobStore {
     }
   }
 
+  /** Records one entity's import results while the job is processing. */
+  async setImportResult(importId: string, entity: string, result: Record<string, number>): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { importId },
+        UpdateExpression: 'SET importResults.#e = :r, updatedAt = :now, #v = #v + :one',
+        ConditionExpression: '#status = :p',
+        ExpressionAttributeNames: { '#e': entity, '#status': 'status', '#v': 'version' },
+        ExpressionAttributeValues: { ':r': result, ':now': this.now(), ':one': 1, ':p': 'processing' },
+      }),
+    );
+  }
+
+  /** Marks a chunk of transactions as written (a set: re-running a chunk adds nothing); returns how many are done. */
+  async markChunkDone(importId: string, chunk: number): Promise<number> {
+    const out = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { importId },
+        UpdateExpression: 'ADD chunksDone :c SET updatedAt = :now',
+        ConditionExpression: '#status = :p',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':c': new Set([chunk]), ':now': this.now(), ':p': 'processing' },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const done = out.Attributes?.chunksDone as Set<number> | undefined;
+    return done ? done.size : 0;
+  }
+
   /** Deletes a job unless a workflow may be running for it. */
   async deleteUnlessRunning(importId: string): Promise<void> {
     try {
@@ -278,6 +310,6 @@ export class JobStore {
 }
 
 function strip<T extends object>(item: T): ImportJob {
-  const { expiryPartition: _p, ...rest } = item as T & { expiryPartition?: string };
+  const { expiryPartition: _p, chunksDone: _c, ...rest } = item as T & { expiryPartition?: string; chunksDone?: unknown };
   return rest as unknown as ImportJob;
 }

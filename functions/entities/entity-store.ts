@@ -1,0 +1,104 @@
+/**
+ * Reads and writes a user's imported entities. Items keep every field of the package record
+ * plus the owner (`userId`), the import that wrote them (`importId`) and the key (`pk`, `sk`).
+ */
+import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ENTITIES, EntityKind } from '../fzip/entities';
+import { PlainRecord } from '../fzip/normalize';
+import { batchPut, BatchWriterOptions, mapLimit } from './batch-writer';
+import { entityKey, EntityTableNames, userPartitions } from './entity-tables';
+
+export interface EntityStoreOptions extends BatchWriterOptions {
+  /** Conditional puts in flight at once (skip_existing). */
+  conditionalConcurrency?: number;
+}
+
+export class EntityStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly tables: EntityTableNames,
+    private readonly opts: EntityStoreOptions = {},
+  ) {}
+
+  toItem(kind: EntityKind, userId: string, importId: string, record: PlainRecord): Record<string, unknown> {
+    const id = record[ENTITIES[kind].idField] as string;
+    // The owner, import and key are ours: set last so no package field can replace them.
+    return { ...record, userId, importId, ...entityKey(kind, userId, id) };
+  }
+
+  /** Which of these ids the user already has. */
+  async existing(kind: EntityKind, userId: string, ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    const table = this.tables[kind];
+    const groups: string[][] = [];
+    for (let i = 0; i < ids.length; i += 100) groups.push(ids.slice(i, i + 100) as string[]);
+    await mapLimit(groups, 4, async (group) => {
+      let keys: Record<string, unknown>[] = [...new Set(group)].map((id) => entityKey(kind, userId, id) as unknown as Record<string, unknown>);
+      for (let attempt = 0; keys.length; attempt++) {
+        const out = await this.doc.send(
+          new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ProjectionExpression: 'sk' } } }),
+        );
+        for (const item of out.Responses?.[table] ?? []) found.add(item.sk as string);
+        keys = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
+        if (keys.length && attempt > 8) throw new Error(`could not read ${keys.length} key(s) of ${table} (throttled)`);
+        if (keys.length) await new Promise((r) => setTimeout(r, Math.random() * Math.min(2000, 50 * 2 ** attempt)));
+      }
+    });
+    return found;
+  }
+
+  /** Puts (creates or replaces) the records. */
+  async putAll(kind: EntityKind, userId: string, importId: string, records: readonly PlainRecord[]): Promise<void> {
+    await batchPut(
+      this.doc,
+      this.tables[kind],
+      records.map((r) => this.toItem(kind, userId, importId, r)),
+      this.opts,
+    );
+  }
+
+  /** Puts each record only where the user has no item with its id; returns how many were written. */
+  async putAbsent(kind: EntityKind, userId: string, importId: string, records: readonly PlainRecord[]): Promise<number> {
+    let written = 0;
+    await mapLimit(records, this.opts.conditionalConcurrency ?? 16, async (r) => {
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tables[kind],
+            Item: this.toItem(kind, userId, importId, r),
+            // Absent, or written by this same import before a crash (a re-run rewrites it identically).
+            ConditionExpression: 'attribute_not_exists(pk) OR importId = :me',
+            ExpressionAttributeValues: { ':me': importId },
+          }),
+        );
+        written++;
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      }
+    });
+    return written;
+  }
+
+  /** All of a user's items of one kind (every transaction shard), for read-back and tests. */
+  async listUserItems(kind: EntityKind, userId: string): Promise<Record<string, unknown>[]> {
+    const parts = await mapLimit(userPartitions(kind, userId), 8, async (pk) => {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out: QueryCommandOutput = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tables[kind],
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': pk },
+            ExclusiveStartKey: start,
+          }),
+        );
+        items.push(...(out.Items ?? []));
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return items;
+    });
+    return parts.flat();
+  }
+}

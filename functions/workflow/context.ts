@@ -1,0 +1,41 @@
+/** What every workflow step needs, and the payload that travels between states (ids and keys only). */
+import { S3Client } from '@aws-sdk/client-s3';
+import { JobStore } from '../jobs/job-store';
+import { EntityStore } from '../entities/entity-store';
+import { FzipLimits } from '../fzip/limits';
+import { Logger } from '../shared/logger';
+
+export interface WorkflowDeps {
+  jobs: JobStore;
+  s3: S3Client;
+  entities: EntityStore;
+  /** Where statement file bytes are stored ({userId}/{fileId}/{fileName}). */
+  filesBucket: string;
+  limits?: Partial<FzipLimits>;
+  logger: Logger;
+  /** Records per staging chunk (and so per transactions Map iteration). */
+  chunkSize?: number;
+}
+
+export interface WorkflowInput {
+  importId: string;
+  userId: string;
+  bucket: string;
+  packageKey: string;
+}
+
+export interface ValidateOutput {
+  valid: boolean;
+  validateOnly: boolean;
+  /** One item per staged chunk of transactions: the Map state iterates over them. */
+  transactionChunks: number[];
+}
+
+export interface ChunkInput extends WorkflowInput {
+  chunk: number;
+}
+
+export interface FailInput extends WorkflowInput {
+  phase: string;
+  error?: { Error?: string; Cause?: string };
+}

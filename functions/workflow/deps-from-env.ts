@@ -1,0 +1,32 @@
+/** Builds the workflow's dependencies from the Lambda environment (once per container). */
+import { JobStore } from '../jobs/job-store';
+import { EntityStore } from '../entities/entity-store';
+import { entityTableNamesFromEnv } from '../entities/entity-tables';
+import { documentClient, s3Client } from '../shared/aws-clients';
+import { jobsConfig } from '../shared/config';
+import { Logger } from '../shared/logger';
+import { WorkflowDeps } from './context';
+
+let deps: WorkflowDeps | undefined;
+
+export function workflowDepsFromEnv(): WorkflowDeps {
+  if (deps) return deps;
+  const cfg = jobsConfig();
+  const filesBucket = process.env.FILES_BUCKET;
+  if (!filesBucket) throw new Error('environment variable FILES_BUCKET is required');
+  deps = {
+    jobs: new JobStore(documentClient(), {
+      tableName: cfg.jobsTable,
+      retentionDays: cfg.jobRetentionDays,
+      pendingTtlSeconds: cfg.pendingJobTtlSeconds,
+      maxUnfinishedJobsPerUser: cfg.maxUnfinishedJobsPerUser,
+    }),
+    s3: s3Client(),
+    entities: new EntityStore(documentClient(), entityTableNamesFromEnv()),
+    filesBucket,
+    limits: { maxPackageBytes: cfg.maxPackageBytes },
+    logger: new Logger('fzip-import'),
+    chunkSize: process.env.STAGING_CHUNK_SIZE ? Number(process.env.STAGING_CHUNK_SIZE) : undefined,
+  };
+  return deps;
+}

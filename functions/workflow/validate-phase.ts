@@ -1,0 +1,125 @@
+/**
+ * Validate package: streams the package from S3 (ranged GETs) through the format validator,
+ * stages every valid record to S3 with whether the user already has its id, applies the merge
+ * strategy's conflict rule, and ends the job's validation (validation_passed / _failed).
+ */
+import { validatePackage, ValidationReport } from '../fzip/validator';
+import { ENTITY_KINDS, EntityKind } from '../fzip/entities';
+import { Issue, ErrorCode } from '../fzip/issues';
+import { S3RangeSource } from '../shared/s3-range-source';
+import { StagingReader, StagingWriter, StagingManifest } from '../entities/staging';
+import { ImportJob, MergeStrategy } from '../jobs/job';
+import { ImportStateError } from './errors';
+import { ValidateOutput, WorkflowDeps, WorkflowInput } from './context';
+
+/** Per entity: how many items the import would create, overwrite and skip. */
+export function importPlan(manifest: StagingManifest, strategy: MergeStrategy): Record<EntityKind, { create: number; overwrite: number; skip: number }> {
+  const out = {} as Record<EntityKind, { create: number; overwrite: number; skip: number }>;
+  for (const kind of ENTITY_KINDS) {
+    const p = manifest.plan[kind];
+    const create = p.records - p.existing;
+    out[kind] =
+      strategy === 'overwrite'
+        ? { create, overwrite: p.existing, skip: 0 }
+        : strategy === 'skip_existing'
+          ? { create, overwrite: 0, skip: p.existing }
+          : { create, overwrite: 0, skip: 0 };
+  }
+  return out;
+}
+
+function conflictIssues(manifest: StagingManifest): Issue<ErrorCode>[] {
+  return manifest.conflicts.map((c) => ({
+    code: 'ID_CONFLICT' as const,
+    message: `you already have ${c.kind} ${c.id}; with mergeStrategy fail_on_conflict nothing is imported (use overwrite or skip_existing)`,
+    id: c.id,
+    file: c.kind,
+  }));
+}
+
+function results(report: ValidationReport, manifest: StagingManifest | undefined, job: ImportJob): Record<string, unknown> {
+  return {
+    valid: report.valid,
+    packageFormat: report.packageFormat,
+    manifest: report.manifest ?? null,
+    counts: report.counts,
+    errorCount: report.errorCount,
+    errors: report.errors,
+    warningCount: report.warningCount,
+    warnings: report.warnings,
+    ...(manifest ? { plan: importPlan(manifest, job.mergeStrategy), existingCount: manifest.conflictCount } : {}),
+  };
+}
+
+function chunkList(manifest: StagingManifest): number[] {
+  return Array.from({ length: manifest.chunks.transactions }, (_, i) => i);
+}
+
+export async function validatePhase(input: WorkflowInput, deps: WorkflowDeps): Promise<ValidateOutput> {
+  const log = deps.logger.child({ importId: input.importId, phase: 'validate' });
+  const job = await deps.jobs.get(input.importId);
+  if (!job || job.userId !== input.userId || job.packageS3Key !== input.packageKey) {
+    throw new ImportStateError(`import ${input.importId} does not match this execution`);
+  }
+  if (job.status === 'validation_passed' || job.status === 'processing') {
+    // A retry after the step succeeded but its answer was lost: answer the same again.
+    const manifest = await new StagingReader(deps.s3, input.bucket, input.importId).manifest();
+    return { valid: true, validateOnly: job.validateOnly, transactionChunks: chunkList(manifest) };
+  }
+  if (job.status === 'validation_failed') return { valid: false, validateOnly: job.validateOnly, transactionChunks: [] };
+  if (job.status !== 'validating') throw new ImportStateError(`import ${input.importId} is ${job.status}, not validating`);
+
+  const started = Date.now();
+  await deps.jobs.reportProgress(input.importId, 5, 'validating_package');
+  const source = await S3RangeSource.open(deps.s3, input.bucket, input.packageKey);
+  const staging = new StagingWriter(
+    deps.s3,
+    input.bucket,
+    input.importId,
+    (kind, ids) => deps.entities.existing(kind, input.userId, ids),
+    deps.chunkSize,
+  );
+  let lastKind: EntityKind | undefined;
+  const report = await validatePackage(source, {
+    packageFormat: job.packageFormat,
+    limits: deps.limits,
+    onRecord: async (kind, record) => {
+      if (kind !== lastKind) {
+        lastKind = kind;
+        await deps.jobs.reportProgress(input.importId, kind === 'transactions' ? 10 : 7, `validating_${kind}`);
+      }
+      await staging.add(kind, record);
+    },
+  });
+  const manifest = report.valid ? await staging.finish() : undefined;
+  if (manifest && job.mergeStrategy === 'fail_on_conflict' && manifest.conflictCount > 0) {
+    const issues = conflictIssues(manifest);
+    report.valid = false;
+    report.errors = [...report.errors, ...issues].slice(0, 100);
+    report.errorCount += manifest.conflictCount;
+  }
+  const validationResults = results(report, manifest, job);
+  log.info('validation finished', {
+    valid: report.valid,
+    errorCount: report.errorCount,
+    warningCount: report.warningCount,
+    counts: report.counts,
+    durationMs: Date.now() - started,
+  });
+  if (!report.valid) {
+    const first = report.errors[0];
+    await deps.jobs.transition(input.importId, 'validation_failed', {
+      validationResults,
+      currentPhase: 'validation_failed',
+      errorMessage: `the package is invalid: ${report.errorCount} error(s)${first ? `, first: [${first.code}] ${first.file ? first.file + ': ' : ''}${first.message}` : ''}`,
+    });
+    return { valid: false, validateOnly: job.validateOnly, transactionChunks: [] };
+  }
+  await deps.jobs.transition(
+    input.importId,
+    'validation_passed',
+    { validationResults, currentPhase: 'validation_passed', progress: job.validateOnly ? 100 : 30 },
+    { final: job.validateOnly },
+  );
+  return { valid: true, validateOnly: job.validateOnly, transactionChunks: chunkList(manifest as StagingManifest) };
+}

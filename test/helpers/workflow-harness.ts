@@ -1,0 +1,145 @@
+/**
+ * The import workflow on this machine: dynalite and s3rver on free loopback ports, the real
+ * statemachine/import.asl.json run by aws-local-stepfunctions, its Task states calling the
+ * workflow core exactly as the Lambda handlers do.
+ */
+import { randomUUID } from 'node:crypto';
+import { PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { JobStore } from '../../functions/jobs/job-store';
+import { PackageStore, packageKey } from '../../functions/jobs/package-store';
+import { startImport } from '../../functions/jobs/start-import';
+import { ImportJob, MergeStrategy } from '../../functions/jobs/job';
+import { EntityStore } from '../../functions/entities/entity-store';
+import { EntityTableNames } from '../../functions/entities/entity-tables';
+import { WorkflowDeps } from '../../functions/workflow/context';
+import { validatePhase } from '../../functions/workflow/validate-phase';
+import { completePhase, failPhase, importEntityPhase, importTransactionsChunk } from '../../functions/workflow/import-phase';
+import { Logger } from '../../functions/shared/logger';
+import { LocalServers, startLocalServers } from '../../local/servers';
+import { entityTableDefinition, jobTableDefinition } from '../../local/tables';
+import { LocalStateMachine, TaskFunctions } from '../../local/state-machine';
+import { EntityKind } from '../../functions/fzip/entities';
+
+export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:fzip-import';
+
+export function workflowFunctions(deps: () => WorkflowDeps): TaskFunctions {
+  return {
+    ValidateFunctionArn: (p) => validatePhase(p, deps()),
+    ImportAccountsFunctionArn: (p) => importEntityPhase('accounts', p, deps()),
+    ImportCategoriesFunctionArn: (p) => importEntityPhase('categories', p, deps()),
+    ImportFileMapsFunctionArn: (p) => importEntityPhase('fileMaps', p, deps()),
+    ImportTransactionFilesFunctionArn: (p) => importEntityPhase('transactionFiles', p, deps()),
+    ImportTransactionsFunctionArn: (p) => importTransactionsChunk(p, deps()),
+    CompleteFunctionArn: (p) => completePhase(p, deps()),
+    FailFunctionArn: (p) => failPhase(p, deps()),
+  };
+}
+
+export interface WorkflowHarness {
+  servers: LocalServers;
+  jobs: JobStore;
+  packages: PackageStore;
+  entities: EntityStore;
+  deps: WorkflowDeps;
+  machine: LocalStateMachine;
+  packagesBucket: string;
+  filesBucket: string;
+  tables: EntityTableNames;
+  /** Overrides of single task functions (fault injection); cleared with resetFaults. */
+  faults: Partial<TaskFunctions>;
+  resetFaults(): void;
+  createJob(userId: string, opts?: { mergeStrategy?: MergeStrategy; validateOnly?: boolean; packageFormat?: 'fzip' | 'json' }): Promise<ImportJob>;
+  upload(job: ImportJob, body: Buffer): Promise<void>;
+  /** Creates a job, uploads the package, starts it like the S3 event does and waits for the end. */
+  runImport(userId: string, body: Buffer, opts?: { mergeStrategy?: MergeStrategy; validateOnly?: boolean; packageFormat?: 'fzip' | 'json' }): Promise<ImportJob>;
+  items(kind: EntityKind, userId: string): Promise<Record<string, unknown>[]>;
+  fileBytes(key: string): Promise<Buffer | undefined>;
+  withDoc(doc: DynamoDBDocumentClient): void;
+  stop(): Promise<void>;
+}
+
+export async function startWorkflowHarness(opts: { chunkSize?: number } = {}): Promise<WorkflowHarness> {
+  const suffix = randomUUID().slice(0, 8);
+  const tables: EntityTableNames = {
+    accounts: `accounts-${suffix}`,
+    categories: `categories-${suffix}`,
+    fileMaps: `file-maps-${suffix}`,
+    transactionFiles: `transaction-files-${suffix}`,
+    transactions: `transactions-${suffix}`,
+  };
+  const jobsTable = `jobs-${suffix}`;
+  const packagesBucket = 'fzip-packages';
+  const filesBucket = 'fzip-files';
+  const servers = await startLocalServers({
+    buckets: [packagesBucket, filesBucket],
+    tables: [jobTableDefinition(jobsTable), ...Object.values(tables).map(entityTableDefinition)],
+  });
+  const jobs = new JobStore(servers.doc, { tableName: jobsTable, retentionDays: 7, pendingTtlSeconds: 86400, maxUnfinishedJobsPerUser: 100 });
+  const packages = new PackageStore(servers.s3, packagesBucket);
+  let entities = new EntityStore(servers.doc, tables, { sleep: async () => undefined });
+  const logger = new Logger('fzip-import-test', {}, () => undefined);
+  let deps: WorkflowDeps = { jobs, s3: servers.s3, entities, filesBucket, logger, chunkSize: opts.chunkSize };
+  const faults: Partial<TaskFunctions> = {};
+  const base = workflowFunctions(() => deps);
+  const functions: TaskFunctions = {};
+  for (const [name, fn] of Object.entries(base)) functions[name] = (p) => (faults[name] ?? fn)(p);
+  const machine = new LocalStateMachine({ stateMachineArn: STATE_MACHINE_ARN, functions, retryIntervalMs: 0 });
+  const startDeps = { jobs, packages, workflow: machine, maxPackageBytes: 50 * 1024 * 1024 };
+
+  const h: WorkflowHarness = {
+    servers,
+    jobs,
+    packages,
+    get entities() {
+      return deps.entities;
+    },
+    get deps() {
+      return deps;
+    },
+    machine,
+    packagesBucket,
+    filesBucket,
+    tables,
+    faults,
+    resetFaults() {
+      for (const k of Object.keys(faults)) delete faults[k];
+    },
+    async createJob(userId, o = {}) {
+      const importId = randomUUID();
+      return jobs.create({
+        importId,
+        userId,
+        mergeStrategy: o.mergeStrategy ?? 'fail_on_conflict',
+        validateOnly: o.validateOnly ?? false,
+        packageFormat: o.packageFormat ?? 'fzip',
+        packageS3Key: packageKey(userId, importId),
+      });
+    },
+    async upload(job, body) {
+      await servers.s3.send(new PutObjectCommand({ Bucket: packagesBucket, Key: job.packageS3Key, Body: body }));
+    },
+    async runImport(userId, body, o = {}) {
+      const job = await h.createJob(userId, o);
+      await h.upload(job, body);
+      await startImport(job.importId, userId, startDeps);
+      await machine.idle();
+      return (await jobs.get(job.importId)) as ImportJob;
+    },
+    items: (kind, userId) => deps.entities.listUserItems(kind, userId),
+    async fileBytes(key) {
+      try {
+        const out = await servers.s3.send(new GetObjectCommand({ Bucket: filesBucket, Key: key }));
+        return Buffer.from(await out.Body!.transformToByteArray());
+      } catch {
+        return undefined;
+      }
+    },
+    withDoc(doc) {
+      entities = new EntityStore(doc, tables, { sleep: async () => undefined });
+      deps = { ...deps, entities };
+    },
+    stop: () => servers.stop(),
+  };
+  return h;
+}
