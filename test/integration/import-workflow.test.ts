@@ -42,3 +42,120 @@ describe('import workflow (real ASL, dynalite, s3rver)', () => {
     expect(JSON.stringify(exec.events)).not.toContain('-12.34');
   });
 });
+
+describe('validation outcomes', () => {
+  it('stops at validation_passed for validateOnly and writes nothing', async () => {
+    const user = newUser();
+    const job = await h.runImport(user, housef3Package(), { validateOnly: true });
+    expect(job).toMatchObject({ status: 'validation_passed', progress: 100 });
+    expect(job.completedAt).toEqual(expect.any(Number));
+    expect(job.validationResults).toMatchObject({ valid: true, counts: { transactions: 2 }, plan: { accounts: { create: 2 } } });
+    expect(await h.items('accounts', user)).toEqual([]);
+    expect(await h.items('transactions', user)).toEqual([]);
+    expect(h.machine.executions.get(job.importId)!.status).toBe('SUCCEEDED');
+  });
+
+  it('ends validation_failed with the errors for an invalid package, and writes nothing', async () => {
+    const user = newUser();
+    const data = housef3Data();
+    data.transactions[1].accountId = 'a0000000-0000-4000-8000-0000000000ff';
+    const job = await h.runImport(user, housef3Package({ data }));
+    expect(job.status).toBe('validation_failed');
+    expect(job.validationResults).toMatchObject({
+      valid: false,
+      errorCount: 1,
+      errors: [{ code: 'UNKNOWN_REFERENCE', file: 'data/transactions.json.gz', index: 1, field: '/accountId' }],
+    });
+    expect(job.errorMessage).toContain('UNKNOWN_REFERENCE');
+    expect(await h.items('accounts', user)).toEqual([]);
+    expect(h.machine.executions.get(job.importId)!.status).toBe('FAILED');
+  });
+
+  it('ends validation_failed for a file that is not a package at all', async () => {
+    const job = await h.runImport(newUser(), Buffer.from('this is not a zip'));
+    expect(job.status).toBe('validation_failed');
+    expect(job.validationResults).toMatchObject({ errors: [{ code: 'NOT_A_ZIP' }] });
+  });
+});
+
+describe('merge strategies on a user who already has part of the data', () => {
+  /** The user first imports accounts and categories only, with older names. */
+  async function userWithPartialData(): Promise<string> {
+    const user = newUser();
+    const data = housef3Data();
+    data.accounts[0].accountName = 'Old name';
+    const partial = { ...data, transactions: [], transaction_files: [], file_maps: [] } as unknown as ReturnType<typeof housef3Data>;
+    (partial.accounts[0] as Record<string, unknown>).defaultFileMapId = undefined;
+    delete (partial.accounts[0] as Record<string, unknown>).defaultFileMapId;
+    const first = await h.runImport(user, housef3Package({ data: partial, omitStatement: true }), { mergeStrategy: 'overwrite' });
+    expect(first.status).toBe('completed');
+    return user;
+  }
+
+  it('fail_on_conflict: validation fails listing the conflicting ids, nothing is written', async () => {
+    const user = await userWithPartialData();
+    const job = await h.runImport(user, housef3Package());
+    expect(job.status).toBe('validation_failed');
+    const errors = (job.validationResults as { errors: Array<{ code: string; id: string }> }).errors;
+    expect(errors.filter((e) => e.code === 'ID_CONFLICT').map((e) => e.id).sort()).toEqual([ACC1, 'a0000000-0000-4000-8000-000000000002', CAT1, CAT2].sort());
+    expect((job.validationResults as { errorCount: number }).errorCount).toBe(4);
+    expect(await h.items('transactions', user)).toEqual([]);
+    expect((await h.items('accounts', user)).find((a) => a.accountId === ACC1)!.accountName).toBe('Old name');
+  });
+
+  it('overwrite: existing items are replaced, counted as updated', async () => {
+    const user = await userWithPartialData();
+    const job = await h.runImport(user, housef3Package(), { mergeStrategy: 'overwrite' });
+    expect(job.status).toBe('completed');
+    expect(job.importResults).toMatchObject({
+      accounts: { created: 0, updated: 2, skipped: 0 },
+      categories: { created: 0, updated: 2, skipped: 0 },
+      transactions: { created: 2, updated: 0, skipped: 0 },
+    });
+    expect((await h.items('accounts', user)).find((a) => a.accountId === ACC1)!.accountName).toBe('Main Checking');
+    expect(await h.items('transactions', user)).toHaveLength(2);
+  });
+
+  it('skip_existing: existing items are kept, counted as skipped', async () => {
+    const user = await userWithPartialData();
+    const job = await h.runImport(user, housef3Package(), { mergeStrategy: 'skip_existing' });
+    expect(job.status).toBe('completed');
+    expect(job.importResults).toMatchObject({
+      accounts: { created: 0, updated: 0, skipped: 2 },
+      categories: { created: 0, updated: 0, skipped: 2 },
+      fileMaps: { created: 1, updated: 0, skipped: 0 },
+      transactions: { created: 2, updated: 0, skipped: 0 },
+    });
+    expect((await h.items('accounts', user)).find((a) => a.accountId === ACC1)!.accountName).toBe('Old name');
+    expect(job.validationResults).toMatchObject({ plan: { accounts: { create: 0, overwrite: 0, skip: 2 } } });
+  });
+
+  it('re-importing the same package with skip_existing skips everything', async () => {
+    const user = newUser();
+    expect((await h.runImport(user, housef3Package())).status).toBe('completed');
+    const again = await h.runImport(user, housef3Package(), { mergeStrategy: 'skip_existing' });
+    expect(again.importResults).toMatchObject({
+      accounts: { created: 0, skipped: 2 },
+      transactions: { created: 0, skipped: 2 },
+      transactionFiles: { created: 0, skipped: 1 },
+    });
+  });
+});
+
+describe('isolation between users', () => {
+  it('gives two users importing the same package their own copies', async () => {
+    const a = newUser();
+    const b = newUser();
+    const [ja, jb] = await Promise.all([h.runImport(a, housef3Package()), h.runImport(b, housef3Package())]);
+    expect(ja.status).toBe('completed');
+    expect(jb.status).toBe('completed');
+    const ta = await h.items('transactions', a);
+    const tb = await h.items('transactions', b);
+    expect(ta).toHaveLength(2);
+    expect(tb).toHaveLength(2);
+    expect(ta.every((t) => t.userId === a && t.importId === ja.importId)).toBe(true);
+    expect(tb.every((t) => t.userId === b && t.importId === jb.importId)).toBe(true);
+    expect((await h.fileBytes(`${a}/${FILE1}/statement jan.csv`))?.toString()).toBe(STATEMENT);
+    expect((await h.fileBytes(`${b}/${FILE1}/statement jan.csv`))?.toString()).toBe(STATEMENT);
+  });
+});
