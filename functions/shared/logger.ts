@@ -22,6 +22,34 @@ export class Logger {
     this.sink(JSON.stringify({ level, message, service: this.service, timestamp: new Date().toISOString(), ...this.context, ...extra }));
   }
 
+  /**
+   * A CloudWatch metric in Embedded Metric Format: the log line itself becomes the metric,
+   * no API call needed. Dimension: phase.
+   */
+  metrics(phase: string, values: Record<string, { value: number; unit: 'Count' | 'Milliseconds' }>): void {
+    if (ORDER.info < (ORDER[(process.env.LOG_LEVEL ?? 'info').toLowerCase() as LogLevel] ?? ORDER.info)) return;
+    const fields: Record<string, number> = {};
+    for (const [k, v] of Object.entries(values)) fields[k] = v.value;
+    this.sink(
+      JSON.stringify({
+        _aws: {
+          Timestamp: Date.now(),
+          CloudWatchMetrics: [
+            {
+              Namespace: process.env.METRICS_NAMESPACE ?? 'FzipImport',
+              Dimensions: [['phase']],
+              Metrics: Object.entries(values).map(([Name, v]) => ({ Name, Unit: v.unit })),
+            },
+          ],
+        },
+        service: this.service,
+        ...this.context,
+        phase,
+        ...fields,
+      }),
+    );
+  }
+
   debug(message: string, extra?: Record<string, unknown>): void {
     this.log('debug', message, extra);
   }

@@ -126,6 +126,10 @@ export async function importEntityPhase(kind: Exclude<EntityKind, 'transactions'
   const result = entityResults(manifest, job.mergeStrategy)[kind];
   await deps.jobs.setImportResult(input.importId, kind, { ...result });
   log.info('phase finished', { records: manifest.plan[kind].records, ...result, durationMs: Date.now() - started });
+  log.metrics(PHASES[kind].phase, {
+    Records: { value: manifest.plan[kind].records, unit: 'Count' },
+    DurationMs: { value: Date.now() - started, unit: 'Milliseconds' },
+  });
 }
 
 export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowDeps): Promise<void> {
@@ -141,6 +145,10 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
   const done = await deps.jobs.markChunkDone(input.importId, input.chunk);
   await deps.jobs.reportProgress(input.importId, 60 + (39 * done) / Math.max(1, manifest.chunks.transactions), PHASES.transactions.phase);
   log.info('chunk written', { records: staged.length, durationMs: Date.now() - started });
+  log.metrics(PHASES.transactions.phase, {
+    Records: { value: staged.length, unit: 'Count' },
+    DurationMs: { value: Date.now() - started, unit: 'Milliseconds' },
+  });
 }
 
 export async function completePhase(input: WorkflowInput, deps: WorkflowDeps): Promise<void> {

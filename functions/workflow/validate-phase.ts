@@ -106,6 +106,11 @@ export async function validatePhase(input: WorkflowInput, deps: WorkflowDeps): P
     counts: report.counts,
     durationMs: Date.now() - started,
   });
+  log.metrics('validate', {
+    Records: { value: Object.values(report.counts).reduce((a, b) => a + b, 0), unit: 'Count' },
+    Errors: { value: report.errorCount, unit: 'Count' },
+    DurationMs: { value: Date.now() - started, unit: 'Milliseconds' },
+  });
   if (!report.valid) {
     const first = report.errors[0];
     await deps.jobs.transition(input.importId, 'validation_failed', {
