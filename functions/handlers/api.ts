@@ -3,11 +3,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyEvent, APIGatewayProxyStruc
 import { ImportApi } from '../api/import-api';
 import { HttpRequest } from '../api/http';
 import { cognitoVerifier, jwksVerifier } from '../auth/token-verifier';
-import { JobStore } from '../jobs/job-store';
-import { PackageStore } from '../jobs/package-store';
+import { jobStoreFromEnv, packageStoreFromEnv } from '../shared/stores';
 import { SfnWorkflowStarter } from '../jobs/workflow-starter';
 import { authConfig, jobsConfig, stateMachineArn } from '../shared/config';
-import { documentClient, s3Client, sfnClient } from '../shared/aws-clients';
+import { sfnClient } from '../shared/aws-clients';
 import { Logger } from '../shared/logger';
 
 export function toHttpRequest(event: APIGatewayProxyEventV2 | APIGatewayProxyEvent): HttpRequest {
@@ -28,13 +27,8 @@ function build(): ImportApi {
   const cfg = jobsConfig();
   const auth = authConfig();
   return new ImportApi({
-    jobs: new JobStore(documentClient(), {
-      tableName: cfg.jobsTable,
-      retentionDays: cfg.jobRetentionDays,
-      pendingTtlSeconds: cfg.pendingJobTtlSeconds,
-      maxUnfinishedJobsPerUser: cfg.maxUnfinishedJobsPerUser,
-    }),
-    packages: new PackageStore(s3Client(), cfg.packagesBucket),
+    jobs: jobStoreFromEnv(),
+    packages: packageStoreFromEnv(),
     workflow: new SfnWorkflowStarter(sfnClient(), stateMachineArn()),
     verifier: auth.mode === 'cognito' ? cognitoVerifier(auth) : jwksVerifier(auth),
     logger: new Logger('fzip-api'),

@@ -4,13 +4,13 @@
  * to a job of the key's user are logged and ignored.
  */
 import type { S3Event } from 'aws-lambda';
-import { JobStore } from '../jobs/job-store';
-import { PackageStore, parsePackageKey } from '../jobs/package-store';
+import { parsePackageKey } from '../jobs/package-store';
+import { jobStoreFromEnv, packageStoreFromEnv } from '../shared/stores';
 import { startImport } from '../jobs/start-import';
 import { SfnWorkflowStarter } from '../jobs/workflow-starter';
 import { JobNotFoundError } from '../jobs/errors';
 import { jobsConfig, stateMachineArn } from '../shared/config';
-import { documentClient, s3Client, sfnClient } from '../shared/aws-clients';
+import { sfnClient } from '../shared/aws-clients';
 import { Logger, errorFields } from '../shared/logger';
 
 export interface S3UploadRecord {
@@ -65,13 +65,8 @@ export async function handler(event: S3Event): Promise<void> {
   await handleUploads(
     uploadsOf(event),
     {
-      jobs: new JobStore(documentClient(), {
-        tableName: cfg.jobsTable,
-        retentionDays: cfg.jobRetentionDays,
-        pendingTtlSeconds: cfg.pendingJobTtlSeconds,
-        maxUnfinishedJobsPerUser: cfg.maxUnfinishedJobsPerUser,
-      }),
-      packages: new PackageStore(s3Client(), cfg.packagesBucket),
+      jobs: jobStoreFromEnv(),
+      packages: packageStoreFromEnv(),
       workflow: new SfnWorkflowStarter(sfnClient(), stateMachineArn()),
       maxPackageBytes: cfg.maxPackageBytes,
     },

@@ -1,5 +1,5 @@
 /** Builds the workflow's dependencies from the Lambda environment (once per container). */
-import { JobStore } from '../jobs/job-store';
+import { jobStoreFromEnv } from '../shared/stores';
 import { EntityStore } from '../entities/entity-store';
 import { entityTableNamesFromEnv } from '../entities/entity-tables';
 import { documentClient, s3Client } from '../shared/aws-clients';
@@ -15,12 +15,7 @@ export function workflowDepsFromEnv(): WorkflowDeps {
   const filesBucket = process.env.FILES_BUCKET;
   if (!filesBucket) throw new Error('environment variable FILES_BUCKET is required');
   deps = {
-    jobs: new JobStore(documentClient(), {
-      tableName: cfg.jobsTable,
-      retentionDays: cfg.jobRetentionDays,
-      pendingTtlSeconds: cfg.pendingJobTtlSeconds,
-      maxUnfinishedJobsPerUser: cfg.maxUnfinishedJobsPerUser,
-    }),
+    jobs: jobStoreFromEnv(),
     s3: s3Client(),
     entities: new EntityStore(documentClient(), entityTableNamesFromEnv()),
     filesBucket,

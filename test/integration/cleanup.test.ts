@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { JobStore } from '../../functions/jobs/job-store';
+import { PackageStore, packageKey } from '../../functions/jobs/package-store';
+import { cleanupExpiredJobs } from '../../functions/jobs/cleanup';
+import { Logger } from '../../functions/shared/logger';
+import { LocalServers, startLocalServers } from '../../local/servers';
+import { jobTableDefinition } from '../../local/tables';
+
+let servers: LocalServers;
+let clock = Date.UTC(2026, 0, 1);
+let jobs: JobStore;
+let packages: PackageStore;
+const bucket = 'cleanup-packages';
+const quiet = new Logger('t', {}, () => undefined);
+
+beforeAll(async () => {
+  servers = await startLocalServers({ buckets: [bucket], tables: [jobTableDefinition('cleanup-jobs')] });
+  jobs = new JobStore(servers.doc, { tableName: 'cleanup-jobs', retentionDays: 7, pendingTtlSeconds: 86400, maxUnfinishedJobsPerUser: 100, now: () => clock });
+  packages = new PackageStore(servers.s3, bucket);
+});
+afterAll(() => servers.stop());
+
+async function job(status: 'uploaded' | 'processing' | 'completed'): Promise<string> {
+  const importId = randomUUID();
+  const key = packageKey('u', importId);
+  await jobs.create({ importId, userId: 'u', mergeStrategy: 'overwrite', validateOnly: false, packageFormat: 'fzip', packageS3Key: key });
+  await servers.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'pkg' }));
+  await servers.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `staging/${importId}/transactions/0.ndjson`, Body: 'x' }));
+  if (status !== 'uploaded') {
+    await jobs.transition(importId, 'validating');
+    await jobs.transition(importId, 'validation_passed');
+    await jobs.transition(importId, 'processing');
+  }
+  if (status === 'completed') await jobs.transition(importId, 'completed');
+  return importId;
+}
+
+async function exists(key: string): Promise<boolean> {
+  return servers.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe('cleanupExpiredJobs', () => {
+  it('removes expired jobs with their package and staging objects, never running ones, and is safe to run twice at once', async () => {
+    const abandoned = await job('uploaded'); // expires 24 h after creation
+    const finished = await job('completed'); // expires 7 days after completion
+    const running = await job('processing'); // expires 24 h after creation but is running
+    const fresh = await job('completed');
+    clock += 8 * 86400 * 1000;
+    const young = await job('uploaded');
+    const now = Math.floor(clock / 1000);
+    const [a, b] = await Promise.all([
+      cleanupExpiredJobs({ jobs, packages, logger: quiet }, now),
+      cleanupExpiredJobs({ jobs, packages, logger: quiet }, now),
+    ]);
+    expect(a.jobsDeleted + b.jobsDeleted).toBeGreaterThanOrEqual(3);
+    for (const id of [abandoned, finished, fresh]) {
+      expect(await jobs.get(id)).toBeUndefined();
+      expect(await exists(packageKey('u', id))).toBe(false);
+      expect(await exists(`staging/${id}/transactions/0.ndjson`)).toBe(false);
+    }
+    expect((await jobs.get(running))!.status).toBe('processing');
+    expect(await exists(packageKey('u', running))).toBe(true);
+    expect(a.skippedRunning).toBe(1);
+    expect(await jobs.get(young)).toBeDefined();
+    const again = await cleanupExpiredJobs({ jobs, packages, logger: quiet }, now);
+    expect(again).toMatchObject({ jobsDeleted: 0, skippedRunning: 1 });
+  });
+});
