@@ -11,12 +11,32 @@ import { validatePackage, ValidationReport } from '../functions/fzip/validator';
 import { writePackageFile } from '../functions/fzip/writer';
 import { syntheticPackage } from './synthetic-package';
 import { Issue } from '../functions/fzip/issues';
+import {
+  CliUsageError,
+  clientErrorMessage,
+  deleteCommand,
+  historyCommand,
+  importCommand,
+  jobsCommand,
+  statusCommand,
+  tokenCommand,
+} from './client-commands';
 
 export const USAGE = `Usage:
   fzip validate <file> [--json] [--format fzip|json]   check a package; exit 0 valid, 1 invalid, 2 error
   fzip inspect <file> [--json]                          show the manifest and what the package holds
   fzip generate --transactions N [--accounts N] [--files N] [--seed S] -o <out.fzip>
                                                         write a realistic synthetic package
+
+Talking to a deployment (the local stack of npm start by default; --api URL --token T,
+or FZIP_API and FZIP_TOKEN, for another one):
+  fzip import <file> [--strategy fail_on_conflict|overwrite|skip_existing] [--validate-only] [--json]
+                                                        upload, start, follow the progress; exit 0 only if it completed
+  fzip jobs [--limit N] [--json]                        your imports, newest first
+  fzip status <importId> [--json]                       one import
+  fzip delete <importId>                                remove an import and its objects
+  fzip history <importId> [--json]                      the execution's states, retries and errors
+  fzip token [--user NAME] [--ttl SECONDS]              a token from the local stack's issuer
   fzip help                                             this text`;
 
 export class UsageError extends Error {}
@@ -159,6 +179,18 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await inspectCommand(rest, io);
       case 'generate':
         return await generateCommand(rest, io);
+      case 'import':
+        return await importCommand(rest, io, io === defaultIo && process.stdout.isTTY === true);
+      case 'jobs':
+        return await jobsCommand(rest, io);
+      case 'status':
+        return await statusCommand(rest, io);
+      case 'delete':
+        return await deleteCommand(rest, io);
+      case 'history':
+        return await historyCommand(rest, io);
+      case 'token':
+        return await tokenCommand(rest, io);
       case 'help':
       case '--help':
       case '-h':
@@ -169,11 +201,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
   } catch (err) {
     const e = err as Error & { code?: string };
-    if (err instanceof UsageError || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (err instanceof UsageError || err instanceof CliUsageError || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       io.err(`fzip: ${e.message}\n${USAGE}`);
       return 2;
     }
-    io.err(`fzip: ${e.message}`);
+    io.err(`fzip: ${clientErrorMessage(err) ?? e.message}`);
     return 2;
   }
 }

@@ -3,6 +3,7 @@
  * its Task states calling the same handler functions the Lambdas run. Execution names are
  * unique like in Step Functions: starting a name twice gives the existing execution.
  */
+import './polyfills';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';

@@ -1,0 +1,194 @@
+/**
+ * fzip commands that talk to a deployment (the local stack by default):
+ *   import <file> [--strategy S] [--validate-only] [--format fzip|json] [--json]
+ *   jobs [--limit N] [--json] · status <id> [--json] · delete <id> · history <id> [--json]
+ *   token [--user NAME] [--ttl SECONDS]
+ * Shared flags: --api URL, --token T (or FZIP_API, FZIP_TOKEN).
+ */
+import { parseArgs } from 'node:util';
+import { FileRangeSource } from '../functions/fzip/source';
+import { sniffFormat } from '../functions/fzip/package-reader';
+import { loadIssuer } from '../local/stack';
+import { ApiCallError, FzipClient, isFinishedJob, Job, localDir, resolveClientConfig } from './client';
+import type { Io } from './fzip';
+
+export class CliUsageError extends Error {}
+
+const COMMON = {
+  api: { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function bar(progress: number, width = 30): string {
+  const filled = Math.round((Math.max(0, Math.min(100, progress)) / 100) * width);
+  return `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${String(progress).padStart(3)}%`;
+}
+
+export function summaryTable(job: Job): string {
+  const results = job.importResults as Record<string, Record<string, number>> | null;
+  const plan = (job.validationResults as { plan?: Record<string, Record<string, number>> } | null)?.plan;
+  const rows: string[] = [];
+  const entities = ['accounts', 'categories', 'fileMaps', 'transactionFiles', 'transactions'];
+  if (results && Object.keys(results).length) {
+    rows.push(`${'entity'.padEnd(18)}${'created'.padStart(10)}${'updated'.padStart(10)}${'skipped'.padStart(10)}${'errors'.padStart(10)}`);
+    for (const e of entities) {
+      const r = results[e] ?? {};
+      rows.push(`${e.padEnd(18)}${String(r.created ?? 0).padStart(10)}${String(r.updated ?? 0).padStart(10)}${String(r.skipped ?? 0).padStart(10)}${String(r.errors ?? 0).padStart(10)}`);
+    }
+  } else if (plan) {
+    rows.push(`${'entity'.padEnd(18)}${'would create'.padStart(14)}${'overwrite'.padStart(11)}${'skip'.padStart(8)}`);
+    for (const e of entities) {
+      const r = plan[e] ?? {};
+      rows.push(`${e.padEnd(18)}${String(r.create ?? 0).padStart(14)}${String(r.overwrite ?? 0).padStart(11)}${String(r.skip ?? 0).padStart(8)}`);
+    }
+  }
+  return rows.join('\n');
+}
+
+function validationProblems(job: Job): string[] {
+  const v = job.validationResults as { errors?: Array<Record<string, unknown>>; errorCount?: number } | null;
+  if (!v?.errors?.length) return [];
+  const lines = v.errors.slice(0, 20).map((e) => {
+    const where = [e.file, e.index !== undefined ? `#${e.index}` : ''].join('');
+    return `  [${e.code}] ${where}${e.field ? ` ${e.field}` : ''}: ${e.message}`;
+  });
+  if ((v.errorCount ?? 0) > lines.length) lines.push(`  … ${(v.errorCount ?? 0) - lines.length} more`);
+  return lines;
+}
+
+export async function importCommand(args: string[], io: Io, isTty = false): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...COMMON, strategy: { type: 'string' }, 'validate-only': { type: 'boolean' }, format: { type: 'string' }, interval: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const file = positionals[0];
+  if (!file) throw new CliUsageError('a package file is required');
+  const strategy = values.strategy ?? 'fail_on_conflict';
+  if (!['fail_on_conflict', 'overwrite', 'skip_existing'].includes(strategy)) {
+    throw new CliUsageError('--strategy must be fail_on_conflict, overwrite or skip_existing');
+  }
+  let source: FileRangeSource;
+  try {
+    source = await FileRangeSource.open(file);
+  } catch (err) {
+    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const format = values.format ?? (await sniffFormat(source)) ?? 'fzip';
+  const client = new FzipClient(resolveClientConfig(values));
+  const created = await client.create({ mergeStrategy: strategy, validateOnly: values['validate-only'] ?? false, packageFormat: format });
+  const say = (s: string) => {
+    if (!values.json) io.out(s);
+  };
+  say(`import ${created.importId}: uploading ${source.name} (${source.size} bytes)`);
+  await client.upload(created.uploadUrl, file);
+  await client.start(created.importId);
+  let job: Job = await client.status(created.importId);
+  let lastStatus = '';
+  let lastPhase = '';
+  const interval = Number(values.interval ?? 500);
+  for (;;) {
+    if (job.status !== lastStatus) {
+      if (isTty && lastStatus) io.out('');
+      say(`status: ${job.status}`);
+      lastStatus = job.status;
+    }
+    if (!values.json && (job.currentPhase ?? '') !== lastPhase) {
+      lastPhase = job.currentPhase ?? '';
+      if (isTty) process.stdout.write(`\r${bar(job.progress)} ${lastPhase.padEnd(32)}`);
+      else io.out(`${bar(job.progress)} ${lastPhase}`);
+    }
+    if (isFinishedJob(job)) break;
+    await sleep(interval);
+    job = await client.status(created.importId);
+  }
+  if (isTty && !values.json) io.out('');
+  const ok = job.status === 'completed' || (job.status === 'validation_passed' && job.validateOnly);
+  if (values.json) {
+    io.out(JSON.stringify(job, null, 2));
+  } else {
+    io.out(summaryTable(job));
+    if (!ok) {
+      io.out(`${job.status}: ${job.errorMessage ?? ''}`);
+      for (const l of validationProblems(job)) io.out(l);
+    } else {
+      io.out(job.status === 'completed' ? 'import completed' : 'validation passed (validate only: nothing was written)');
+    }
+  }
+  return ok ? 0 : 1;
+}
+
+export async function jobsCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...COMMON, limit: { type: 'string' } } });
+  const page = await new FzipClient(resolveClientConfig(values)).list(values.limit ? Number(values.limit) : undefined);
+  if (values.json) {
+    io.out(JSON.stringify(page, null, 2));
+    return 0;
+  }
+  io.out(`${'importId'.padEnd(38)}${'status'.padEnd(20)}${'progress'.padStart(8)}  uploadedAt`);
+  for (const j of page.importJobs) {
+    io.out(`${j.importId.padEnd(38)}${String(j.status).padEnd(20)}${String(j.progress).padStart(7)}%  ${new Date(j.uploadedAt).toISOString()}`);
+  }
+  if (page.nextEvaluatedKey) io.out('(more: use --limit, or the API with lastEvaluatedKey)');
+  return 0;
+}
+
+export async function statusCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: COMMON, allowPositionals: true });
+  if (!positionals[0]) throw new CliUsageError('an import id is required');
+  const job = await new FzipClient(resolveClientConfig(values)).status(positionals[0]);
+  if (values.json) {
+    io.out(JSON.stringify(job, null, 2));
+  } else {
+    io.out(`import ${job.importId}: ${job.status} ${bar(job.progress)} ${job.currentPhase ?? ''}`);
+    if (job.errorMessage) io.out(`error: ${job.errorMessage}`);
+    const table = summaryTable(job);
+    if (table) io.out(table);
+    for (const l of validationProblems(job)) io.out(l);
+  }
+  return 0;
+}
+
+export async function deleteCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: COMMON, allowPositionals: true });
+  if (!positionals[0]) throw new CliUsageError('an import id is required');
+  await new FzipClient(resolveClientConfig(values)).remove(positionals[0]);
+  io.out(`deleted ${positionals[0]}`);
+  return 0;
+}
+
+export async function historyCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: COMMON, allowPositionals: true });
+  if (!positionals[0]) throw new CliUsageError('an import id is required');
+  const client = new FzipClient(resolveClientConfig(values));
+  const job = await client.status(positionals[0]);
+  if (!job.executionArn) throw new Error(`import ${job.importId} has no execution yet (status ${job.status})`);
+  const events = await client.history(job.executionArn);
+  if (values.json) {
+    io.out(JSON.stringify(events, null, 2));
+    return 0;
+  }
+  io.out(`execution ${job.executionArn}`);
+  for (const e of events) {
+    const d = (e.stateEnteredEventDetails ?? e.stateExitedEventDetails ?? (e as Record<string, any>).taskRetriedEventDetails ?? (e as Record<string, any>).taskCaughtEventDetails ?? {}) as { name?: string };
+    const failure = e.taskFailedEventDetails ?? e.executionFailedEventDetails;
+    const at = e.timestamp ? new Date(e.timestamp).toISOString().slice(11, 23) : '';
+    io.out(`${at}  ${String(e.type).padEnd(22)} ${d.name ?? e.taskFailedEventDetails?.resource ?? ''}${failure ? `  ${failure.error ?? ''}: ${failure.cause ?? ''}` : ''}`);
+  }
+  return 0;
+}
+
+export async function tokenCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { user: { type: 'string' }, ttl: { type: 'string' } } });
+  const issuer = loadIssuer(localDir());
+  io.out(issuer.sign(values.user ?? 'dev-user', { ttlSeconds: values.ttl ? Number(values.ttl) : 12 * 3600 }));
+  return 0;
+}
+
+export function clientErrorMessage(err: unknown): string | undefined {
+  if (err instanceof ApiCallError) return `${err.message}${err.status ? ` (HTTP ${err.status} ${err.code})` : ''}`;
+  return undefined;
+}

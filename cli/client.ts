@@ -1,0 +1,133 @@
+/**
+ * The fzip client: talks to any deployment's REST API (the local stack by default) exactly as a
+ * browser or script would: create the job, POST the package to the presigned form, start,
+ * poll. Also reads an execution's history from Step Functions.
+ */
+import { existsSync, openAsBlob, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetExecutionHistoryCommand, GetExecutionHistoryCommandOutput, HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
+
+export interface ClientConfig {
+  api: string;
+  token?: string;
+  /** Step Functions endpoint for `history` (the local stack's; AWS when undefined). */
+  sfnEndpoint?: string;
+}
+
+export function localDir(): string {
+  return process.env.FZIP_LOCAL_DIR ?? join(process.cwd(), '.fzip-local');
+}
+
+/** Flags first, then FZIP_API / FZIP_TOKEN, then what a running local stack wrote down. */
+export function resolveClientConfig(flags: { api?: string; token?: string }): ClientConfig {
+  const dir = localDir();
+  let endpoints: { apiUrl?: string; sfnEndpoint?: string } = {};
+  const file = join(dir, 'endpoints.json');
+  if (existsSync(file)) {
+    try {
+      endpoints = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      endpoints = {};
+    }
+  }
+  const api = (flags.api ?? process.env.FZIP_API ?? endpoints.apiUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  const tokenFile = join(dir, 'dev-token');
+  const token = flags.token ?? process.env.FZIP_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
+  const isLocal = endpoints.apiUrl !== undefined && api === endpoints.apiUrl;
+  const sfnEndpoint = process.env.FZIP_SFN_ENDPOINT ?? (isLocal ? endpoints.sfnEndpoint : undefined);
+  return { api, token, sfnEndpoint };
+}
+
+export class ApiCallError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiCallError';
+  }
+}
+
+export type Job = Record<string, any> & { importId: string; status: string; progress: number };
+
+export class FzipClient {
+  constructor(private readonly cfg: ClientConfig) {}
+
+  private async call(method: string, path: string, body?: unknown): Promise<any> {
+    if (!this.cfg.token) throw new ApiCallError(401, 'NO_TOKEN', 'no token: pass --token, set FZIP_TOKEN, or start the local stack (npm start)');
+    let res: Response;
+    try {
+      res = await fetch(`${this.cfg.api}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.cfg.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+    } catch (err) {
+      throw new ApiCallError(0, 'UNREACHABLE', `cannot reach ${this.cfg.api} (${(err as Error).message}); is the stack running (npm start)?`);
+    }
+    const text = await res.text();
+    const parsed = text ? JSON.parse(text) : undefined;
+    if (!res.ok) {
+      throw new ApiCallError(res.status, parsed?.error?.code ?? 'ERROR', parsed?.error?.message ?? `HTTP ${res.status}`);
+    }
+    return parsed;
+  }
+
+  create(body: { mergeStrategy?: string; validateOnly?: boolean; packageFormat?: string }): Promise<{ importId: string; uploadUrl: { url: string; fields: Record<string, string> } }> {
+    return this.call('POST', '/import', body);
+  }
+
+  /** Streams the file through the presigned POST form (fields first, the file last). */
+  async upload(upload: { url: string; fields: Record<string, string> }, path: string): Promise<void> {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
+    form.append('file', await openAsBlob(path), 'package.fzip');
+    const res = await fetch(upload.url, { method: 'POST', body: form });
+    const text = await res.text();
+    if (!res.ok) throw new ApiCallError(res.status, 'UPLOAD_FAILED', `the upload was refused (HTTP ${res.status}): ${text.slice(0, 300)}`);
+  }
+
+  /** Starts processing; an import the S3 event already started is fine. */
+  async start(importId: string): Promise<void> {
+    try {
+      await this.call('POST', `/import/${importId}/upload`);
+    } catch (err) {
+      // 409: already started (by the S3 event, usually) — unless the package is not there.
+      if (err instanceof ApiCallError && err.status === 409 && !/no package/.test(err.message)) return;
+      throw err;
+    }
+  }
+
+  status(importId: string): Promise<Job> {
+    return this.call('GET', `/import/${importId}/status`);
+  }
+
+  list(limit?: number, cursor?: string): Promise<{ importJobs: Job[]; nextEvaluatedKey: string | null }> {
+    const q = new URLSearchParams();
+    if (limit) q.set('limit', String(limit));
+    if (cursor) q.set('lastEvaluatedKey', cursor);
+    return this.call('GET', `/import${q.size ? `?${q}` : ''}`);
+  }
+
+  remove(importId: string): Promise<void> {
+    return this.call('DELETE', `/import/${importId}`);
+  }
+
+  async history(executionArn: string): Promise<HistoryEvent[]> {
+    const sfn = new SFNClient(this.cfg.sfnEndpoint ? { endpoint: this.cfg.sfnEndpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {});
+    const events: HistoryEvent[] = [];
+    let token: string | undefined;
+    do {
+      const out: GetExecutionHistoryCommandOutput = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken: token, maxResults: 1000 }));
+      events.push(...(out.events ?? []));
+      token = out.nextToken;
+    } while (token);
+    sfn.destroy();
+    return events;
+  }
+}
+
+export function isFinishedJob(job: Job): boolean {
+  return ['completed', 'failed', 'validation_failed'].includes(job.status) || (job.status === 'validation_passed' && job.validateOnly === true);
+}

@@ -1,0 +1,208 @@
+/**
+ * The whole system on one machine, on loopback only: dynalite (DynamoDB), s3rver (S3, whose
+ * ObjectCreated events feed the starter Lambda), a Step Functions endpoint running
+ * statemachine/import.asl.json, the REST API translating HTTP to API Gateway events, a local
+ * token issuer, and the cleanup job on an interval. Every Lambda is the same handler module
+ * that AWS runs, configured by environment variables; the SDK clients only get endpoints.
+ */
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
+import { LOCAL_AWS, LocalServers, startLocalServers } from './servers';
+import { entityTableDefinition, jobTableDefinition } from './tables';
+import { LocalStateMachine, TaskFunctions } from './state-machine';
+import { startSfnEndpoint } from './sfn-endpoint';
+import { LocalTokenIssuer } from './token-issuer';
+
+export const LOCAL_NAMES = {
+  jobsTable: 'fzip-jobs',
+  packagesBucket: 'fzip-packages',
+  filesBucket: 'fzip-files',
+  entityTables: {
+    accounts: 'fzip-accounts',
+    categories: 'fzip-categories',
+    fileMaps: 'fzip-file-maps',
+    transactionFiles: 'fzip-transaction-files',
+    transactions: 'fzip-transactions',
+  },
+  stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:fzip-import',
+  issuer: 'http://127.0.0.1/fzip-local',
+  audience: 'fzip-import',
+};
+
+export interface LocalStackOptions {
+  /** Folder for data that survives a restart (jobs, objects, the issuer's key); none: in memory. */
+  dataDir?: string;
+  apiPort?: number;
+  sfnPort?: number;
+  dynamoPort?: number;
+  s3Port?: number;
+  /** Seconds between cleanup runs (0: no cleanup timer). */
+  cleanupIntervalSeconds?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  sfnEndpoint: string;
+  dynamoEndpoint: string;
+  s3Endpoint: string;
+  issuer: LocalTokenIssuer;
+  machine: LocalStateMachine;
+  servers: LocalServers;
+  stop(): Promise<void>;
+}
+
+/** The issuer's RSA key, kept in the data folder so tokens stay valid across restarts. */
+export function loadIssuer(dataDir: string | undefined): LocalTokenIssuer {
+  if (!dataDir) return new LocalTokenIssuer(LOCAL_NAMES.issuer, LOCAL_NAMES.audience);
+  const file = join(dataDir, 'issuer-key.json');
+  if (!existsSync(file)) {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify({ kid: randomUUID(), privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }) }), { mode: 0o600 });
+  }
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { kid: string; privateKey: string };
+  const privateKey = createPrivateKey(saved.privateKey);
+  return new LocalTokenIssuer(LOCAL_NAMES.issuer, LOCAL_NAMES.audience, { privateKey, publicKey: createPublicKey(privateKey), kid: saved.kid });
+}
+
+function toEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+  const query: Record<string, string> = {};
+  url.searchParams.forEach((v, k) => {
+    query[k] = v;
+  });
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    requestContext: {
+      http: { method: req.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      stage: '$default',
+    } as APIGatewayProxyEventV2['requestContext'],
+    body: body.length ? body.toString('base64') : undefined,
+    isBase64Encoded: body.length > 0,
+  } as APIGatewayProxyEventV2;
+}
+
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = opts.log ?? (() => undefined);
+  const dataDir = opts.dataDir;
+  if (dataDir) mkdirSync(join(dataDir, 's3'), { recursive: true });
+  const servers = await startLocalServers({
+    buckets: [LOCAL_NAMES.packagesBucket, LOCAL_NAMES.filesBucket],
+    tables: [jobTableDefinition(LOCAL_NAMES.jobsTable), ...Object.values(LOCAL_NAMES.entityTables).map(entityTableDefinition)],
+    dynamoPath: dataDir ? join(dataDir, 'dynamodb') : undefined,
+    s3Directory: dataDir ? join(dataDir, 's3') : undefined,
+    dynamoPort: opts.dynamoPort,
+    s3Port: opts.s3Port,
+  });
+  const issuer = loadIssuer(dataDir);
+
+  // The Lambdas' configuration: exactly the variables CDK sets, plus endpoints.
+  Object.assign(process.env, {
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    // s3rver accepts only its own key pair; dynalite and the SFN endpoint accept any.
+    AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: servers.dynamoEndpoint,
+    AWS_ENDPOINT_URL_S3: servers.s3Endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    JOBS_TABLE: LOCAL_NAMES.jobsTable,
+    PACKAGES_BUCKET: LOCAL_NAMES.packagesBucket,
+    FILES_BUCKET: LOCAL_NAMES.filesBucket,
+    ACCOUNTS_TABLE: LOCAL_NAMES.entityTables.accounts,
+    CATEGORIES_TABLE: LOCAL_NAMES.entityTables.categories,
+    FILE_MAPS_TABLE: LOCAL_NAMES.entityTables.fileMaps,
+    TRANSACTION_FILES_TABLE: LOCAL_NAMES.entityTables.transactionFiles,
+    TRANSACTIONS_TABLE: LOCAL_NAMES.entityTables.transactions,
+    STATE_MACHINE_ARN: LOCAL_NAMES.stateMachineArn,
+    JWT_ISSUER: issuer.issuer,
+    JWT_AUDIENCE: issuer.audience,
+    JWT_JWKS_JSON: JSON.stringify(issuer.jwks),
+  });
+
+  // Loaded after the environment is set: the handler modules are exactly the Lambdas' code.
+  const workflow = await import('../functions/handlers/workflow');
+  const api = await import('../functions/handlers/api');
+  const start = await import('../functions/handlers/start');
+  const cleanup = await import('../functions/handlers/cleanup');
+
+  const functions: TaskFunctions = {
+    ValidateFunctionArn: workflow.validate,
+    ImportAccountsFunctionArn: workflow.importAccounts,
+    ImportCategoriesFunctionArn: workflow.importCategories,
+    ImportFileMapsFunctionArn: workflow.importFileMaps,
+    ImportTransactionFilesFunctionArn: workflow.importTransactionFiles,
+    ImportTransactionsFunctionArn: workflow.importTransactions,
+    CompleteFunctionArn: workflow.complete,
+    FailFunctionArn: workflow.fail,
+  };
+  const machine = new LocalStateMachine({ stateMachineArn: LOCAL_NAMES.stateMachineArn, functions });
+  const sfn = await startSfnEndpoint(machine, opts.sfnPort ?? 0);
+  process.env.AWS_ENDPOINT_URL_SFN = sfn.url;
+
+  // S3 ObjectCreated on the packages bucket -> the starter Lambda (asynchronous, like S3 -> Lambda).
+  servers.s3Events.on('event', (event: S3Event) => {
+    const records = (event.Records ?? []).filter(
+      (r) => r.s3?.bucket?.name === LOCAL_NAMES.packagesBucket && String(r.eventName).startsWith('ObjectCreated') && r.s3.object.key.startsWith('uploads/'),
+    );
+    if (!records.length) return;
+    start.handler({ Records: records }).catch((err: Error) => log(`starter failed: ${err.message}`));
+  });
+
+  const apiServer: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url === '/.well-known/jwks.json') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(issuer.jwks));
+        return;
+      }
+      api
+        .handler(toEvent(req, Buffer.concat(chunks)))
+        .then((out) => {
+          res.writeHead(out.statusCode ?? 200, out.headers as Record<string, string>);
+          res.end(out.body ?? '');
+        })
+        .catch((err: Error) => {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'INTERNAL_ERROR', message: err.message } }));
+        });
+    });
+  });
+  await new Promise<void>((r) => apiServer.listen(opts.apiPort ?? 3000, '127.0.0.1', r));
+  const apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
+
+  const interval = opts.cleanupIntervalSeconds ?? 60;
+  const timer = interval > 0 ? setInterval(() => void cleanup.handler().catch((err: Error) => log(`cleanup failed: ${err.message}`)), interval * 1000) : undefined;
+  timer?.unref();
+
+  return {
+    apiUrl,
+    sfnEndpoint: sfn.url,
+    dynamoEndpoint: servers.dynamoEndpoint,
+    s3Endpoint: servers.s3Endpoint,
+    issuer,
+    machine,
+    servers,
+    async stop() {
+      if (timer) clearInterval(timer);
+      apiServer.closeAllConnections();
+      await new Promise<void>((r) => apiServer.close(() => r()));
+      await machine.idle().catch(() => undefined);
+      await sfn.stop();
+      await servers.stop();
+    },
+  };
+}
