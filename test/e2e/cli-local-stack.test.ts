@@ -1,0 +1,84 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalStack, startLocalStack } from '../../local/stack';
+import { main, Io } from '../../cli/fzip';
+import { housef3Data, housef3Package } from '../helpers/housef3-package';
+
+/** The fzip client against the embedded local stack, over HTTP, as a user runs it. */
+let stack: LocalStack;
+let auth: string[];
+const dir = mkdtempSync(join(tmpdir(), 'fzip-e2e-'));
+
+function capture(): Io & { text: () => string } {
+  const lines: string[] = [];
+  return { out: (s) => lines.push(s), err: (s) => lines.push(s), text: () => lines.join('\n') };
+}
+
+beforeAll(async () => {
+  stack = await startLocalStack({ apiPort: 0, cleanupIntervalSeconds: 0 });
+  auth = ['--api', stack.apiUrl, '--token', stack.issuer.sign('e2e-user')];
+});
+afterAll(() => stack.stop());
+
+describe('fzip CLI against the local stack', () => {
+  it('imports a package (S3 event path), shows status and history, then deletes it', async () => {
+    const file = join(dir, 'good.fzip');
+    writeFileSync(file, housef3Package());
+    const imp = capture();
+    expect(await main(['import', file, '--interval', '100', ...auth], imp)).toBe(0);
+    expect(imp.text()).toMatch(/status: validating[^]*status: processing[^]*status: completed/);
+    expect(imp.text()).toMatch(/transactions\s+2\s+0\s+0\s+0/);
+    const id = /import ([0-9a-f-]{36}):/.exec(imp.text())![1];
+
+    const status = capture();
+    expect(await main(['status', id, '--json', ...auth], status)).toBe(0);
+    expect(JSON.parse(status.text())).toMatchObject({ importId: id, status: 'completed', progress: 100, executionArn: expect.stringContaining(id) });
+
+    const history = capture();
+    expect(await main(['history', id, ...auth], history)).toBe(0);
+    const names = ['Validate package', 'Import accounts', 'Import categories', 'Import file maps', 'Import transaction files', 'Import transactions chunk', 'Complete import'];
+    for (const n of names) expect(history.text()).toContain(n);
+    expect(history.text()).toContain('ExecutionSucceeded');
+
+    const jobs = capture();
+    expect(await main(['jobs', '--json', ...auth], jobs)).toBe(0);
+    expect(JSON.parse(jobs.text()).importJobs.map((j: { importId: string }) => j.importId)).toContain(id);
+
+    const del = capture();
+    expect(await main(['delete', id, ...auth], del)).toBe(0);
+    const gone = capture();
+    expect(await main(['status', id, ...auth], gone)).toBe(2);
+    expect(gone.text()).toContain('HTTP 404');
+  });
+
+  it('exits 1 and lists the errors when the package is invalid', async () => {
+    const data = housef3Data();
+    data.transactions[0].amount = 'twelve';
+    const file = join(dir, 'bad.fzip');
+    writeFileSync(file, housef3Package({ data }));
+    const out = capture();
+    expect(await main(['import', file, '--interval', '100', ...auth], out)).toBe(1);
+    expect(out.text()).toContain('validation_failed');
+    expect(out.text()).toContain('[SCHEMA_VIOLATION] data/transactions.json.gz#0 /amount');
+  });
+
+  it('validates only, and reports the plan (the first user already has these ids: they would be skipped)', async () => {
+    const file = join(dir, 'good2.fzip');
+    writeFileSync(file, housef3Package());
+    const out = capture();
+    expect(await main(['import', file, '--validate-only', '--strategy', 'skip_existing', '--json', '--interval', '100', ...auth], out)).toBe(0);
+    expect(JSON.parse(out.text())).toMatchObject({
+      status: 'validation_passed',
+      validateOnly: true,
+      importResults: null,
+      validationResults: { plan: { transactions: { create: 0, overwrite: 0, skip: 2 } } },
+    });
+  });
+
+  it('refuses a bad token with a clear message', async () => {
+    const out = capture();
+    expect(await main(['jobs', '--api', stack.apiUrl, '--token', 'x.y.z'], out)).toBe(2);
+    expect(out.text()).toContain('HTTP 401');
+  });
+});
