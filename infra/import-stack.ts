@@ -1,0 +1,339 @@
+/**
+ * The deployable system: packages and files buckets, the job and entity tables, one Lambda per
+ * handler (bundled by a local esbuild, Node 22), the state machine from
+ * statemachine/import.asl.json, the S3 upload trigger, the HTTP API, the cleanup schedule, an
+ * alarm on failed executions. Every Lambda gets only the permissions it needs, on exact
+ * tables, buckets and prefixes.
+ */
+import { join } from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { NagSuppressions } from 'cdk-nag';
+import { JOB_TABLE } from '../functions/jobs/job-table';
+import { ImportStackConfig } from './config';
+
+const ROOT = join(__dirname, '..');
+const ASL = join(ROOT, 'statemachine', 'import.asl.json');
+
+/** Workflow Lambdas: ASL substitution -> exported handler of functions/handlers/workflow.ts. */
+const WORKFLOW_FUNCTIONS = {
+  ValidateFunctionArn: 'validate',
+  ImportAccountsFunctionArn: 'importAccounts',
+  ImportCategoriesFunctionArn: 'importCategories',
+  ImportFileMapsFunctionArn: 'importFileMaps',
+  ImportTransactionFilesFunctionArn: 'importTransactionFiles',
+  ImportTransactionsFunctionArn: 'importTransactions',
+  CompleteFunctionArn: 'complete',
+  FailFunctionArn: 'fail',
+} as const;
+type WorkflowSubstitution = keyof typeof WORKFLOW_FUNCTIONS;
+
+export interface ImportStackProps extends StackProps {
+  config: ImportStackConfig;
+}
+
+export class ImportStack extends Stack {
+  readonly packagesBucket: s3.Bucket;
+  readonly filesBucket: s3.Bucket;
+  readonly jobsTable: dynamodb.Table;
+  readonly entityTables: Record<'accounts' | 'categories' | 'fileMaps' | 'transactionFiles' | 'transactions', dynamodb.Table>;
+  readonly stateMachine: sfn.StateMachine;
+  readonly api: apigwv2.HttpApi;
+  readonly functions: Record<string, nodejs.NodejsFunction> = {};
+
+  constructor(scope: Construct, id: string, props: ImportStackProps) {
+    super(scope, id, props);
+    const cfg = props.config;
+    const removalPolicy = cfg.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    // --- Buckets -------------------------------------------------------------------------
+    const bucketDefaults: s3.BucketProps = {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      removalPolicy,
+      autoDeleteObjects: !cfg.retainData,
+    };
+    this.packagesBucket = new s3.Bucket(this, 'PackagesBucket', {
+      ...bucketDefaults,
+      cors: [
+        {
+          allowedMethods: [s3.HttpMethods.POST],
+          allowedOrigins: cfg.allowedOrigins,
+          allowedHeaders: ['*'],
+          maxAge: 3000,
+        },
+      ],
+      lifecycleRules: [
+        // Backstop of the cleanup job: nothing in uploads/ or staging/ outlives its job for long.
+        { id: 'expire-uploads', prefix: 'uploads/', expiration: Duration.days(cfg.jobRetentionDays + 2) },
+        { id: 'expire-staging', prefix: 'staging/', expiration: Duration.days(cfg.jobRetentionDays + 2) },
+        { id: 'abort-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+    });
+    this.filesBucket = new s3.Bucket(this, 'FilesBucket', { ...bucketDefaults, versioned: true });
+
+    // --- Tables --------------------------------------------------------------------------
+    const tableDefaults = {
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy,
+    };
+    this.jobsTable = new dynamodb.Table(this, 'JobsTable', {
+      ...tableDefaults,
+      partitionKey: { name: JOB_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: JOB_TABLE.ttlAttribute,
+    });
+    this.jobsTable.addGlobalSecondaryIndex({
+      indexName: JOB_TABLE.byUser.name,
+      partitionKey: { name: JOB_TABLE.byUser.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: JOB_TABLE.byUser.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    this.jobsTable.addGlobalSecondaryIndex({
+      indexName: JOB_TABLE.byStatus.name,
+      partitionKey: { name: JOB_TABLE.byStatus.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: JOB_TABLE.byStatus.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+    this.jobsTable.addGlobalSecondaryIndex({
+      indexName: JOB_TABLE.byExpiry.name,
+      partitionKey: { name: JOB_TABLE.byExpiry.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: JOB_TABLE.byExpiry.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...JOB_TABLE.byExpiry.projected],
+    });
+    const entityTable = (id: string) =>
+      new dynamodb.Table(this, id, {
+        ...tableDefaults,
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      });
+    this.entityTables = {
+      accounts: entityTable('AccountsTable'),
+      categories: entityTable('CategoriesTable'),
+      fileMaps: entityTable('FileMapsTable'),
+      transactionFiles: entityTable('TransactionFilesTable'),
+      transactions: entityTable('TransactionsTable'),
+    };
+
+    // --- Auth ----------------------------------------------------------------------------
+    let userPoolId = cfg.cognitoUserPoolId;
+    let clientId = cfg.cognitoClientId;
+    if (!userPoolId || !clientId) {
+      const pool = new cognito.UserPool(this, 'UserPool', {
+        selfSignUpEnabled: false,
+        signInAliases: { email: true },
+        passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+        featurePlan: cognito.FeaturePlan.PLUS,
+        standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+        mfa: cognito.Mfa.OPTIONAL,
+        removalPolicy,
+      });
+      const client = pool.addClient('ApiClient', { authFlows: { userSrp: true } });
+      userPoolId = pool.userPoolId;
+      clientId = client.userPoolClientId;
+      new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId });
+      new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
+    }
+
+    // --- Lambdas -------------------------------------------------------------------------
+    const commonEnv: Record<string, string> = {
+      JOBS_TABLE: this.jobsTable.tableName,
+      PACKAGES_BUCKET: this.packagesBucket.bucketName,
+      FILES_BUCKET: this.filesBucket.bucketName,
+      ACCOUNTS_TABLE: this.entityTables.accounts.tableName,
+      CATEGORIES_TABLE: this.entityTables.categories.tableName,
+      FILE_MAPS_TABLE: this.entityTables.fileMaps.tableName,
+      TRANSACTION_FILES_TABLE: this.entityTables.transactionFiles.tableName,
+      TRANSACTIONS_TABLE: this.entityTables.transactions.tableName,
+      MAX_PACKAGE_BYTES: String(cfg.maxPackageBytes),
+      MAX_UNFINISHED_JOBS: String(cfg.maxUnfinishedJobs),
+      JOB_RETENTION_DAYS: String(cfg.jobRetentionDays),
+      PENDING_JOB_TTL_SECONDS: String(cfg.pendingJobTtlSeconds),
+      METRICS_NAMESPACE: `FzipImport/${cfg.stage}`,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    const fn = (id: string, entry: string, handler: string, opts: { timeout: number; memory: number; env?: Record<string, string> }) => {
+      const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy });
+      const f = new nodejs.NodejsFunction(this, id, {
+        entry: join(ROOT, 'functions', 'handlers', entry),
+        handler,
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: opts.memory,
+        timeout: Duration.seconds(opts.timeout),
+        tracing: lambda.Tracing.ACTIVE,
+        logGroup,
+        environment: { ...commonEnv, ...(opts.env ?? {}) },
+        bundling: {
+          forceDockerBundling: false, // esbuild is a local dependency: no Docker needed
+          externalModules: [], // bundle the SDK too: the versions we test are the versions we run
+          sourceMap: true,
+          minify: true,
+          target: 'node22',
+        },
+      });
+      this.functions[id] = f;
+      return f;
+    };
+
+    const apiFn = fn('ApiFunction', 'api.ts', 'handler', {
+      timeout: 29,
+      memory: 512,
+      env: { COGNITO_USER_POOL_ID: userPoolId, COGNITO_CLIENT_ID: clientId, COGNITO_TOKEN_USE: cfg.cognitoTokenUse },
+    });
+    const starterFn = fn('StarterFunction', 'start.ts', 'handler', { timeout: 60, memory: 256 });
+    const cleanupFn = fn('CleanupFunction', 'cleanup.ts', 'handler', { timeout: 300, memory: 256 });
+    const workflowFns = {} as Record<WorkflowSubstitution, nodejs.NodejsFunction>;
+    for (const [substitution, handler] of Object.entries(WORKFLOW_FUNCTIONS) as Array<[WorkflowSubstitution, string]>) {
+      const id = `${handler[0].toUpperCase()}${handler.slice(1)}Function`;
+      const heavy = substitution === 'ValidateFunctionArn' || substitution === 'ImportTransactionFilesFunctionArn' || substitution === 'ImportTransactionsFunctionArn';
+      workflowFns[substitution] = fn(id, 'workflow.ts', handler, { timeout: heavy ? 900 : 300, memory: heavy ? 1024 : 512 });
+    }
+
+    // --- State machine -------------------------------------------------------------------
+    const smLogs = new logs.LogGroup(this, 'StateMachineLogs', {
+      logGroupName: `/aws/vendedlogs/states/fzip-import-${cfg.stage}-${this.node.addr.slice(0, 8)}`,
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'ImportStateMachine', {
+      definitionBody: sfn.DefinitionBody.fromFile(ASL),
+      definitionSubstitutions: Object.fromEntries(Object.entries(workflowFns).map(([k, f]) => [k, f.functionArn])),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      tracingEnabled: true,
+      logs: { destination: smLogs, level: sfn.LogLevel.ERROR, includeExecutionData: false },
+    });
+    for (const f of Object.values(workflowFns)) f.grantInvoke(this.stateMachine);
+    apiFn.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
+    starterFn.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
+
+    // --- Permissions: exact tables, buckets and prefixes --------------------------------
+    const objects = (bucket: s3.IBucket, prefix: string) => bucket.arnForObjects(`${prefix}*`);
+    const allow = (f: lambda.IFunction, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      f.addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
+    const jobRW = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'];
+    const jobResources = [this.jobsTable.tableArn, `${this.jobsTable.tableArn}/index/*`];
+    const listPrefix = (f: lambda.IFunction, prefix: string) =>
+      allow(f, ['s3:ListBucket'], [this.packagesBucket.bucketArn], { StringLike: { 's3:prefix': [`${prefix}*`] } });
+    const entityArns = Object.values(this.entityTables).map((t) => t.tableArn);
+
+    allow(apiFn, jobRW, jobResources);
+    allow(apiFn, ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], [objects(this.packagesBucket, 'uploads/')]);
+    allow(apiFn, ['s3:DeleteObject'], [objects(this.packagesBucket, 'staging/')]);
+    listPrefix(apiFn, 'staging/');
+    allow(apiFn, ['states:StartExecution'], [this.stateMachine.stateMachineArn]);
+
+    allow(starterFn, jobRW, jobResources);
+    allow(starterFn, ['s3:GetObject'], [objects(this.packagesBucket, 'uploads/')]);
+    allow(starterFn, ['states:StartExecution'], [this.stateMachine.stateMachineArn]);
+
+    allow(cleanupFn, jobRW, jobResources);
+    allow(cleanupFn, ['s3:DeleteObject'], [objects(this.packagesBucket, 'uploads/'), objects(this.packagesBucket, 'staging/')]);
+    listPrefix(cleanupFn, 'staging/');
+
+    for (const [substitution, f] of Object.entries(workflowFns) as Array<[WorkflowSubstitution, nodejs.NodejsFunction]>) {
+      allow(f, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [this.jobsTable.tableArn]);
+      if (substitution === 'FailFunctionArn') continue;
+      allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'staging/')]);
+      if (substitution === 'ValidateFunctionArn') {
+        allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'uploads/')]);
+        allow(f, ['s3:PutObject'], [objects(this.packagesBucket, 'staging/')]);
+        allow(f, ['dynamodb:BatchGetItem'], entityArns);
+      } else if (substitution !== 'CompleteFunctionArn') {
+        allow(f, ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'], entityArns);
+      }
+      if (substitution === 'ImportTransactionFilesFunctionArn') {
+        allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'uploads/')]);
+        allow(f, ['s3:PutObject'], [this.filesBucket.arnForObjects('*')]);
+      }
+    }
+
+    // --- Triggers ------------------------------------------------------------------------
+    this.packagesBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(starterFn), { prefix: 'uploads/' });
+
+    this.api = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: `fzip-import ${cfg.stage}`,
+      corsPreflight: {
+        allowOrigins: cfg.allowedOrigins,
+        allowHeaders: ['authorization', 'content-type'],
+        allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.DELETE],
+      },
+    });
+    const integration = new HttpLambdaIntegration('ApiIntegration', apiFn);
+    this.api.addRoutes({ path: '/import', methods: [apigwv2.HttpMethod.POST, apigwv2.HttpMethod.GET], integration });
+    this.api.addRoutes({ path: '/import/{importId}/status', methods: [apigwv2.HttpMethod.GET], integration });
+    this.api.addRoutes({ path: '/import/{importId}', methods: [apigwv2.HttpMethod.DELETE], integration });
+    this.api.addRoutes({ path: '/import/{importId}/upload', methods: [apigwv2.HttpMethod.POST], integration });
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy });
+    const stage = this.api.defaultStage?.node.defaultChild as apigwv2.CfnStage;
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({ requestId: '$context.requestId', routeKey: '$context.routeKey', status: '$context.status', latency: '$context.responseLatency' }),
+    };
+    stage.defaultRouteSettings = { throttlingBurstLimit: cfg.apiBurstLimit, throttlingRateLimit: cfg.apiRateLimit };
+
+    new events.Rule(this, 'CleanupSchedule', {
+      schedule: events.Schedule.rate(Duration.minutes(cfg.cleanupIntervalMinutes)),
+      targets: [new targets.LambdaFunction(cleanupFn)],
+    });
+
+    new cloudwatch.Alarm(this, 'FailedExecutionsAlarm', {
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'An import execution failed: see the job errorMessage and the execution history.',
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    new CfnOutput(this, 'PackagesBucketName', { value: this.packagesBucket.bucketName });
+    new CfnOutput(this, 'FilesBucketName', { value: this.filesBucket.bucketName });
+    new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
+
+    this.suppressNagFindings();
+  }
+
+  /** Every cdk-nag finding we accept, each with its reason. */
+  private suppressNagFindings(): void {
+    NagSuppressions.addStackSuppressions(this, [
+      {
+        id: 'AwsSolutions-IAM4',
+        reason: 'AWSLambdaBasicExecutionRole (logs) on our functions and on the CDK-provided custom resources (bucket notifications, auto-delete) is the AWS-managed minimum.',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Wildcards are object-key prefixes (uploads/*, staging/*, files/*) and table indexes of our own resources; X-Ray and the CDK custom resources need their documented wildcard actions.',
+      },
+      { id: 'AwsSolutions-S1', reason: 'Server access logs are not kept for these buckets: uploads are tracked by the job table and CloudTrail data events can be enabled per account.' },
+      { id: 'AwsSolutions-APIG4', reason: 'Every route verifies the Cognito JWT inside the API Lambda (aws-jwt-verify) and checks job ownership there.' },
+      { id: 'AwsSolutions-COG4', reason: 'Authorization is done in the Lambda with aws-jwt-verify against the Cognito user pool.' },
+      { id: 'AwsSolutions-L1', reason: 'Our functions use Node.js 22; the CDK-provided custom resource functions choose their own runtime.' },
+      {
+        id: 'AwsSolutions-SF1',
+        reason: 'Executions log at ERROR level without execution data on purpose: state payloads must never reach logs; per-phase logs and metrics come from the Lambdas.',
+      },
+      { id: 'AwsSolutions-COG2', reason: 'MFA is OPTIONAL so each user can turn it on; the pool owner can require it.' },
+      { id: 'AwsSolutions-COG3', reason: 'Threat protection (FULL_FUNCTION) is set where the pool is created; imported pools are configured by their owners.' },
+    ]);
+  }
+}
