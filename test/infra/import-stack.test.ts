@@ -1,0 +1,138 @@
+import { App, Aspects } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ImportStack } from '../../infra/import-stack';
+import { configFromContext } from '../../infra/config';
+
+// Bundling is skipped here (aws:cdk:bundling-stacks = []): `npx cdk synth` in CI bundles for real.
+function synth(context: Record<string, unknown> = {}) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const stack = new ImportStack(app, 'Test', { config: configFromContext(app.node) });
+  Aspects.of(app).add(new AwsSolutionsChecks());
+  app.synth();
+  return { stack, template: Template.fromStack(stack) };
+}
+
+const { stack, template } = synth();
+const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+const ofType = (t: string) => Object.entries(resources).filter(([, r]) => r.Type === t);
+const logicalIdOf = (fnId: string) => stack.getLogicalId(stack.functions[fnId].node.defaultChild as never);
+
+describe('ImportStack', () => {
+  it('runs every handler as a Node 22 Lambda with tracing', () => {
+    const ours = Object.keys(stack.functions).map(logicalIdOf);
+    expect(ours).toHaveLength(11);
+    for (const id of ours) {
+      expect(resources[id].Properties).toMatchObject({ Runtime: 'nodejs22.x', TracingConfig: { Mode: 'Active' } });
+    }
+  });
+
+  it('substitutes every phase Lambda into the state machine, logs errors without execution data, traces', () => {
+    const [, sm] = ofType('AWS::StepFunctions::StateMachine')[0];
+    expect(sm.Properties.StateMachineType).toBe('STANDARD');
+    expect(sm.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    expect(sm.Properties.LoggingConfiguration).toMatchObject({ Level: 'ERROR', IncludeExecutionData: false });
+    const subs = sm.Properties.DefinitionSubstitutions;
+    expect(Object.keys(subs).sort()).toEqual([
+      'CompleteFunctionArn', 'FailFunctionArn', 'ImportAccountsFunctionArn', 'ImportCategoriesFunctionArn', 'ImportFileMapsFunctionArn',
+      'ImportTransactionFilesFunctionArn', 'ImportTransactionsFunctionArn', 'ValidateFunctionArn',
+    ]);
+    expect(subs.ValidateFunctionArn).toEqual({ 'Fn::GetAtt': [logicalIdOf('ValidateFunction'), 'Arn'] });
+    expect(subs.ImportTransactionsFunctionArn).toEqual({ 'Fn::GetAtt': [logicalIdOf('ImportTransactionsFunction'), 'Arn'] });
+  });
+
+  it('wires S3 uploads/ to the starter, the HTTP API to the API Lambda, the schedule to cleanup', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'uploads/' }] } },
+            LambdaFunctionArn: { 'Fn::GetAtt': [logicalIdOf('StarterFunction'), 'Arn'] },
+          },
+        ],
+      },
+    });
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
+    expect(routes).toEqual(['DELETE /import/{importId}', 'GET /import', 'GET /import/{importId}/status', 'POST /import', 'POST /import/{importId}/upload']);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationUri: { 'Fn::GetAtt': [logicalIdOf('ApiFunction'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf('CleanupFunction'), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed', Threshold: 1 });
+  });
+
+  it('has a job table with TTL, its three indexes, on-demand billing and point-in-time recovery', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'importId', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'byUser' }),
+        Match.objectLike({ IndexName: 'byStatus' }),
+        Match.objectLike({ IndexName: 'byExpiry', KeySchema: [{ AttributeName: 'expiryPartition', KeyType: 'HASH' }, { AttributeName: 'expiresAt', KeyType: 'RANGE' }] }),
+      ],
+    });
+    const entityTables = ofType('AWS::DynamoDB::Table').filter(([, t]) => t.Properties.KeySchema.length === 2);
+    expect(entityTables).toHaveLength(5);
+    for (const [, t] of entityTables) expect(t.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+  });
+
+  it('blocks public access and denies non-TLS requests on both buckets', () => {
+    const buckets = ofType('AWS::S3::Bucket');
+    expect(buckets).toHaveLength(2);
+    for (const [, b] of buckets) {
+      expect(b.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(b.Properties.BucketEncryption).toBeDefined();
+    }
+    const policies = ofType('AWS::S3::BucketPolicy');
+    expect(policies).toHaveLength(2);
+    for (const [, p] of policies) {
+      expect(p.Properties.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      );
+    }
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedMethods: ['POST'] })] },
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'uploads/' }), Match.objectLike({ Prefix: 'staging/' })]) },
+    });
+  });
+
+  it('scopes IAM to our resources: no "*" actions, no "*" resources on data', () => {
+    const ourRoles = new Set(Object.keys(stack.functions).map((id) => stack.getLogicalId(stack.functions[id].role!.node.defaultChild as never)));
+    for (const [, p] of ofType('AWS::IAM::Policy')) {
+      const roles = (p.Properties.Roles as Array<{ Ref: string }>).map((r) => r.Ref);
+      if (!roles.some((r) => ourRoles.has(r))) continue;
+      for (const st of p.Properties.PolicyDocument.Statement) {
+        const actions: string[] = [].concat(st.Action);
+        expect(actions.filter((a) => a === '*' || /^[a-z0-9]+:\*$/.test(a))).toEqual([]);
+        const res = [].concat(st.Resource);
+        if (res.includes('*' as never)) expect(actions.every((a) => a.startsWith('xray:'))).toBe(true);
+      }
+    }
+  });
+
+  it('passes cdk-nag AwsSolutions with no unsuppressed errors', () => {
+    const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+    expect(errors.map((e) => e.entry.data)).toEqual([]);
+  });
+
+  it('uses an existing Cognito pool from context instead of creating one', () => {
+    const { template: t } = synth({ cognitoUserPoolId: 'eu-west-1_abc', cognitoClientId: 'client123', stage: 'prod' });
+    t.resourceCountIs('AWS::Cognito::UserPool', 0);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ COGNITO_USER_POOL_ID: 'eu-west-1_abc', COGNITO_CLIENT_ID: 'client123' }) },
+    });
+    t.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+  });
+
+  it('outputs the API URL, bucket names and state machine ARN', () => {
+    expect(Object.keys(template.toJSON().Outputs)).toEqual(
+      expect.arrayContaining(['ApiUrl', 'PackagesBucketName', 'FilesBucketName', 'StateMachineArn', 'UserPoolId', 'UserPoolClientId']),
+    );
+  });
+});
