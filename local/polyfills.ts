@@ -21,6 +21,6 @@ export {};
 const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
 (process as unknown as { emitWarning: (...args: unknown[]) => void }).emitWarning = (warning: unknown, ...rest: unknown[]) => {
   const name = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
-  if (name === 'NodeVersionSupportWarning' || String((warning as Error)?.name ?? '') === 'NodeVersionSupportWarning') return;
+  if (name === 'NodeVersionSupportWarning' || /NodeVersionSupportWarning/.test(String((warning as Error)?.message ?? warning))) return;
   emit(warning, ...rest);
 };

@@ -4,12 +4,16 @@
  * unique like in Step Functions: starting a name twice gives the existing execution.
  */
 import './polyfills';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { WorkflowInput as StartInput, WorkflowStarter, executionArnOf } from '../functions/jobs/workflow-starter';
 
-export const ASL_PATH = join(__dirname, '..', 'statemachine', 'import.asl.json');
+/** The one workflow definition, found from the sources (local/) or the build (dist/local/). */
+export const ASL_PATH =
+  [join(__dirname, '..', 'statemachine', 'import.asl.json'), join(__dirname, '..', '..', 'statemachine', 'import.asl.json')].find((p) =>
+    existsSync(p),
+  ) ?? join(__dirname, '..', 'statemachine', 'import.asl.json');
 
 export type TaskFunction = (payload: any) => Promise<unknown>;
 

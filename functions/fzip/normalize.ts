@@ -19,11 +19,16 @@ function moneyString(v: unknown): unknown {
   return typeof v === 'number' ? String(v) : v;
 }
 
+/** Fields dropped per kind, built once (this runs for every record). */
+const DROPPED = Object.fromEntries(
+  Object.values(ENTITIES).map((e) => [e.kind, new Set<string>([...e.decorations, 'userId'])]),
+) as unknown as Record<EntityKind, ReadonlySet<string>>;
+
 export function normalizeRecord(kind: EntityKind, record: PlainRecord): PlainRecord {
-  const drop = new Set<string>([...ENTITIES[kind].decorations, 'userId']);
+  const drop = DROPPED[kind];
   const out: PlainRecord = {};
-  for (const [k, v] of Object.entries(record)) {
-    if (!drop.has(k)) out[k] = v;
+  for (const k of Object.keys(record)) {
+    if (!drop.has(k)) out[k] = record[k];
   }
   for (const f of MONEY_FIELDS[kind]) if (f in out) out[f] = moneyString(out[f]);
   if (kind === 'transactions' && typeof out.transactionHash === 'number') out.transactionHash = String(out.transactionHash);

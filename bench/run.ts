@@ -1,0 +1,83 @@
+/**
+ * npm run bench [-- --sizes 10000,100000,1000000 --runs 3 --import 100000 --e2e 100000 --check]
+ * Measures each figure beside its floor in the same run (fresh processes), reports medians and
+ * ratios as a markdown table. --check fails (exit 1) only on generous bounds, for CI.
+ */
+import '../local/polyfills';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writePackageFile } from '../functions/fzip/writer';
+import { syntheticPackage } from '../cli/synthetic-package';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const child = (script: string, args: string[]) =>
+  JSON.parse(execFileSync(process.execPath, [join(__dirname, script), ...args], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim().split('\n').pop() as string);
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { sizes: { type: 'string' }, runs: { type: 'string' }, import: { type: 'string' }, e2e: { type: 'string' }, check: { type: 'boolean' } },
+  });
+  const sizes = (values.sizes ?? '10000,100000,1000000').split(',').map(Number);
+  const runs = Number(values.runs ?? 3);
+  const cache = join(tmpdir(), 'fzip-bench-packages');
+  mkdirSync(cache, { recursive: true });
+  const lines: string[] = [];
+  const out = (s: string) => {
+    console.log(s);
+    lines.push(s);
+  };
+  out(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; median of ${runs} run(s)\n`);
+  out('| validation | records | JSON MB | validator rec/s | floor rec/s | ratio | validator MB/s | floor MB/s | validator peak RSS | floor peak RSS |');
+  out('|---|---|---|---|---|---|---|---|---|---|');
+  const results: Array<Record<string, number>> = [];
+  for (const n of sizes) {
+    const file = join(cache, `bench-${n}.fzip`);
+    if (!existsSync(file)) await writePackageFile(syntheticPackage({ transactions: n, seed: 1 }), file);
+    const v = Array.from({ length: runs }, () => child('validation-child.js', ['validator', file]));
+    const f = Array.from({ length: runs }, () => child('validation-child.js', ['floor', file]));
+    const records = v[0].records;
+    const floorFailed = f.some((x) => x.error);
+    const mb = floorFailed ? NaN : f[0].bytes / 1e6;
+    const vs = median(v.map((x) => x.seconds));
+    const fs = floorFailed ? NaN : median(f.map((x) => x.seconds));
+    const r = { n, records, vRate: records / vs, fRate: records / fs, ratio: fs / vs, vRss: median(v.map((x) => x.maxRssMB)), fRss: median(f.map((x) => x.maxRssMB)) };
+    results.push(r);
+    out(
+      `| ${n.toLocaleString('en')} tx | ${records} | ${mb.toFixed(0)} | ${Math.round(r.vRate)} | ${Math.round(r.fRate)} | ${(r.ratio * 100).toFixed(0)}% | ${(mb / vs).toFixed(1)} | ${(mb / fs).toFixed(1)} | ${r.vRss.toFixed(0)} MB | ${r.fRss.toFixed(0)} MB |`,
+    );
+    if (floorFailed) out(`|  | the floor could not run: ${f.find((x) => x.error)?.error} | | | | | | | | |`);
+  }
+  const importN = Number(values.import ?? Math.min(100000, sizes[sizes.length - 1]));
+  const imp = Array.from({ length: runs }, () => child('import-child.js', [String(importN)]));
+  const phaseRate = median(imp.map((x) => x.phaseItemsPerSec));
+  const floorRate = median(imp.map((x) => x.floorItemsPerSec));
+  out('\n| import (transactions phase, dynalite) | items | phase items/s | floor items/s | ratio |');
+  out('|---|---|---|---|---|');
+  out(`| 4 chunks × 4 batches in flight | ${importN} | ${Math.round(phaseRate)} | ${Math.round(floorRate)} | ${((phaseRate / floorRate) * 100).toFixed(0)}% |`);
+  const e2eN = Number(values.e2e ?? importN);
+  const e2e = child('e2e-child.js', [String(e2eN)]);
+  out(`\n| end to end (${e2eN.toLocaleString('en')} transactions, local REST API to completed) | seconds | share |`);
+  out('|---|---|---|');
+  out(`| wall time | ${e2e.wallSeconds.toFixed(1)} | 100% |`);
+  for (const [phase, s] of Object.entries(e2e.phases as Record<string, number>)) {
+    out(`| ${phase} | ${s.toFixed(1)} | ${((s / e2e.wallSeconds) * 100).toFixed(0)}% |`);
+  }
+  mkdirSync(join(__dirname, '..', '..', 'bench', 'results'), { recursive: true });
+  writeFileSync(join(__dirname, '..', '..', 'bench', 'results', 'latest.md'), lines.join('\n') + '\n');
+  if (values.check) {
+    // Generous bounds: catch breakage, not noise.
+    const bad = results.filter((r) => (Number.isFinite(r.ratio) && r.ratio < 0.15) || r.vRss > 512);
+    if (bad.length || phaseRate / floorRate < 0.2) {
+      console.error('benchmark out of bounds');
+      process.exit(1);
+    }
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,60 @@
+/**
+ * One validation measurement in a fresh process (so peak RSS is its own):
+ *   node dist/bench/validation-child.js validator|floor <package.fzip>
+ * prints {records, bytes, seconds, maxRssMB}. "floor": the fastest way to read the same data
+ * regardless of memory — inflate each data file and JSON.parse it whole, no checks.
+ */
+import '../local/polyfills';
+import zlib from 'node:zlib';
+import yauzl from 'yauzl';
+import { FileRangeSource } from '../functions/fzip/source';
+import { validatePackage } from '../functions/fzip/validator';
+
+async function floor(path: string): Promise<{ records: number; bytes: number }> {
+  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false });
+  let records = 0;
+  let bytes = 0;
+  for await (const entry of zip.eachEntry()) {
+    if (!entry.fileName.startsWith('data/')) continue;
+    const parts: Buffer[] = [];
+    for await (const c of await zip.openReadStreamPromise(entry)) parts.push(c as Buffer);
+    let data = Buffer.concat(parts);
+    if (entry.fileName.endsWith('.gz')) data = zlib.gunzipSync(data);
+    bytes += data.length;
+    records += (JSON.parse(data.toString('utf8')) as unknown[]).length;
+  }
+  zip.close();
+  return { records, bytes };
+}
+
+async function validator(path: string): Promise<{ records: number; bytes: number }> {
+  const report = await validatePackage(await FileRangeSource.open(path), {
+    verifyStatementFiles: true,
+    onRecord: () => undefined,
+  });
+  if (!report.valid) throw new Error(`benchmark package is invalid: ${report.errors[0]?.message}`);
+  const c = report.counts;
+  // bytes: the same JSON the floor measures; run.ts takes it from the floor's run
+  return { records: c.accounts + c.categories + c.fileMaps + c.transactionFiles + c.transactions, bytes: 0 };
+}
+
+async function main(): Promise<void> {
+  const [mode, path] = process.argv.slice(2);
+  const t0 = process.hrtime.bigint();
+  let out: { records: number; bytes: number };
+  try {
+    out = mode === 'floor' ? await floor(path) : await validator(path);
+  } catch (err) {
+    // The floor cannot hold some data files as one string (V8 caps strings at ~512 MiB).
+    process.stdout.write(JSON.stringify({ mode, error: (err as Error).message, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+    return;
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const maxRssMB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify({ mode, ...out, seconds, maxRssMB }) + '\n');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
