@@ -23,7 +23,8 @@ function seconds(d: Date | undefined): number | undefined {
   return d ? d.getTime() / 1000 : undefined;
 }
 
-function describe(machine: LocalStateMachine, e: ExecutionRecord): Record<string, unknown> {
+/** What ListExecutions says of an execution. */
+function summary(machine: LocalStateMachine, e: ExecutionRecord): Record<string, unknown> {
   return {
     executionArn: e.executionArn,
     stateMachineArn: machine.stateMachineArn,
@@ -31,6 +32,13 @@ function describe(machine: LocalStateMachine, e: ExecutionRecord): Record<string
     status: e.status,
     startDate: seconds(e.startDate),
     stopDate: seconds(e.stopDate),
+  };
+}
+
+/** What DescribeExecution says: the summary, input, and output or error. */
+function describe(machine: LocalStateMachine, e: ExecutionRecord): Record<string, unknown> {
+  return {
+    ...summary(machine, e),
     input: e.input,
     ...(e.status === 'SUCCEEDED' ? { output: JSON.stringify(e.output ?? null) } : {}),
     ...(e.error ? { error: e.error.name, cause: e.error.message } : {}),
@@ -95,14 +103,7 @@ function handle(machine: LocalStateMachine, op: string, body: Record<string, any
         .filter((e) => !body.statusFilter || e.status === body.statusFilter)
         .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
       return {
-        executions: list.slice(0, body.maxResults || 100).map((e) => ({
-          executionArn: e.executionArn,
-          stateMachineArn: machine.stateMachineArn,
-          name: e.name,
-          status: e.status,
-          startDate: seconds(e.startDate),
-          stopDate: seconds(e.stopDate),
-        })),
+        executions: list.slice(0, body.maxResults || 100).map((e) => summary(machine, e)),
       };
     }
     case 'GetExecutionHistory': {

@@ -9,6 +9,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  QueryCommandInput,
   QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -94,20 +95,22 @@ export class JobStore {
     return job;
   }
 
+  /** One page of an index query, items stripped of bookkeeping attributes. */
+  private async queryPage(input: Omit<QueryCommandInput, 'TableName'>): Promise<JobPage> {
+    const out: QueryCommandOutput = await this.doc.send(new QueryCommand({ TableName: this.table, ...input }));
+    return { jobs: (out.Items ?? []).map((i) => strip(i as ImportJob)), next: out.LastEvaluatedKey };
+  }
+
   /** A user's jobs, newest first. */
   async listByUser(userId: string, limit: number, startKey?: Record<string, unknown>): Promise<JobPage> {
-    const out: QueryCommandOutput = await this.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: JOB_TABLE.byUser.name,
-        KeyConditionExpression: 'userId = :u',
-        ExpressionAttributeValues: { ':u': userId },
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    return { jobs: (out.Items ?? []).map((i) => strip(i as ImportJob)), next: out.LastEvaluatedKey };
+    return this.queryPage({
+      IndexName: JOB_TABLE.byUser.name,
+      KeyConditionExpression: 'userId = :u',
+      ExpressionAttributeValues: { ':u': userId },
+      ScanIndexForward: false,
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    });
   }
 
   private async countUnfinished(userId: string): Promise<number> {
@@ -295,17 +298,13 @@ export class JobStore {
 
   /** Expired jobs (expiresAt <= now), oldest first, through the expiry index. */
   async listExpired(nowSeconds: number, limit: number, startKey?: Record<string, unknown>): Promise<JobPage> {
-    const out: QueryCommandOutput = await this.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: JOB_TABLE.byExpiry.name,
-        KeyConditionExpression: 'expiryPartition = :p AND expiresAt <= :now',
-        ExpressionAttributeValues: { ':p': JOB_TABLE.byExpiry.partitionValue, ':now': nowSeconds },
-        Limit: limit,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    return { jobs: (out.Items ?? []) as ImportJob[], next: out.LastEvaluatedKey };
+    return this.queryPage({
+      IndexName: JOB_TABLE.byExpiry.name,
+      KeyConditionExpression: 'expiryPartition = :p AND expiresAt <= :now',
+      ExpressionAttributeValues: { ':p': JOB_TABLE.byExpiry.partitionValue, ':now': nowSeconds },
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    });
   }
 }
 
