@@ -159,3 +159,17 @@ describe('isolation between users', () => {
     expect((await h.fileBytes(`${b}/${FILE1}/statement jan.csv`))?.toString()).toBe(STATEMENT);
   });
 });
+
+describe('packageFormat json', () => {
+  it('imports the same data from one JSON document (no statement bytes: s3Key dropped)', async () => {
+    const user = newUser();
+    const d = housef3Data();
+    const doc = { manifest: { backupFormatVersion: '1.0', backupTimestamp: 'x', packageFormat: 'json' }, accounts: d.accounts, categories: d.categories, fileMaps: d.file_maps, transactionFiles: d.transaction_files, transactions: d.transactions };
+    const { pythonJson } = await import('../helpers/housef3-package');
+    const job = await h.runImport(user, Buffer.from(pythonJson(doc)), { packageFormat: 'json' });
+    expect(job.status).toBe('completed');
+    expect((await h.items('transactions', user)).find((t) => t.transactionId === TX1)).toMatchObject({ transactionHash: HASH1, amount: '-12.34' });
+    const files = await h.items('transactionFiles', user);
+    expect(files[0]).not.toHaveProperty('s3Key');
+  });
+});
