@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   writeFileSync(join(__dirname, '..', '..', 'bench', 'results', 'latest.md'), lines.join('\n') + '\n');
   if (values.check) {
     // Generous bounds: catch breakage, not noise.
-    const bad = results.filter((r) => (Number.isFinite(r.ratio) && r.ratio < 0.15) || r.vRss > 512);
+    const bad = results.filter((r) => (Number.isFinite(r.ratio) && r.ratio < 0.05) || r.vRss > 512);
     if (bad.length || phaseRate / floorRate < 0.2) {
       console.error('benchmark out of bounds');
       process.exit(1);
