@@ -81,12 +81,14 @@ export class StagingWriter {
     private readonly maxListedConflicts = 100,
   ) {}
 
-  async add(kind: EntityKind, record: PlainRecord): Promise<void> {
+  /** Buffers a record; returns a promise only when a chunk is being written. */
+  add(kind: EntityKind, record: PlainRecord): Promise<void> | undefined {
     const buf = this.buffers.get(kind) ?? [];
     buf.push(record);
     this.buffers.set(kind, buf);
     // Categories are written in one ordered pass at the end (parents before children).
-    if (kind !== 'categories' && buf.length >= this.chunkSize) await this.flush(kind);
+    if (kind !== 'categories' && buf.length >= this.chunkSize) return this.flush(kind);
+    return undefined;
   }
 
   private async flush(kind: EntityKind): Promise<void> {

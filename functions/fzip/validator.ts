@@ -310,7 +310,11 @@ async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind
         }
         const before = v.errors.total;
         checkRecord(v, kind, rec, { code: 'INVALID_RECORD', message: '', file, index, id });
-        if (v.errors.total === before && options.onRecord) await options.onRecord(kind, normalizeRecord(kind, rec), index);
+        if (v.errors.total === before && options.onRecord) {
+          // Await only when the consumer is busy (e.g. flushing a chunk): no microtask per record.
+          const pending = options.onRecord(kind, normalizeRecord(kind, rec), index);
+          if (pending) await pending;
+        }
       }
     }
   } catch (err) {

@@ -83,12 +83,13 @@ export async function validatePhase(input: WorkflowInput, deps: WorkflowDeps): P
   const report = await validatePackage(source, {
     packageFormat: job.packageFormat,
     limits: deps.limits,
-    onRecord: async (kind, record) => {
+    onRecord: (kind, record) => {
       if (kind !== lastKind) {
         lastKind = kind;
-        await deps.jobs.reportProgress(input.importId, kind === 'transactions' ? 10 : 7, `validating_${kind}`);
+        const progress = deps.jobs.reportProgress(input.importId, kind === 'transactions' ? 10 : 7, `validating_${kind}`);
+        return progress.then(() => staging.add(kind, record));
       }
-      await staging.add(kind, record);
+      return staging.add(kind, record);
     },
   });
   const manifest = report.valid ? await staging.finish() : undefined;
