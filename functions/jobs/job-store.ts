@@ -155,14 +155,7 @@ export class JobStore {
       set.expiresAt = Math.floor(now / 1000) + this.opts.retentionDays * 86400;
     }
     if (to === 'completed') set.progress = 100;
-    const names: Record<string, string> = { '#v': 'version' };
-    const values: Record<string, unknown> = { ':one': 1 };
-    const assignments = ['#v = #v + :one'];
-    Object.entries(set).forEach(([k, v], i) => {
-      names[`#f${i}`] = k;
-      values[`:f${i}`] = v;
-      assignments.push(`#f${i} = :f${i}`);
-    });
+    const { expression, names, values } = setVersioned(set);
     from.forEach((s, i) => {
       values[`:from${i}`] = s;
     });
@@ -173,7 +166,7 @@ export class JobStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { importId },
-          UpdateExpression: `SET ${assignments.join(', ')}`,
+          UpdateExpression: expression,
           ConditionExpression: `attribute_exists(importId) AND ${condition}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -217,22 +210,16 @@ export class JobStore {
 
   /** Sets fields without a status change (e.g. the executionArn), if the job is in `status`. */
   async updateIn(importId: string, status: JobStatus, update: JobUpdate): Promise<void> {
-    const entries = Object.entries(update);
-    if (!entries.length) return;
-    const names: Record<string, string> = { '#status': 'status', '#v': 'version' };
-    const values: Record<string, unknown> = { ':s': status, ':one': 1 };
-    const sets = ['#v = #v + :one'];
-    entries.forEach(([k, v], i) => {
-      names[`#f${i}`] = k;
-      values[`:f${i}`] = v;
-      sets.push(`#f${i} = :f${i}`);
-    });
+    if (!Object.keys(update).length) return;
+    const { expression, names, values } = setVersioned(update);
+    names['#status'] = 'status';
+    values[':s'] = status;
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { importId },
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: expression,
           ConditionExpression: '#status = :s',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -306,6 +293,19 @@ export class JobStore {
       ExclusiveStartKey: startKey,
     });
   }
+}
+
+/** `SET` of the given fields plus the version increment, with placeholder names and values. */
+function setVersioned(fields: Record<string, unknown>): { expression: string; names: Record<string, string>; values: Record<string, unknown> } {
+  const names: Record<string, string> = { '#v': 'version' };
+  const values: Record<string, unknown> = { ':one': 1 };
+  const assignments = ['#v = #v + :one'];
+  Object.entries(fields).forEach(([k, v], i) => {
+    names[`#f${i}`] = k;
+    values[`:f${i}`] = v;
+    assignments.push(`#f${i} = :f${i}`);
+  });
+  return { expression: `SET ${assignments.join(', ')}`, names, values };
 }
 
 function strip<T extends object>(item: T): ImportJob {
