@@ -40,27 +40,11 @@ function manifestKey(importId: string): string {
   return `${stagingPrefix(importId)}manifest.json`;
 }
 
-/** Parents before children; categories whose parent is missing or in a cycle keep file order at the end. */
-export function parentsFirst(categories: PlainRecord[]): PlainRecord[] {
-  const byId = new Map(categories.map((c) => [c.categoryId as string, c]));
-  const depthOf = (c: PlainRecord): number => {
-    let depth = 0;
-    const seen = new Set<string>();
-    let p = c.parentCategoryId as string | undefined;
-    while (p && byId.has(p) && !seen.has(p)) {
-      seen.add(p);
-      depth++;
-      p = byId.get(p)?.parentCategoryId as string | undefined;
-    }
-    return depth;
-  };
-  const withDepth = categories.map((c, i) => ({ c, i, d: depthOf(c) }));
-  withDepth.sort((a, b) => a.d - b.d || a.i - b.i);
-  return withDepth.map((x) => x.c);
-}
+/** Bytes of NDJSON a staging chunk holds at most (besides the record count): bounds validate's memory. */
+export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 
 export class StagingWriter {
-  private readonly buffers = new Map<EntityKind, PlainRecord[]>();
+  private buffer: { kind: EntityKind; records: PlainRecord[]; lines: string[]; bytes: number } | undefined;
   private readonly chunks: Record<EntityKind, number> = { accounts: 0, categories: 0, fileMaps: 0, transactionFiles: 0, transactions: 0 };
   private readonly plan: Record<EntityKind, EntityPlan> = {
     accounts: { records: 0, existing: 0 },
@@ -79,50 +63,61 @@ export class StagingWriter {
     private readonly existing: ExistingLookup,
     private readonly chunkSize = 5000,
     private readonly maxListedConflicts = 100,
-  ) {}
+    private readonly chunkBytes = DEFAULT_CHUNK_BYTES,
+  ) {
+    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Error(`staging chunk size must be a positive whole number, not ${chunkSize}`);
+  }
 
-  /** Buffers a record; returns a promise only when a chunk is being written. */
+  /**
+   * Buffers a record; returns a promise only when a chunk is being written. A chunk is written
+   * when it reaches `chunkSize` records or `chunkBytes` bytes, and when the kind changes, so at
+   * most one chunk of one kind is ever held, whatever the number and size of records.
+   */
   add(kind: EntityKind, record: PlainRecord): Promise<void> | undefined {
-    const buf = this.buffers.get(kind) ?? [];
-    buf.push(record);
-    this.buffers.set(kind, buf);
-    // Categories are written in one ordered pass at the end (parents before children).
-    if (kind !== 'categories' && buf.length >= this.chunkSize) return this.flush(kind);
+    if (this.buffer && this.buffer.kind !== kind) {
+      const previous = this.flush();
+      return previous.then(() => this.add(kind, record));
+    }
+    this.buffer ??= { kind, records: [], lines: [], bytes: 0 };
+    // Serialized once here: sized by it, and reused for the chunk's line.
+    const line = JSON.stringify(record);
+    this.buffer.records.push(record);
+    this.buffer.lines.push(line);
+    this.buffer.bytes += line.length;
+    if (this.buffer.records.length >= this.chunkSize || this.buffer.bytes >= this.chunkBytes) return this.flush();
     return undefined;
   }
 
-  private async flush(kind: EntityKind): Promise<void> {
-    let records = this.buffers.get(kind) ?? [];
-    this.buffers.set(kind, []);
-    if (!records.length) return;
-    if (kind === 'categories') records = parentsFirst(records);
-    for (let i = 0; i < records.length; i += this.chunkSize) {
-      const part = records.slice(i, i + this.chunkSize);
-      const idField = ENTITIES[kind].idField;
-      const found = await this.existing(kind, part.map((r) => r[idField] as string));
-      const lines = part.map((record) => {
-        const exists = found.has(record[idField] as string);
-        if (exists) {
-          this.conflictCount++;
-          if (this.conflicts.length < this.maxListedConflicts) this.conflicts.push({ kind, id: record[idField] as string });
-        }
-        return JSON.stringify({ record, exists } satisfies StagedRecord);
-      });
-      this.plan[kind].records += part.length;
-      this.plan[kind].existing += found.size;
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: chunkKey(this.importId, kind, this.chunks[kind]++),
-          Body: lines.join('\n') + '\n',
-          ContentType: 'application/x-ndjson',
-        }),
-      );
-    }
+  private async flush(): Promise<void> {
+    const buf = this.buffer;
+    this.buffer = undefined;
+    if (!buf || !buf.records.length) return;
+    const { kind, records } = buf;
+    const idField = ENTITIES[kind].idField;
+    const found = await this.existing(kind, records.map((r) => r[idField] as string));
+    const lines = records.map((record, i) => {
+      const exists = found.has(record[idField] as string);
+      if (exists) {
+        this.conflictCount++;
+        if (this.conflicts.length < this.maxListedConflicts) this.conflicts.push({ kind, id: record[idField] as string });
+      }
+      // The StagedRecord {record, exists} written from the record's own line.
+      return `{"record":${buf.lines[i]},"exists":${exists}}`;
+    });
+    this.plan[kind].records += records.length;
+    this.plan[kind].existing += found.size;
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: chunkKey(this.importId, kind, this.chunks[kind]++),
+        Body: lines.join('\n') + '\n',
+        ContentType: 'application/x-ndjson',
+      }),
+    );
   }
 
   async finish(): Promise<StagingManifest> {
-    for (const kind of ENTITY_KINDS) await this.flush(kind);
+    await this.flush();
     const manifest: StagingManifest = {
       importId: this.importId,
       chunks: { ...this.chunks },

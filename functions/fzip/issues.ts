@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'INVALID_DATA_FILE',
   'DATA_FILE_TOO_LARGE',
   'RECORD_TOO_LARGE',
+  'ITEM_TOO_LARGE',
   'RECORD_TOO_DEEP',
   'TOO_MANY_RECORDS',
   'INVALID_RECORD',
@@ -69,6 +70,22 @@ export interface Issue<C extends string = string> {
   field?: string;
 }
 
+/** Longest message (and id, file, field) an issue carries: reports must fit in a job record. */
+export const MAX_ISSUE_TEXT = 500;
+
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+/** The issue with every text bounded (a long id or file name cannot grow a report without limit). */
+export function boundedIssue<C extends string>(issue: Issue<C>): Issue<C> {
+  const out: Issue<C> = { ...issue, message: clip(issue.message, MAX_ISSUE_TEXT) };
+  if (issue.file !== undefined) out.file = clip(issue.file, 300);
+  if (issue.id !== undefined) out.id = clip(issue.id, 200);
+  if (issue.field !== undefined) out.field = clip(issue.field, 300);
+  return out;
+}
+
 /** Keeps the first N issues and counts all of them. */
 export class IssueList<C extends string> {
   readonly items: Issue<C>[] = [];
@@ -77,7 +94,7 @@ export class IssueList<C extends string> {
 
   add(issue: Issue<C>): void {
     this.total++;
-    if (this.items.length < this.cap) this.items.push(issue);
+    if (this.items.length < this.cap) this.items.push(boundedIssue(issue));
   }
 }
 

@@ -22,8 +22,15 @@ export interface FzipLimits {
   maxRecordBytes: number;
   /** Nesting depth inside one record. */
   maxRecordDepth: number;
-  /** Records per entity. */
+  /** Records per entity (transactions). */
   maxRecordsPerEntity: number;
+  /** Records of each reference entity (accounts, categories, file maps, transaction files): the
+   * validator keeps their ids and parents in memory to check references, so they are bounded lower. */
+  maxReferenceRecords: number;
+  /** A record, stored as a DynamoDB item with the importer's keys and attributes, must fit this. */
+  maxStoredItemBytes: number;
+  /** Room kept in every item for what the importer adds (user, import, keys, rewritten s3Key). */
+  storedItemReserveBytes: number;
   /** Length of a ZIP entry name in bytes. */
   maxEntryNameBytes: number;
   /** Largest LZMA dictionary we agree to allocate (method 14). */
@@ -46,6 +53,9 @@ export const DEFAULT_LIMITS: Readonly<FzipLimits> = Object.freeze({
   maxRecordBytes: 1 * MiB,
   maxRecordDepth: 16,
   maxRecordsPerEntity: 5_000_000,
+  maxReferenceRecords: 100_000,
+  maxStoredItemBytes: 400 * 1024,
+  storedItemReserveBytes: 2048,
   maxEntryNameBytes: 255,
   maxLzmaDictBytes: 256 * MiB,
   maxReportedIssues: 100,

@@ -7,7 +7,7 @@ import { ENTITIES, EntityKind } from './entities';
 
 export type PlainRecord = Record<string, unknown>;
 
-const MONEY_FIELDS: Readonly<Record<EntityKind, readonly string[]>> = {
+export const MONEY_FIELDS: Readonly<Record<EntityKind, readonly string[]>> = {
   accounts: ['balance'],
   categories: [],
   fileMaps: [],

@@ -11,7 +11,9 @@ import { ENTITIES, EntityKind } from './entities';
 import { ErrorCode, FzipFatalError, Issue, IssueList, WarningCode } from './issues';
 import { FzipLimits, resolveLimits } from './limits';
 import { declaredFields, entityCheck, manifestCheck } from './schema-validator';
-import { normalizeRecord, PlainRecord } from './normalize';
+import { MONEY_FIELDS, normalizeRecord, PlainRecord } from './normalize';
+import { moneyProblem } from './money';
+import { dynamoItemSize } from './item-size';
 import { openPackage, PackageFormat, PackageReader, sniffFormat } from './package-reader';
 import { RangeSource } from './source';
 import { UuidSet } from './json/uuid-set';
@@ -136,6 +138,32 @@ function checkManifest(v: Validation, raw: unknown, file: string, format: Packag
   return m;
 }
 
+/** Every money field within the range we store (|x| < 10^15, at most 12 decimal places). */
+function checkMoney(v: Validation, kind: EntityKind, r: PlainRecord, where: Issue<ErrorCode>): void {
+  const bad = (field: string, value: unknown) => {
+    const problem = moneyProblem(value);
+    if (problem) v.error({ ...where, code: 'INVALID_VALUE', field, message: `${field.slice(1).replace(/\//g, '.')} ${problem}` });
+  };
+  for (const f of MONEY_FIELDS[kind]) if (r[f] !== undefined) bad(`/${f}`, r[f]);
+  if (kind === 'categories' && Array.isArray(r.rules)) {
+    (r.rules as PlainRecord[]).forEach((rule, i) => {
+      if (rule && typeof rule === 'object') {
+        if (rule.amountMin !== undefined) bad(`/rules/${i}/amountMin`, rule.amountMin);
+        if (rule.amountMax !== undefined) bad(`/rules/${i}/amountMax`, rule.amountMax);
+      }
+    });
+  }
+}
+
+/** At most this many ids of a category cycle are named in its message. */
+const MAX_CYCLE_IDS_LISTED = 6;
+
+function describeCycle(cycle: string[]): string {
+  if (cycle.length <= MAX_CYCLE_IDS_LISTED) return [...cycle, cycle[0]].join(' -> ');
+  const head = cycle.slice(0, MAX_CYCLE_IDS_LISTED - 1);
+  return `${head.join(' -> ')} -> … (${cycle.length - head.length} more) -> ${cycle[0]} (${cycle.length} categories)`;
+}
+
 /** Per-record business checks, done as each record passes. */
 function checkRecord(v: Validation, kind: EntityKind, r: PlainRecord, where: Issue<ErrorCode>): void {
   const ref = (field: string, target: string, known: boolean) => {
@@ -144,6 +172,7 @@ function checkRecord(v: Validation, kind: EntityKind, r: PlainRecord, where: Iss
     }
   };
   const id = where.id as string;
+  checkMoney(v, kind, r, where);
   switch (kind) {
     case 'accounts':
       if (v.accountIds.has(id)) v.error({ ...where, code: 'DUPLICATE_ID', field: '/accountId', message: `account ${id} appears more than once` });
@@ -246,7 +275,7 @@ function checkAfterEntity(v: Validation, kind: EntityKind, file: string): void {
         const cycle = path.slice(path.indexOf(cur));
         v.error({
           code: 'CATEGORY_CYCLE',
-          message: `categories form a parent cycle: ${[...cycle, cur].join(' -> ')}`,
+          message: `categories form a parent cycle: ${describeCycle(cycle)}`,
           file,
           index: v.categoryIndex.get(cur),
           id: cur,
@@ -265,14 +294,19 @@ async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind
   const check = entityCheck(kind);
   const known = declaredFields(kind);
   const unknownSeen = new Set<string>();
+  const maxRecords = kind === 'transactions' ? v.limits.maxRecordsPerEntity : Math.min(v.limits.maxRecordsPerEntity, v.limits.maxReferenceRecords);
+  // DynamoDB counts at most about twice the JSON text (and JSON text is at most 3 bytes a
+  // character): only records above this length can be too large as items, so only they are sized.
+  const itemBudget = v.limits.maxStoredItemBytes - v.limits.storedItemReserveBytes;
+  const sizeCheckFromLength = Math.floor((itemBudget - 3) / 6);
   try {
     for await (const batch of reader.records(kind)) {
       for (const el of batch) {
         const index = el.index;
-        if (++v.counts[kind] > v.limits.maxRecordsPerEntity) {
+        if (++v.counts[kind] > maxRecords) {
           throw new FzipFatalError({
             code: 'TOO_MANY_RECORDS',
-            message: `${file} holds more than ${v.limits.maxRecordsPerEntity} records`,
+            message: `${file} holds more than ${maxRecords} records`,
             file,
           });
         }
@@ -310,9 +344,24 @@ async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind
         }
         const before = v.errors.total;
         checkRecord(v, kind, rec, { code: 'INVALID_RECORD', message: '', file, index, id });
-        if (v.errors.total === before && options.onRecord) {
+        if (v.errors.total !== before) continue;
+        const normalized = normalizeRecord(kind, rec);
+        if (el.text.length > sizeCheckFromLength) {
+          const size = dynamoItemSize(normalized);
+          if (size > itemBudget) {
+            v.error({
+              code: 'ITEM_TOO_LARGE',
+              message: `stored, this record would be a ${size}-byte item; with the importer's keys and attributes it must stay under ${itemBudget} bytes (DynamoDB holds at most ${v.limits.maxStoredItemBytes} bytes an item)`,
+              file,
+              index,
+              ...(id !== undefined ? { id } : {}),
+            });
+            continue;
+          }
+        }
+        if (options.onRecord) {
           // Await only when the consumer is busy (e.g. flushing a chunk): no microtask per record.
-          const pending = options.onRecord(kind, normalizeRecord(kind, rec), index);
+          const pending = options.onRecord(kind, normalized, index);
           if (pending) await pending;
         }
       }

@@ -3,7 +3,7 @@ import { validatePackage, ValidationReport, ValidateOptions } from '../../../fun
 import { PlainRecord } from '../../../functions/fzip/normalize';
 import { EntityKind } from '../../../functions/fzip/entities';
 import {
-  ACC1, CAT1, CAT2, FILE1, HASH1, MAP1, STATEMENT, TX1, housef3Data, housef3Entries, housef3Manifest, housef3Package, pythonJson,
+  ACC1, CAT1, CAT2, FILE1, HASH1, MAP1, STATEMENT, TX1, TX2, housef3Data, housef3Entries, housef3Manifest, housef3Package, pythonJson,
 } from '../../helpers/housef3-package';
 import { buildZip } from '../../helpers/raw-zip';
 import { createHash } from 'node:crypto';
@@ -188,6 +188,9 @@ describe('validatePackage: records and business rules', () => {
     ['a file map without mappings', (d) => { d.file_maps[0].mappings = []; }, { code: 'SCHEMA_VIOLATION', field: '/mappings' }],
     ['a dateRange that ends before it starts', (d) => { d.transaction_files[0].dateRange = { startDate: 2, endDate: 1 }; }, { code: 'INVALID_VALUE', field: '/dateRange' }],
     ['a transactionHash above 2^64', (d) => { d.transactions[0].transactionHash = '@@18446744073709551616@@'; }, { code: 'INVALID_VALUE', field: '/transactionHash' }],
+    ['money of 1e400', (d) => { d.transactions[0].amount = '1e400'; }, { code: 'INVALID_VALUE', field: '/amount', index: 0, id: TX1 }],
+    ['an account balance of 10^15', (d) => { d.accounts[0].balance = '1000000000000000'; }, { code: 'INVALID_VALUE', field: '/balance' }],
+    ['a rule amount with 13 decimal places', (d) => { d.categories[1].rules[0].amountMax = '1e-13'; }, { code: 'INVALID_VALUE', field: '/rules/0/amountMax' }],
     ['a file name with a slash', (d) => { d.transaction_files[0].fileName = '../x.csv'; }, { code: 'SCHEMA_VIOLATION', field: '/fileName' }],
   ];
 
@@ -217,6 +220,58 @@ describe('validatePackage: records and business rules', () => {
     const report = await validate(housef3Package({ data }), { limits: { maxReportedIssues: 10 } });
     expect(report.errors).toHaveLength(10);
     expect(report.errorCount).toBe(150);
+  });
+
+  it('refuses money written as the bare JSON number 1e400', async () => {
+    const entries = housef3Entries({ gzip: false });
+    const i = entries.findIndex((e) => e.name === 'data/transactions.json');
+    entries[i] = { name: 'data/transactions.json', data: String(entries[i].data).replace('"amount": "2500.00"', '"amount": 1e400') };
+    const report = await validate(buildZip(entries));
+    expect(report.errors).toEqual([expect.objectContaining({ code: 'INVALID_VALUE', file: 'data/transactions.json', index: 1, id: TX2, field: '/amount' })]);
+  });
+
+  it('refuses a record that would be a DynamoDB item over 400 KB, naming it; nothing is passed on', async () => {
+    const data = housef3Data();
+    const rule = data.categories[1].rules[0];
+    // 500 rules of 1,000 characters: well within the JSON limits, too large as one item.
+    (data.categories[1] as Record<string, unknown>).rules = Array.from({ length: 500 }, (_, i) => ({ ...rule, ruleId: `rule_${String(i).padStart(8, '0')}`, value: 'v'.repeat(1000) }));
+    const seen: string[] = [];
+    const report = await validate(housef3Package({ data }), { onRecord: (kind, r) => void seen.push(`${kind}:${String(r.categoryId ?? '')}`) });
+    expect(report.valid).toBe(false);
+    expect(report.errors).toEqual([
+      expect.objectContaining({ code: 'ITEM_TOO_LARGE', file: 'data/categories.json.gz', index: 1, id: CAT2, message: expect.stringMatching(/item/) }),
+    ]);
+    expect(seen).not.toContain(`categories:${CAT2}`);
+  });
+
+  it('refuses a record made large by many extra fields', async () => {
+    const data = housef3Data();
+    const tx = data.transactions[0] as Record<string, unknown>;
+    for (let i = 0; i < 200; i++) tx[`extra${i}`] = 'x'.repeat(2500);
+    const report = await validate(housef3Package({ data }));
+    expect(report.errors[0]).toMatchObject({ code: 'ITEM_TOO_LARGE', id: TX1, index: 0 });
+  });
+
+  it('names a long category cycle in a bounded message', async () => {
+    const data = housef3Data();
+    const base = data.categories[0];
+    const n = 15000;
+    const id = (i: number) => `c1000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    (data as Record<string, unknown>).categories = Array.from({ length: n }, (_, i) => ({
+      ...base, categoryId: id(i), parentCategoryId: id((i + 1) % n), hierarchyInfo: undefined,
+    }));
+    data.transactions.forEach((t) => { t.categories = []; });
+    const report = await validate(housef3Package({ data }));
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]).toMatchObject({ code: 'CATEGORY_CYCLE' });
+    expect(report.errors[0].message).toContain('15000 categories');
+    expect(report.errors[0].message.length).toBeLessThanOrEqual(500);
+  });
+
+  it('bounds every listed issue and the number of reference records', async () => {
+    const data = housef3Data();
+    const report = await validate(housef3Package({ data }), { limits: { maxReferenceRecords: 1 } });
+    expect(report.errors[0]).toMatchObject({ code: 'TOO_MANY_RECORDS', file: 'data/accounts.json.gz' });
   });
 
   it('keeps unknown fields and warns once per field', async () => {

@@ -52,7 +52,7 @@ describe('writer -> reader round trip', () => {
     const tx = (i: number, amount: string, hash: string) => ({
       transactionId: `e0000000-0000-4000-8000-00000000000${i}`, accountId: acc, date: 0, description: 'x', amount, transactionHash: hash,
     });
-    const txs = [tx(1, '-0.00', '18446744073709551615'), tx(2, '123456789012345678901234.123456789', '0'), tx(3, '1E+2', '9007199254740993')];
+    const txs = [tx(1, '-0.00', '18446744073709551615'), tx(2, '-999999999999999.999999999999', '0'), tx(3, '1E+2', '9007199254740993')];
     const buf = await toBuffer({ accounts: [{ accountId: acc, accountName: 'A', accountType: 'other' }], transactions: txs });
     const { report, records } = await readBack(buf);
     expect(report.errors).toEqual([]);
