@@ -2,6 +2,7 @@
  * fzip commands that talk to a deployment (the local stack by default):
  *   import <file> [--strategy S] [--validate-only] [--format fzip|json] [--json]
  *   jobs [--limit N] [--json] · status <id> [--json] · delete <id> · history <id> [--json]
+ *   cancel <id> · undo <id> [--force] [--wait]
  *   token [--user NAME] [--ttl SECONDS]
  * Shared flags: --api URL, --token T (or FZIP_API, FZIP_TOKEN).
  */
@@ -10,6 +11,7 @@ import { FileRangeSource } from '../functions/fzip/source';
 import { sniffFormat } from '../functions/fzip/package-reader';
 import { loadIssuer } from '../local/stack';
 import { ApiCallError, FzipClient, isFinishedJob, Job, localDir, resolveClientConfig } from './client';
+import { executionArnOf } from '../functions/jobs/workflow-starter';
 import type { Io } from './fzip';
 
 export class CliUsageError extends Error {}
@@ -18,6 +20,7 @@ const COMMON = {
   api: { type: 'string' },
   token: { type: 'string' },
   json: { type: 'boolean' },
+  'state-machine': { type: 'string' },
 } as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -113,6 +116,11 @@ export async function importCommand(args: string[], io: Io, isTty = false): Prom
     io.out(summaryTable(job));
     if (!ok) {
       io.out(`${job.status}: ${job.errorMessage ?? ''}`);
+      if (job.rolledBack !== null && job.rolledBack !== undefined) {
+        io.out(job.rolledBack ? 'everything the import wrote was rolled back: your data is as it was' : 'the import could NOT be rolled back completely: run fzip undo to try again');
+      }
+      const line = rollbackLine(job);
+      if (line) io.out(line);
       for (const l of validationProblems(job)) io.out(l);
     } else {
       io.out(job.status === 'completed' ? 'import completed' : 'validation passed (validate only: nothing was written)');
@@ -165,13 +173,15 @@ export async function historyCommand(args: string[], io: Io): Promise<number> {
   if (!positionals[0]) throw new CliUsageError('an import id is required');
   const client = new FzipClient(resolveClientConfig(values));
   const job = await client.status(positionals[0]);
-  if (!job.executionArn) throw new Error(`import ${job.importId} has no execution yet (status ${job.status})`);
-  const events = await client.history(job.executionArn);
+  if (!job.executionName) throw new Error(`import ${job.importId} has no execution yet (status ${job.status})`);
+  if (!client.stateMachineArn) throw new CliUsageError('the state machine is unknown: pass --state-machine ARN or set FZIP_STATE_MACHINE_ARN (the stack output StateMachineArn)');
+  const executionArn = executionArnOf(client.stateMachineArn, job.executionName);
+  const events = await client.history(executionArn);
   if (values.json) {
     io.out(JSON.stringify(events, null, 2));
     return 0;
   }
-  io.out(`execution ${job.executionArn}`);
+  io.out(`execution ${job.executionName}`);
   for (const e of events) {
     const d = (e.stateEnteredEventDetails ?? e.stateExitedEventDetails ?? (e as Record<string, any>).taskRetriedEventDetails ?? (e as Record<string, any>).taskCaughtEventDetails ?? {}) as { name?: string };
     const failure = e.taskFailedEventDetails ?? e.executionFailedEventDetails;
@@ -179,6 +189,58 @@ export async function historyCommand(args: string[], io: Io): Promise<number> {
     io.out(`${at}  ${String(e.type).padEnd(22)} ${d.name ?? e.taskFailedEventDetails?.resource ?? ''}${failure ? `  ${failure.error ?? ''}: ${failure.cause ?? ''}` : ''}`);
   }
   return 0;
+}
+
+/** Follows a job until it has finished, printing each new status. */
+async function follow(client: FzipClient, importId: string, io: Io, interval: number): Promise<Job> {
+  let job = await client.status(importId);
+  let last = '';
+  for (;;) {
+    if (job.status !== last) {
+      io.out(`status: ${job.status}${job.currentPhase && job.currentPhase !== job.status ? ` (${job.currentPhase})` : ''}`);
+      last = job.status;
+    }
+    if (isFinishedJob(job)) return job;
+    await sleep(interval);
+    job = await client.status(importId);
+  }
+}
+
+function rollbackLine(job: Job): string | undefined {
+  const r = job.rollbackResults as { restored: number; deleted: number; changedSince: number } | null;
+  if (!r) return undefined;
+  return `rolled back: ${r.restored} restored, ${r.deleted} deleted, ${r.changedSince} changed since (left as they are)`;
+}
+
+export async function cancelCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { ...COMMON, wait: { type: 'boolean' }, interval: { type: 'string' } }, allowPositionals: true });
+  if (!positionals[0]) throw new CliUsageError('an import id is required');
+  const client = new FzipClient(resolveClientConfig(values));
+  const res = await client.cancel(positionals[0]);
+  io.out(`${res.importId}: ${res.status} — ${res.message}`);
+  if (!values.wait || res.status === 'canceled') return 0;
+  const job = await follow(client, positionals[0], io, Number(values.interval ?? 500));
+  const line = rollbackLine(job);
+  if (line) io.out(line);
+  return job.status === 'canceled' ? 0 : 1;
+}
+
+export async function undoCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...COMMON, force: { type: 'boolean' }, wait: { type: 'boolean' }, interval: { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (!positionals[0]) throw new CliUsageError('an import id is required');
+  const client = new FzipClient(resolveClientConfig(values));
+  const res = await client.undo(positionals[0], values.force === true);
+  io.out(`${res.importId}: ${res.status} — ${res.message}`);
+  if (!values.wait) return 0;
+  const job = await follow(client, positionals[0], io, Number(values.interval ?? 500));
+  const line = rollbackLine(job);
+  if (line) io.out(line);
+  if (job.status !== 'undone' && job.errorMessage) io.out(`${job.status}: ${job.errorMessage}`);
+  return job.status === 'undone' ? 0 : 1;
 }
 
 export async function tokenCommand(args: string[], io: Io): Promise<number> {

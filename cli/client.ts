@@ -12,6 +12,8 @@ export interface ClientConfig {
   token?: string;
   /** Step Functions endpoint for `history` (the local stack's; AWS when undefined). */
   sfnEndpoint?: string;
+  /** The import state machine's ARN for `history` (the local stack's, or FZIP_STATE_MACHINE_ARN). */
+  stateMachineArn?: string;
 }
 
 export function localDir(): string {
@@ -19,9 +21,9 @@ export function localDir(): string {
 }
 
 /** Flags first, then FZIP_API / FZIP_TOKEN, then what a running local stack wrote down. */
-export function resolveClientConfig(flags: { api?: string; token?: string }): ClientConfig {
+export function resolveClientConfig(flags: { api?: string; token?: string; 'state-machine'?: string }): ClientConfig {
   const dir = localDir();
-  let endpoints: { apiUrl?: string; sfnEndpoint?: string } = {};
+  let endpoints: { apiUrl?: string; sfnEndpoint?: string; stateMachineArn?: string } = {};
   const file = join(dir, 'endpoints.json');
   if (existsSync(file)) {
     try {
@@ -35,7 +37,8 @@ export function resolveClientConfig(flags: { api?: string; token?: string }): Cl
   const token = flags.token ?? process.env.FZIP_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
   const isLocal = endpoints.apiUrl !== undefined && api === endpoints.apiUrl;
   const sfnEndpoint = process.env.FZIP_SFN_ENDPOINT ?? (isLocal ? endpoints.sfnEndpoint : undefined);
-  return { api, token, sfnEndpoint };
+  const stateMachineArn = flags['state-machine'] ?? process.env.FZIP_STATE_MACHINE_ARN ?? (isLocal ? endpoints.stateMachineArn : undefined);
+  return { api, token, sfnEndpoint, stateMachineArn };
 }
 
 export class ApiCallError extends Error {
@@ -114,6 +117,18 @@ export class FzipClient {
     return this.call('DELETE', `/import/${importId}`);
   }
 
+  cancel(importId: string): Promise<{ importId: string; status: string; message: string }> {
+    return this.call('POST', `/import/${importId}/cancel`);
+  }
+
+  undo(importId: string, force: boolean): Promise<{ importId: string; status: string; message: string; changedSince?: number }> {
+    return this.call('POST', `/import/${importId}/undo`, force ? { force: true } : undefined);
+  }
+
+  get stateMachineArn(): string | undefined {
+    return this.cfg.stateMachineArn;
+  }
+
   async history(executionArn: string): Promise<HistoryEvent[]> {
     const sfn = new SFNClient(this.cfg.sfnEndpoint ? { endpoint: this.cfg.sfnEndpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {});
     const events: HistoryEvent[] = [];
@@ -128,6 +143,7 @@ export class FzipClient {
   }
 }
 
+/** Nothing more happens to the job on its own (what `fzip import` waits for). */
 export function isFinishedJob(job: Job): boolean {
-  return ['completed', 'failed', 'validation_failed'].includes(job.status) || (job.status === 'validation_passed' && job.validateOnly === true);
+  return ['completed', 'failed', 'validation_failed', 'canceled', 'undone'].includes(job.status) || (job.status === 'validation_passed' && job.validateOnly === true);
 }

@@ -14,8 +14,10 @@ import { Issue } from '../functions/fzip/issues';
 import {
   CliUsageError,
   clientErrorMessage,
+  cancelCommand,
   deleteCommand,
   historyCommand,
+  undoCommand,
   importCommand,
   jobsCommand,
   statusCommand,
@@ -35,7 +37,10 @@ or FZIP_API and FZIP_TOKEN, for another one):
   fzip jobs [--limit N] [--json]                        your imports, newest first
   fzip status <importId> [--json]                       one import
   fzip delete <importId>                                remove an import and its objects
-  fzip history <importId> [--json]                      the execution's states, retries and errors
+  fzip cancel <importId> [--wait]                       cancel: nothing written yet -> canceled; else stop and roll back
+  fzip undo <importId> [--force] [--wait]               roll a completed import back (--force: past later imports' changes)
+  fzip history <importId> [--json] [--state-machine ARN]
+                                                        the execution's states, retries and errors
   fzip token [--user NAME] [--ttl SECONDS]              a token from the local stack's issuer
   fzip help                                             this text`;
 
@@ -189,6 +194,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await deleteCommand(rest, io);
       case 'history':
         return await historyCommand(rest, io);
+      case 'cancel':
+        return await cancelCommand(rest, io);
+      case 'undo':
+        return await undoCommand(rest, io);
       case 'token':
         return await tokenCommand(rest, io);
       case 'help':

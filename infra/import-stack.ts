@@ -6,7 +6,7 @@
  * tables, buckets and prefixes.
  */
 import { join } from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -23,24 +23,40 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { NagSuppressions } from 'cdk-nag';
+import { readFileSync } from 'node:fs';
 import { JOB_TABLE } from '../functions/jobs/job-table';
+import { WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS, WorkflowSubstitution } from '../functions/workflow/steps';
 import { ImportStackConfig } from './config';
 
 const ROOT = join(__dirname, '..');
 const ASL = join(ROOT, 'statemachine', 'import.asl.json');
 
-/** Workflow Lambdas: ASL substitution -> exported handler of functions/handlers/workflow.ts. */
-const WORKFLOW_FUNCTIONS = {
-  ValidateFunctionArn: 'validate',
-  ImportAccountsFunctionArn: 'importAccounts',
-  ImportCategoriesFunctionArn: 'importCategories',
-  ImportFileMapsFunctionArn: 'importFileMaps',
-  ImportTransactionFilesFunctionArn: 'importTransactionFiles',
-  ImportTransactionsFunctionArn: 'importTransactions',
-  CompleteFunctionArn: 'complete',
-  FailFunctionArn: 'fail',
-} as const;
-type WorkflowSubstitution = keyof typeof WORKFLOW_FUNCTIONS;
+/**
+ * Each workflow Lambda's timeout is its Task's TimeoutSeconds in the ASL (the largest, if several
+ * states use it): the state never gives up on a Lambda that is still allowed to run, so a
+ * retry can never start beside a first attempt that is still writing.
+ */
+export function taskTimeouts(): Record<WorkflowSubstitution, number> {
+  const out = {} as Record<WorkflowSubstitution, number>;
+  const walk = (states: Record<string, { Type: string; TimeoutSeconds?: number; Parameters?: { FunctionName?: string }; ItemProcessor?: { States: Record<string, never> } }>) => {
+    for (const st of Object.values(states)) {
+      const sub = st.Parameters?.FunctionName?.replace(/^\$\{(.+)\}$/, '$1') as WorkflowSubstitution | undefined;
+      if (st.Type === 'Task' && sub) out[sub] = Math.max(out[sub] ?? 0, st.TimeoutSeconds ?? 60);
+      if (st.ItemProcessor) walk(st.ItemProcessor.States);
+    }
+  };
+  walk(JSON.parse(readFileSync(ASL, 'utf8')).States);
+  return out;
+}
+
+/** Steps that write the user's items (and so journal them). */
+const WRITE_STEPS: readonly WorkflowSubstitution[] = [
+  'ImportAccountsFunctionArn',
+  'ImportCategoriesFunctionArn',
+  'ImportFileMapsFunctionArn',
+  'ImportTransactionFilesFunctionArn',
+  'ImportTransactionsFunctionArn',
+];
 
 export interface ImportStackProps extends StackProps {
   config: ImportStackConfig;
@@ -82,6 +98,7 @@ export class ImportStack extends Stack {
         // Backstop of the cleanup job: nothing in uploads/ or staging/ outlives its job for long.
         { id: 'expire-uploads', prefix: 'uploads/', expiration: Duration.days(cfg.jobRetentionDays + 2) },
         { id: 'expire-staging', prefix: 'staging/', expiration: Duration.days(cfg.jobRetentionDays + 2) },
+        { id: 'expire-journal', prefix: 'journal/', expiration: Duration.days(cfg.jobRetentionDays + 2) },
         { id: 'abort-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
@@ -200,11 +217,14 @@ export class ImportStack extends Stack {
     });
     const starterFn = fn('StarterFunction', 'start.ts', 'handler', { timeout: 60, memory: 256 });
     const cleanupFn = fn('CleanupFunction', 'cleanup.ts', 'handler', { timeout: 300, memory: 256 });
+    const reconcileFn = fn('ReconcileFunction', 'reconcile.ts', 'handler', { timeout: 60, memory: 256 });
     const workflowFns = {} as Record<WorkflowSubstitution, nodejs.NodejsFunction>;
-    for (const [substitution, handler] of Object.entries(WORKFLOW_FUNCTIONS) as Array<[WorkflowSubstitution, string]>) {
+    const timeouts = taskTimeouts();
+    for (const substitution of WORKFLOW_SUBSTITUTIONS) {
+      const handler = WORKFLOW_STEPS[substitution].handler;
       const id = `${handler[0].toUpperCase()}${handler.slice(1)}Function`;
-      const heavy = substitution === 'ValidateFunctionArn' || substitution === 'ImportTransactionFilesFunctionArn' || substitution === 'ImportTransactionsFunctionArn';
-      workflowFns[substitution] = fn(id, 'workflow.ts', handler, { timeout: heavy ? 900 : 300, memory: heavy ? 1024 : 512 });
+      const heavy = timeouts[substitution] >= 900;
+      workflowFns[substitution] = fn(id, 'workflow.ts', handler, { timeout: timeouts[substitution], memory: heavy ? 1024 : 512 });
     }
 
     // --- State machine -------------------------------------------------------------------
@@ -221,8 +241,7 @@ export class ImportStack extends Stack {
       logs: { destination: smLogs, level: sfn.LogLevel.ERROR, includeExecutionData: false },
     });
     for (const f of Object.values(workflowFns)) f.grantInvoke(this.stateMachine);
-    apiFn.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
-    starterFn.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
+    for (const f of [apiFn, starterFn, cleanupFn, reconcileFn]) f.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
 
     // --- Permissions: exact tables, buckets and prefixes --------------------------------
     const objects = (bucket: s3.IBucket, prefix: string) => bucket.arnForObjects(`${prefix}*`);
@@ -234,34 +253,58 @@ export class ImportStack extends Stack {
       allow(f, ['s3:ListBucket'], [this.packagesBucket.bucketArn], { StringLike: { 's3:prefix': [`${prefix}*`] } });
     const entityArns = Object.values(this.entityTables).map((t) => t.tableArn);
 
+    // The executions of this state machine: arn:…:execution:{state machine name}:{execution name}
+    const executionArns = [
+      this.formatArn({ service: 'states', resource: 'execution', resourceName: `${this.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    ];
+
     allow(apiFn, jobRW, jobResources);
     allow(apiFn, ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], [objects(this.packagesBucket, 'uploads/')]);
-    allow(apiFn, ['s3:DeleteObject'], [objects(this.packagesBucket, 'staging/')]);
+    allow(apiFn, ['s3:DeleteObject'], [objects(this.packagesBucket, 'staging/'), objects(this.packagesBucket, 'journal/')]);
     listPrefix(apiFn, 'staging/');
+    listPrefix(apiFn, 'journal/');
     allow(apiFn, ['states:StartExecution'], [this.stateMachine.stateMachineArn]);
 
     allow(starterFn, jobRW, jobResources);
     allow(starterFn, ['s3:GetObject'], [objects(this.packagesBucket, 'uploads/')]);
     allow(starterFn, ['states:StartExecution'], [this.stateMachine.stateMachineArn]);
 
-    allow(cleanupFn, jobRW, jobResources);
-    allow(cleanupFn, ['s3:DeleteObject'], [objects(this.packagesBucket, 'uploads/'), objects(this.packagesBucket, 'staging/')]);
+    // reconcile and cleanup start rollback executions and the next queued import, and cleanup
+    // asks Step Functions whether a running job's execution has ended
+    for (const f of [reconcileFn, cleanupFn]) {
+      allow(f, jobRW, jobResources);
+      allow(f, ['states:StartExecution'], [this.stateMachine.stateMachineArn]);
+      allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'uploads/')]);
+    }
+    allow(cleanupFn, ['states:DescribeExecution'], executionArns);
+    allow(cleanupFn, ['s3:DeleteObject'], [objects(this.packagesBucket, 'uploads/'), objects(this.packagesBucket, 'staging/'), objects(this.packagesBucket, 'journal/')]);
     listPrefix(cleanupFn, 'staging/');
+    listPrefix(cleanupFn, 'journal/');
 
     for (const [substitution, f] of Object.entries(workflowFns) as Array<[WorkflowSubstitution, nodejs.NodejsFunction]>) {
       allow(f, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [this.jobsTable.tableArn]);
-      if (substitution === 'FailFunctionArn') continue;
-      allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'staging/')]);
       if (substitution === 'ValidateFunctionArn') {
-        allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'uploads/')]);
+        allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'uploads/'), objects(this.packagesBucket, 'staging/')]);
         allow(f, ['s3:PutObject'], [objects(this.packagesBucket, 'staging/')]);
         allow(f, ['dynamodb:BatchGetItem'], entityArns);
-      } else if (substitution !== 'CompleteFunctionArn') {
-        allow(f, ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'], entityArns);
+      }
+      if (WRITE_STEPS.includes(substitution)) {
+        // read the staged records, journal the before-images, write the items
+        allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'staging/'), objects(this.packagesBucket, 'journal/')]);
+        allow(f, ['s3:PutObject'], [objects(this.packagesBucket, 'journal/')]);
+        listPrefix(f, 'journal/');
+        allow(f, ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'], entityArns);
       }
       if (substitution === 'ImportTransactionFilesFunctionArn') {
-        allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'uploads/')]);
+        // statement bytes from the package; what they replace is copied to the journal first
+        allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'uploads/'), this.filesBucket.arnForObjects('*')]);
         allow(f, ['s3:PutObject'], [this.filesBucket.arnForObjects('*')]);
+      }
+      if (substitution === 'RollbackFunctionArn') {
+        allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'journal/'), this.filesBucket.arnForObjects('*')]);
+        listPrefix(f, 'journal/');
+        allow(f, ['s3:PutObject', 's3:DeleteObject'], [this.filesBucket.arnForObjects('*')]);
+        allow(f, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], entityArns);
       }
     }
 
@@ -281,6 +324,8 @@ export class ImportStack extends Stack {
     this.api.addRoutes({ path: '/import/{importId}/status', methods: [apigwv2.HttpMethod.GET], integration });
     this.api.addRoutes({ path: '/import/{importId}', methods: [apigwv2.HttpMethod.DELETE], integration });
     this.api.addRoutes({ path: '/import/{importId}/upload', methods: [apigwv2.HttpMethod.POST], integration });
+    this.api.addRoutes({ path: '/import/{importId}/cancel', methods: [apigwv2.HttpMethod.POST], integration });
+    this.api.addRoutes({ path: '/import/{importId}/undo', methods: [apigwv2.HttpMethod.POST], integration });
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy });
     const stage = this.api.defaultStage?.node.defaultChild as apigwv2.CfnStage;
     stage.accessLogSettings = {
@@ -288,6 +333,17 @@ export class ImportStack extends Stack {
       format: JSON.stringify({ requestId: '$context.requestId', routeKey: '$context.routeKey', status: '$context.status', latency: '$context.responseLatency' }),
     };
     stage.defaultRouteSettings = { throttlingBurstLimit: cfg.apiBurstLimit, throttlingRateLimit: cfg.apiRateLimit };
+
+    // Every execution end (however it ended) reconciles its job: no job can stay running.
+    new events.Rule(this, 'ExecutionEndRule', {
+      description: 'Import executions that ended: reconcile their jobs (rollback, release the user lock, start the next queued import).',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] },
+      },
+      targets: [new targets.LambdaFunction(reconcileFn, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+    });
 
     new events.Rule(this, 'CleanupSchedule', {
       schedule: events.Schedule.rate(Duration.minutes(cfg.cleanupIntervalMinutes)),

@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import { CreateTableCommand, CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { DOCUMENT_TRANSLATION } from '../functions/shared/aws-clients';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (opts: Record<string, unknown>) => import('node:http').Server;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -61,7 +62,7 @@ export async function startLocalServers(opts: ServerOptions): Promise<LocalServe
   const s3Endpoint = `http://127.0.0.1:${addr.port}`;
 
   const dynamo = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamoEndpoint });
-  const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const doc = DynamoDBDocumentClient.from(dynamo, DOCUMENT_TRANSLATION);
   const s3 = new S3Client({
     ...LOCAL_AWS,
     endpoint: s3Endpoint,

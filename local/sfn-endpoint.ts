@@ -1,6 +1,6 @@
 /**
  * A local Step Functions endpoint: the AWS JSON 1.0 protocol for the operations our code and
- * CLI use (StartExecution, DescribeExecution, ListExecutions, GetExecutionHistory), backed by
+ * CLI use (StartExecution, StopExecution, DescribeExecution, ListExecutions, GetExecutionHistory), backed by
  * LocalStateMachine. So the starter and the CLI talk to it with the real SFNClient, configured
  * only by endpoint.
  */
@@ -95,6 +95,11 @@ function handle(machine: LocalStateMachine, op: string, body: Record<string, any
       }
       const e = machine.startExecution(name, input);
       return { executionArn: e.executionArn, startDate: seconds(e.startDate) };
+    }
+    case 'StopExecution': {
+      const e = byArn(body.executionArn);
+      e.abort();
+      return { stopDate: Date.now() / 1000 };
     }
     case 'DescribeExecution':
       return describe(machine, byArn(body.executionArn));

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
 import { LOCAL_AWS, LocalServers, startLocalServers } from './servers';
 import { entityTableDefinition, jobTableDefinition } from './tables';
-import { LocalStateMachine, TaskFunctions } from './state-machine';
+import { LocalStateMachine, TaskFunction, TaskFunctions } from './state-machine';
+import { WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS } from '../functions/workflow/steps';
 import { startSfnEndpoint } from './sfn-endpoint';
 import { LocalTokenIssuer } from './token-issuer';
 
@@ -137,17 +138,18 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const start = await import('../functions/handlers/start');
   const cleanup = await import('../functions/handlers/cleanup');
 
-  const functions: TaskFunctions = {
-    ValidateFunctionArn: workflow.validate,
-    ImportAccountsFunctionArn: workflow.importAccounts,
-    ImportCategoriesFunctionArn: workflow.importCategories,
-    ImportFileMapsFunctionArn: workflow.importFileMaps,
-    ImportTransactionFilesFunctionArn: workflow.importTransactionFiles,
-    ImportTransactionsFunctionArn: workflow.importTransactions,
-    CompleteFunctionArn: workflow.complete,
-    FailFunctionArn: workflow.fail,
-  };
-  const machine = new LocalStateMachine({ stateMachineArn: LOCAL_NAMES.stateMachineArn, functions });
+  const reconcile = await import('../functions/handlers/reconcile');
+
+  // Each Task state runs the exported handler CDK deploys for its substitution.
+  const functions: TaskFunctions = Object.fromEntries(
+    WORKFLOW_SUBSTITUTIONS.map((sub) => [sub, (payload: unknown) => (workflow as unknown as Record<string, TaskFunction>)[WORKFLOW_STEPS[sub].handler](payload)]),
+  );
+  const machine = new LocalStateMachine({
+    stateMachineArn: LOCAL_NAMES.stateMachineArn,
+    functions,
+    // EventBridge's rule on execution status changes -> the reconcile Lambda
+    onExecutionEnd: (event) => reconcile.handler(event).catch((err: Error) => log(`reconcile failed: ${err.message}`)),
+  });
   const sfn = await startSfnEndpoint(machine, opts.sfnPort ?? 0);
   process.env.AWS_ENDPOINT_URL_SFN = sfn.url;
 

@@ -6,8 +6,8 @@
 import './polyfills';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StateMachine } from 'aws-local-stepfunctions';
-import { WorkflowInput as StartInput, WorkflowStarter, executionArnOf } from '../functions/jobs/workflow-starter';
+import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionStatus, WorkflowInput as StartInput, WorkflowStarter, executionArnOf, executionInput } from '../functions/jobs/workflow-starter';
 
 /** The one workflow definition, found from the sources (local/) or the build (dist/local/). */
 export const ASL_PATH =
@@ -24,6 +24,7 @@ interface AslState {
   Type: string;
   Parameters?: { FunctionName?: string };
   Retry?: unknown[];
+  Seconds?: number;
   ItemProcessor?: { States: Record<string, AslState> };
 }
 
@@ -49,13 +50,22 @@ export interface ExecutionRecord {
   name: string;
   executionArn: string;
   input: string;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
   startDate: Date;
   stopDate?: Date;
   output?: unknown;
   error?: { name: string; message: string };
   events: Array<Record<string, unknown>>;
   done: Promise<void>;
+  /** StopExecution: the execution ends ABORTED (a running task's function still runs to its end, as a Lambda would). */
+  abort(): void;
+}
+
+/** What EventBridge's "Step Functions Execution Status Change" event says of an execution's end. */
+export interface ExecutionEndEvent {
+  source: 'aws.states';
+  'detail-type': 'Step Functions Execution Status Change';
+  detail: { executionArn: string; stateMachineArn: string; name: string; status: ExecutionStatus; input: string; startDate: number; stopDate: number };
 }
 
 export interface LocalStateMachineOptions {
@@ -63,6 +73,12 @@ export interface LocalStateMachineOptions {
   functions: TaskFunctions;
   /** Retry waits in ms (0 keeps tests fast); undefined: the definition's own backoff. */
   retryIntervalMs?: number;
+  /** Wait states' waits in ms; undefined: the definition's own seconds. */
+  waitMs?: number;
+  /** The execution timeout in seconds (the definition's TimeoutSeconds by default). */
+  executionTimeoutSeconds?: number;
+  /** Called once per execution end, like the EventBridge rule on execution status changes. */
+  onExecutionEnd?: (event: ExecutionEndEvent) => Promise<unknown> | void;
 }
 
 export class LocalStateMachine implements WorkflowStarter {
@@ -70,14 +86,19 @@ export class LocalStateMachine implements WorkflowStarter {
   private readonly machine: StateMachine;
   private readonly handlers: Record<string, (input: any) => Promise<unknown>>;
   private readonly retryOverrides: Record<string, number>;
+  private readonly waitOverrides: Record<string, number> = {};
+  /** Execution ends still being reported (tests wait for them too). */
+  private readonly reporting = new Set<Promise<unknown>>();
 
   constructor(private readonly opts: LocalStateMachineOptions) {
     const def = loadDefinition();
+    if (opts.executionTimeoutSeconds !== undefined) def.TimeoutSeconds = opts.executionTimeoutSeconds;
     // Substitutions become placeholder ARNs; the Task states run local functions instead.
     const text = JSON.stringify(def).replace(/\$\{(\w+)\}/g, (_m, n: string) => `arn:aws:lambda:us-east-1:000000000000:function:${n}`);
     this.machine = new StateMachine(JSON.parse(text), { validationOptions: { checkArn: false } });
     this.handlers = {};
     this.retryOverrides = {};
+    if (opts.waitMs !== undefined) for (const [name, st] of Object.entries(def.States)) if (st.Type === 'Wait') this.waitOverrides[name] = opts.waitMs;
     for (const t of taskStates(def)) {
       const fn = opts.functions[t.substitution];
       if (!fn) throw new Error(`no local function for ${t.substitution} (state "${t.state}")`);
@@ -96,7 +117,7 @@ export class LocalStateMachine implements WorkflowStarter {
     const existing = this.executions.get(name);
     if (existing) return existing;
     const run = this.machine.run(JSON.parse(input), {
-      overrides: { taskResourceLocalHandlers: this.handlers as never, retryIntervalOverrides: this.retryOverrides },
+      overrides: { taskResourceLocalHandlers: this.handlers as never, retryIntervalOverrides: this.retryOverrides, waitTimeOverrides: this.waitOverrides },
     });
     const record: ExecutionRecord = {
       name,
@@ -106,6 +127,7 @@ export class LocalStateMachine implements WorkflowStarter {
       startDate: new Date(),
       events: [],
       done: Promise.resolve(),
+      abort: () => run.abort(),
     };
     const collect = (async () => {
       for await (const e of run.eventLogs) record.events.push(e as unknown as Record<string, unknown>);
@@ -119,22 +141,61 @@ export class LocalStateMachine implements WorkflowStarter {
       },
       async (err: Error & { cause?: { name?: string; message?: string } }) => {
         await collect;
-        record.status = 'FAILED';
-        record.error = { name: err.cause?.name ?? err.name, message: err.cause?.message ?? err.message };
+        record.status = err instanceof ExecutionAbortedError ? 'ABORTED' : err instanceof ExecutionTimeoutError ? 'TIMED_OUT' : 'FAILED';
+        record.error =
+          record.status === 'FAILED'
+            ? { name: err.cause?.name ?? err.name, message: err.cause?.message ?? err.message }
+            : { name: record.status === 'ABORTED' ? 'States.Aborted' : 'States.Timeout', message: `execution ${record.status}` };
         record.stopDate = new Date();
       },
-    );
+    ).then(() => this.reportEnd(record));
     this.executions.set(name, record);
     return record;
   }
 
-  async start(input: StartInput): Promise<string> {
-    const body = JSON.stringify({ importId: input.importId, userId: input.userId, bucket: input.bucket, packageKey: input.packageKey });
-    return this.startExecution(input.importId, body).executionArn;
+  /** Delivers the end of an execution to the listener (EventBridge's role), once. */
+  private async reportEnd(record: ExecutionRecord): Promise<void> {
+    if (!this.opts.onExecutionEnd) return;
+    const event: ExecutionEndEvent = {
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: {
+        executionArn: record.executionArn,
+        stateMachineArn: this.opts.stateMachineArn,
+        name: record.name,
+        status: record.status as ExecutionStatus,
+        input: record.input,
+        startDate: record.startDate.getTime(),
+        stopDate: (record.stopDate ?? new Date()).getTime(),
+      },
+    };
+    const p = Promise.resolve()
+      .then(() => this.opts.onExecutionEnd?.(event))
+      .catch(() => undefined);
+    this.reporting.add(p);
+    await p;
+    this.reporting.delete(p);
   }
 
-  /** Waits until every execution started so far has ended. */
+  async start(name: string, input: StartInput): Promise<string> {
+    return this.startExecution(name, executionInput(input)).executionArn;
+  }
+
+  async status(name: string): Promise<ExecutionStatus | undefined> {
+    return this.executions.get(name)?.status;
+  }
+
+  /** StopExecution. */
+  stop(name: string): void {
+    this.executions.get(name)?.abort();
+  }
+
+  /** Waits until every execution started so far (and any it led to) has ended and been reported. */
   async idle(): Promise<void> {
-    await Promise.all([...this.executions.values()].map((e) => e.done));
+    for (;;) {
+      const pending = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+      if (!pending.length && !this.reporting.size) return;
+      await Promise.all([...pending.map((e) => e.done), ...this.reporting]);
+    }
   }
 }

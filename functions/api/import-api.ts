@@ -5,13 +5,15 @@
  *   GET    /import/{importId}/status  one job
  *   DELETE /import/{importId}         remove a job and its objects
  *   POST   /import/{importId}/upload  start processing once the package is in S3
+ *   POST   /import/{importId}/cancel  cancel: before any write it just ends; later it rolls back
+ *   POST   /import/{importId}/undo    roll a completed import back ({"force": true} past later changes)
  * Every job route checks ownership; another user's job is a 404 identical to a missing one.
  */
 import { randomUUID } from 'node:crypto';
-import { jobSummary, jobView, MERGE_STRATEGIES, MergeStrategy, PACKAGE_FORMATS, JobPackageFormat } from '../jobs/job';
+import { ImportJob, isFinished, isRunning, jobSummary, jobView, MERGE_STRATEGIES, MergeStrategy, PACKAGE_FORMATS, JobPackageFormat } from '../jobs/job';
 import { JobStore } from '../jobs/job-store';
 import { PackageStore, packageKey } from '../jobs/package-store';
-import { startImport } from '../jobs/start-import';
+import { jobEnded, launch, startImport } from '../jobs/scheduler';
 import { WorkflowStarter } from '../jobs/workflow-starter';
 import { IllegalTransitionError, JobConflictError, JobNotFoundError, TooManyJobsError } from '../jobs/errors';
 import { bearerToken, TokenVerifier, UnauthorizedError } from '../auth/token-verifier';
@@ -83,6 +85,25 @@ export function parseCreateBody(body: string | undefined): CreateRequest {
   };
 }
 
+function parseUndoBody(body: string | undefined): boolean {
+  if (body === undefined || body.trim() === '') return false;
+  if (Buffer.byteLength(body) > MAX_BODY_BYTES) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+  let v: unknown;
+  try {
+    v = JSON.parse(body);
+  } catch {
+    throw new ApiError(400, 'INVALID_BODY', 'the request body is not valid JSON');
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ApiError(400, 'INVALID_BODY', 'the request body must be a JSON object');
+  const o = v as Record<string, unknown>;
+  const details = Object.keys(o)
+    .filter((k) => k !== 'force')
+    .map((k) => ({ field: k, message: 'is not a known field' }));
+  if (o.force !== undefined && typeof o.force !== 'boolean') details.push({ field: 'force', message: 'must be true or false' });
+  if (details.length) throw new ApiError(400, 'INVALID_REQUEST', details.map((d) => `${d.field} ${d.message}`).join('; '), details);
+  return o.force === true;
+}
+
 function parseLimit(raw: string | undefined): number {
   if (raw === undefined) return 20;
   if (!/^[0-9]{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 100) {
@@ -118,6 +139,8 @@ export class ImportApi {
     if (tail === '' && req.method === 'DELETE') return this.remove(importId, userId, log);
     if (tail === 'status' && req.method === 'GET') return this.status(importId, userId);
     if (tail === 'upload' && req.method === 'POST') return this.upload(importId, userId, log);
+    if (tail === 'cancel' && req.method === 'POST') return this.cancel(importId, userId, log);
+    if (tail === 'undo' && req.method === 'POST') return this.undo(importId, userId, req.body, log);
     throw new ApiError(404, 'NOT_FOUND', 'no such route');
   }
 
@@ -161,17 +184,26 @@ export class ImportApi {
     }
     const removed = await this.deps.packages.deleteImportObjects(job.packageS3Key, importId);
     await this.deps.jobs.deleteUnlessRunning(importId);
+    await jobEnded({ importId, userId }, this.scheduler());
     log.info('import deleted', { importId, objectsRemoved: removed });
     return { statusCode: 204, headers: {}, body: '' };
   }
 
+  private scheduler() {
+    return { jobs: this.deps.jobs, packages: this.deps.packages, workflow: this.deps.workflow, maxPackageBytes: this.deps.maxPackageBytes };
+  }
+
   private async upload(importId: string, userId: string, log: Logger): Promise<HttpResponse> {
-    const result = await startImport(importId, userId, {
-      jobs: this.deps.jobs,
-      packages: this.deps.packages,
-      workflow: this.deps.workflow,
-      maxPackageBytes: this.deps.maxPackageBytes,
-    });
+    const result = await startImport(importId, userId, this.scheduler());
+    if (result.outcome === 'queued') {
+      log.info('import queued', { importId });
+      return json(202, {
+        message: 'Another import of yours is running; this one is queued and starts when it ends.',
+        importId,
+        status: result.job.status,
+        packageFormat: result.job.packageFormat,
+      });
+    }
     if (result.outcome === 'already_started') {
       throw new ApiError(409, 'ALREADY_STARTED', `import ${importId} is already ${result.job.status}`);
     }
@@ -185,6 +217,83 @@ export class ImportApi {
       status: result.job.status,
       packageFormat: result.job.packageFormat,
     });
+  }
+
+  private async cancel(importId: string, userId: string, log: Logger): Promise<HttpResponse> {
+    const job = await this.deps.jobs.getOwned(importId, userId);
+    const answer = (j: ImportJob, message: string) =>
+      json(j.status === 'canceled' ? 200 : 202, { importId, status: j.status, message });
+    if (job.status === 'uploaded' || job.status === 'queued') {
+      // Nothing has run: the job just ends.
+      const done = await this.deps.jobs.transition(importId, 'canceled', { cancelRequested: true, rolledBack: true, currentPhase: 'canceled', errorMessage: 'canceled by the user' });
+      await jobEnded(done, this.scheduler());
+      log.info('import canceled', { importId, before: job.status });
+      return answer(done, 'Canceled before anything was written.');
+    }
+    if (job.status === 'canceling' || (job.status === 'rolling_back' && job.rollbackReason === 'canceled')) {
+      return answer(job, 'Already canceling: the import is being rolled back.');
+    }
+    if (isRunning(job) && job.status !== 'rolling_back' && job.status !== 'undoing') {
+      const next = await this.deps.jobs.transition(importId, 'canceling', { cancelRequested: true, currentPhase: 'canceling' });
+      log.info('cancel requested', { importId, before: job.status });
+      return answer(next, 'Canceling: the workflow stops at its next step and rolls back everything it wrote; the job ends canceled.');
+    }
+    throw new ApiError(409, 'NOT_CANCELABLE', `import ${importId} is ${job.status}; only an import that has not finished can be canceled`);
+  }
+
+  /** Items of this import that later imports (still in effect) replaced, from their journals' counts. */
+  private async changedSince(job: ImportJob): Promise<number> {
+    let total = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.deps.jobs.listByUser(job.userId, 100, start);
+      for (const other of page.jobs) {
+        if (other.importId === job.importId) continue;
+        const inEffect = ['processing', 'canceling', 'rolling_back', 'completed', 'undoing'].includes(other.status) || (other.status === 'failed' && other.rolledBack === false);
+        if (inEffect) total += other.overwrote?.[job.importId] ?? 0;
+      }
+      start = page.next;
+    } while (start);
+    return total;
+  }
+
+  private async undo(importId: string, userId: string, body: string | undefined, log: Logger): Promise<HttpResponse> {
+    const force = parseUndoBody(body);
+    const job = await this.deps.jobs.getOwned(importId, userId);
+    if (job.status === 'undoing') return json(202, { importId, status: job.status, message: 'Already undoing.' });
+    const undoable = job.status === 'completed' || (job.status === 'failed' && job.rolledBack === false && job.writesStarted === true);
+    if (!undoable) {
+      throw new ApiError(409, 'NOT_UNDOABLE', `import ${importId} is ${job.status}${job.status === 'failed' ? ' and already rolled back' : ''}; only a completed import (or a failed one that could not be rolled back) can be undone`);
+    }
+    const changed = await this.changedSince(job);
+    if (changed > 0 && !force) {
+      throw new ApiError(
+        409,
+        'UNDO_CONFLICT',
+        `${changed} item(s) of this import were changed by a later import since; undo with {"force": true} to undo the rest and leave those as they are`,
+        [{ field: 'force', message: `${changed} item(s) changed since` }],
+      );
+    }
+    if (!(await this.deps.jobs.users.acquireLock(userId, importId))) {
+      throw new ApiError(409, 'IMPORT_RUNNING', 'another import of yours is running; undo this one when it has finished');
+    }
+    let undoing: ImportJob;
+    try {
+      undoing = await this.deps.jobs.transition(importId, 'undoing', {
+        rollbackReason: 'undo',
+        undoForce: force,
+        rollbackCursor: '0|',
+        rollbackResults: { restored: 0, deleted: 0, changedSince: 0 },
+        rollbackAttempts: 0,
+        currentPhase: 'undoing',
+      });
+    } catch (err) {
+      await this.deps.jobs.users.releaseLock(userId, importId);
+      throw err;
+    }
+    const started = await launch(undoing, 'undo', this.scheduler());
+    log.info('undo started', { importId, force, changedSince: changed });
+    return json(202, { importId, status: started.status, message: 'Undoing: everything this import wrote is being put back as it was.', changedSince: changed });
   }
 
   private failure(err: unknown, log: Logger): HttpResponse {

@@ -2,7 +2,8 @@
  * Reads and writes a user's imported entities. Items keep every field of the package record
  * plus the owner (`userId`), the import that wrote them (`importId`) and the key (`pk`, `sk`).
  */
-import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { isDeepStrictEqual } from 'node:util';
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ENTITIES, EntityKind } from '../fzip/entities';
 import { PlainRecord } from '../fzip/normalize';
@@ -46,6 +47,47 @@ export class EntityStore {
       }
     });
     return found;
+  }
+
+  /**
+   * The user's current items under these ids, whole (a strongly consistent read): the
+   * before-images the journal keeps. Ids without an item are absent from the map.
+   */
+  async currentItems(kind: EntityKind, userId: string, ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
+    const table = this.tables[kind];
+    const groups: string[][] = [];
+    for (let i = 0; i < ids.length; i += 100) groups.push(ids.slice(i, i + 100) as string[]);
+    await mapLimit(groups, 4, async (group) => {
+      let keys: Record<string, unknown>[] = [...new Set(group)].map((id) => entityKey(kind, userId, id) as unknown as Record<string, unknown>);
+      for (let attempt = 0; keys.length; attempt++) {
+        const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[table] ?? []) found.set(item.sk as string, item);
+        keys = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
+        if (keys.length && attempt > 8) throw new Error(`could not read ${keys.length} key(s) of ${table} (throttled)`);
+        if (keys.length) await new Promise((r) => setTimeout(r, Math.random() * Math.min(2000, 50 * 2 ** attempt)));
+      }
+    });
+    return found;
+  }
+
+  /**
+   * Puts one key back to what the journal says it was: the before-image, or no item. Only while
+   * the item still carries this import's id; otherwise it is either already as it was (a rollback
+   * running again) or something else changed it since, and it is left alone.
+   */
+  async restore(kind: EntityKind, key: { pk: string; sk: string }, before: Record<string, unknown> | null, importId: string): Promise<'restored' | 'deleted' | 'already' | 'changed'> {
+    const table = this.tables[kind];
+    const condition = { ConditionExpression: 'importId = :me', ExpressionAttributeValues: { ':me': importId } };
+    try {
+      if (before) await this.doc.send(new PutCommand({ TableName: table, Item: before, ...condition }));
+      else await this.doc.send(new DeleteCommand({ TableName: table, Key: key, ...condition }));
+      return before ? 'restored' : 'deleted';
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
+    const now = (await this.doc.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item ?? null;
+    return isDeepStrictEqual(now, before) ? 'already' : 'changed';
   }
 
   /** Puts (creates or replaces) the records. */

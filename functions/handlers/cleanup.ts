@@ -1,12 +1,17 @@
-/** Cleanup Lambda, run on a schedule (EventBridge): removes expired jobs and their S3 objects. */
+/** Cleanup Lambda, run on a schedule (EventBridge): reconciles stuck jobs, removes expired ones and their S3 objects. */
 import { cleanupExpiredJobs, CleanupResult } from '../jobs/cleanup';
+import { SfnWorkflowStarter } from '../jobs/workflow-starter';
 import { jobStoreFromEnv, packageStoreFromEnv } from '../shared/stores';
+import { jobsConfig, stateMachineArn } from '../shared/config';
+import { sfnClient } from '../shared/aws-clients';
 import { Logger } from '../shared/logger';
 
 export async function handler(): Promise<CleanupResult> {
   return cleanupExpiredJobs({
     jobs: jobStoreFromEnv(),
     packages: packageStoreFromEnv(),
+    workflow: new SfnWorkflowStarter(sfnClient(), stateMachineArn()),
+    maxPackageBytes: jobsConfig().maxPackageBytes,
     logger: new Logger('fzip-cleanup'),
   });
 }

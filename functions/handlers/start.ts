@@ -6,7 +6,7 @@
 import type { S3Event } from 'aws-lambda';
 import { parsePackageKey } from '../jobs/package-store';
 import { jobStoreFromEnv, packageStoreFromEnv } from '../shared/stores';
-import { startImport } from '../jobs/start-import';
+import { startImport } from '../jobs/scheduler';
 import { SfnWorkflowStarter } from '../jobs/workflow-starter';
 import { JobNotFoundError } from '../jobs/errors';
 import { jobsConfig, stateMachineArn } from '../shared/config';

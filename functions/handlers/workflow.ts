@@ -1,26 +1,29 @@
 /**
- * The state machine's Lambdas. Each export is one function (CDK points one Lambda at each);
- * each parses its payload, calls the workflow core and returns ids and counts only.
+ * The state machine's Lambdas. Each export is one function (CDK points one Lambda at each, by
+ * the table in functions/workflow/steps.ts); each parses its payload, calls the workflow core
+ * with the invocation's time left, and returns ids and counts only.
  */
+import type { Context } from 'aws-lambda';
 import { workflowDepsFromEnv } from '../workflow/deps-from-env';
-import { validatePhase } from '../workflow/validate-phase';
-import { completePhase, failPhase, importEntityPhase, importTransactionsChunk } from '../workflow/import-phase';
-import { ChunkInput, FailInput, ValidateOutput, WorkflowInput } from '../workflow/context';
+import { WORKFLOW_STEPS, WorkflowSubstitution } from '../workflow/steps';
 
-function ids(event: WorkflowInput): WorkflowInput {
-  const { importId, userId, bucket, packageKey } = event;
-  for (const [k, v] of Object.entries({ importId, userId, bucket, packageKey })) {
-    if (typeof v !== 'string' || !v) throw new Error(`the step input has no ${k}`);
-  }
-  return { importId, userId, bucket, packageKey };
+function lambdaStep(substitution: WorkflowSubstitution) {
+  return (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>) => {
+    const deps = workflowDepsFromEnv();
+    const remainingMs = context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis() : deps.remainingMs;
+    return WORKFLOW_STEPS[substitution].run(event as never, { ...deps, remainingMs });
+  };
 }
 
-export const validate = (event: WorkflowInput): Promise<ValidateOutput> => validatePhase(ids(event), workflowDepsFromEnv());
-export const importAccounts = (event: WorkflowInput) => importEntityPhase('accounts', ids(event), workflowDepsFromEnv());
-export const importCategories = (event: WorkflowInput) => importEntityPhase('categories', ids(event), workflowDepsFromEnv());
-export const importFileMaps = (event: WorkflowInput) => importEntityPhase('fileMaps', ids(event), workflowDepsFromEnv());
-export const importTransactionFiles = (event: WorkflowInput) => importEntityPhase('transactionFiles', ids(event), workflowDepsFromEnv());
-export const importTransactions = (event: ChunkInput) => importTransactionsChunk({ ...ids(event), chunk: event.chunk }, workflowDepsFromEnv());
-export const complete = (event: WorkflowInput) => completePhase(ids(event), workflowDepsFromEnv());
-export const fail = (event: FailInput) =>
-  failPhase({ ...ids(event), phase: String(event.phase ?? 'unknown'), error: event.error }, workflowDepsFromEnv());
+export const validate = lambdaStep('ValidateFunctionArn');
+export const importAccounts = lambdaStep('ImportAccountsFunctionArn');
+export const importCategories = lambdaStep('ImportCategoriesFunctionArn');
+export const importFileMaps = lambdaStep('ImportFileMapsFunctionArn');
+export const importTransactionFiles = lambdaStep('ImportTransactionFilesFunctionArn');
+export const importTransactions = lambdaStep('ImportTransactionsFunctionArn');
+export const complete = lambdaStep('CompleteFunctionArn');
+export const rollbackBegin = lambdaStep('RollbackBeginFunctionArn');
+export const checkWriters = lambdaStep('CheckWritersFunctionArn');
+export const rollback = lambdaStep('RollbackFunctionArn');
+export const rollbackFinish = lambdaStep('RollbackFinishFunctionArn');
+export const rollbackFailed = lambdaStep('RollbackFailedFunctionArn');

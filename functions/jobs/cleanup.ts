@@ -1,13 +1,18 @@
 /**
- * Removes expired jobs: found through the job table's expiry index (a Query, never a Scan),
- * their package and staging objects deleted first, then the job item. A job that may still be
- * running is never touched; running twice at once is safe (deletes are idempotent, the item
- * delete is conditional). DynamoDB TTL on expiresAt stays as the backstop.
+ * The scheduled cleanup:
+ *  1. Reconciles jobs that look stuck (queued or running, not updated for a while): a running
+ *     job whose execution has ended is reconciled like its end event would have (in case that
+ *     event was lost); a queued job is started if its user's lock is free.
+ *  2. Removes expired jobs: found through the job table's expiry index (a Query, never a
+ *     Scan), their package, staging and journal objects deleted first, then the job item. A job
+ *     that may still be running is never touched; running twice at once is safe (deletes are
+ *     idempotent, the item delete is conditional). DynamoDB TTL on expiresAt stays as the backstop.
  */
-import { isFinished, RUNNING_STATUSES } from './job';
-import { JobStore } from './job-store';
+import { isFinished, isRunning, JobStatus, RUNNING_STATUSES } from './job';
 import { JobConflictError } from './errors';
-import { PackageStore } from './package-store';
+import { reconcileExecution } from './reconcile';
+import { jobEnded, SchedulerDeps, startNextQueued } from './scheduler';
+import { executionInput } from './workflow-starter';
 import { Logger } from '../shared/logger';
 
 export interface CleanupResult {
@@ -15,14 +20,46 @@ export interface CleanupResult {
   jobsDeleted: number;
   objectsDeleted: number;
   skippedRunning: number;
+  reconciled: number;
+  queuedStarted: number;
 }
 
-export async function cleanupExpiredJobs(
-  deps: { jobs: JobStore; packages: PackageStore; logger: Logger },
-  nowSeconds = Math.floor(Date.now() / 1000),
-  pageSize = 100,
-): Promise<CleanupResult> {
-  const result: CleanupResult = { expiredFound: 0, jobsDeleted: 0, objectsDeleted: 0, skippedRunning: 0 };
+export interface CleanupDeps extends SchedulerDeps {
+  logger: Logger;
+}
+
+/** A queued or running job not updated for this long is checked against its execution. */
+export const STALE_AFTER_MS = 10 * 60 * 1000;
+
+async function reconcileStale(deps: CleanupDeps, nowMs: number, result: CleanupResult, pageSize: number): Promise<void> {
+  const statuses: JobStatus[] = ['queued', ...RUNNING_STATUSES];
+  for (const status of statuses) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await deps.jobs.listByStatus(status, pageSize, start);
+      start = page.next;
+      for (const key of page.jobs) {
+        const job = await deps.jobs.get(key.importId);
+        if (!job || job.status !== status || nowMs - job.updatedAt < STALE_AFTER_MS) continue;
+        if (status === 'queued') {
+          if (await startNextQueued(job.userId, deps)) result.queuedStarted++;
+          continue;
+        }
+        if (!isRunning(job)) continue;
+        const name = job.executionName ?? job.importId;
+        const executionStatus = await deps.workflow.status(name);
+        if (!executionStatus || executionStatus === 'RUNNING') continue;
+        const input = executionInput({ importId: job.importId, userId: job.userId, bucket: deps.packages.bucket, packageKey: job.packageS3Key });
+        await reconcileExecution({ name, status: executionStatus, input }, deps);
+        result.reconciled++;
+      }
+    } while (start);
+  }
+}
+
+export async function cleanupExpiredJobs(deps: CleanupDeps, nowSeconds = Math.floor(Date.now() / 1000), pageSize = 100): Promise<CleanupResult> {
+  const result: CleanupResult = { expiredFound: 0, jobsDeleted: 0, objectsDeleted: 0, skippedRunning: 0, reconciled: 0, queuedStarted: 0 };
+  await reconcileStale(deps, nowSeconds * 1000, result, pageSize);
   let start: Record<string, unknown> | undefined;
   do {
     const page = await deps.jobs.listExpired(nowSeconds, pageSize, start);
@@ -32,13 +69,14 @@ export async function cleanupExpiredJobs(
       const job = await deps.jobs.get(expired.importId); // the index is eventually consistent
       if (!job) continue;
       if (job.expiresAt > nowSeconds) continue;
-      if (RUNNING_STATUSES.includes(job.status) && !isFinished(job)) {
+      if (isRunning(job) && !isFinished(job)) {
         result.skippedRunning++;
         continue;
       }
       result.objectsDeleted += await deps.packages.deleteImportObjects(job.packageS3Key, job.importId);
       try {
         await deps.jobs.deleteUnlessRunning(job.importId);
+        await jobEnded({ importId: job.importId, userId: job.userId }, deps);
         result.jobsDeleted++;
       } catch (err) {
         if (!(err instanceof JobConflictError)) throw err;

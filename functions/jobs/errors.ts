@@ -31,3 +31,19 @@ export class JobConflictError extends Error {
     this.name = 'JobConflictError';
   }
 }
+
+/**
+ * A write step found the job no longer processing (canceled, or rolling back after a failure
+ * elsewhere): it stops before writing more. Named ImportCanceledError when a cancel was asked,
+ * so the execution history says why.
+ */
+export class WritesStoppedError extends Error {
+  constructor(
+    readonly importId: string,
+    readonly status: string | undefined,
+    readonly canceled: boolean,
+  ) {
+    super(canceled ? `import ${importId} was canceled` : `import ${importId} is ${status ?? 'gone'}, no longer processing`);
+    this.name = canceled ? 'ImportCanceledError' : 'WritesStoppedError';
+  }
+}

@@ -14,9 +14,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { ALLOWED_FROM, ImportJob, isFinished, JobStatus, RUNNING_STATUSES, TERMINAL_STATUSES } from './job';
-import { IllegalTransitionError, JobConflictError, JobNotFoundError, TooManyJobsError } from './errors';
+import { ALLOWED_FROM, EntityResult, ImportJob, RollbackResults, isFinished, JobStatus, RUNNING_STATUSES, TERMINAL_STATUSES } from './job';
+import { IllegalTransitionError, JobConflictError, JobNotFoundError, TooManyJobsError, WritesStoppedError } from './errors';
 import { JOB_TABLE } from './job-table';
+import { UserImports } from './user-imports';
 
 export interface JobStoreOptions {
   tableName: string;
@@ -25,6 +26,8 @@ export interface JobStoreOptions {
   /** Seconds an unfinished job lives when its package never arrives (default 24 h). */
   pendingTtlSeconds: number;
   maxUnfinishedJobsPerUser: number;
+  /** Seconds a queued or running job's TTL is kept ahead of its last update (default 2 days). */
+  activeTtlSeconds?: number;
   now?: () => number;
 }
 
@@ -39,6 +42,18 @@ export type JobUpdate = Partial<
     | 'executionArn'
     | 'packageSize'
     | 'completedAt'
+    | 'packageETag'
+    | 'executionName'
+    | 'executionCount'
+    | 'writesStarted'
+    | 'cancelRequested'
+    | 'rollbackReason'
+    | 'rollbackAttempts'
+    | 'rolledBack'
+    | 'rollbackResults'
+    | 'rollbackCursor'
+    | 'undoForce'
+    | 'overwrote'
   >
 >;
 
@@ -50,22 +65,37 @@ export interface JobPage {
 
 export class JobStore {
   private readonly now: () => number;
+  /** The per-user slots, lock and waiting line (same table). */
+  readonly users: UserImports;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly opts: JobStoreOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.users = new UserImports(doc, opts.tableName, (id) => this.get(id));
   }
 
   private get table(): string {
     return this.opts.tableName;
   }
 
-  /** Creates a job in status uploaded, refusing when the user has too many unfinished jobs. */
+  /** TTL of a job entering `status`: retention once finished, kept ahead while queued or running. */
+  private expiryFor(finished: boolean, status: JobStatus): number {
+    const nowS = Math.floor(this.now() / 1000);
+    if (finished) return nowS + this.opts.retentionDays * 86400;
+    if (status === 'uploaded') return nowS + this.opts.pendingTtlSeconds;
+    return nowS + Math.max(this.opts.activeTtlSeconds ?? 2 * 86400, this.opts.pendingTtlSeconds);
+  }
+
+  /**
+   * Creates a job in status uploaded. The user's unfinished-jobs limit is exact: the job first
+   * claims a slot with one conditional write on the user's item (TooManyJobsError when full).
+   */
   async create(job: Omit<ImportJob, 'status' | 'uploadedAt' | 'updatedAt' | 'progress' | 'expiresAt' | 'version'>): Promise<ImportJob> {
-    const unfinished = await this.countUnfinished(job.userId);
-    if (unfinished >= this.opts.maxUnfinishedJobsPerUser) throw new TooManyJobsError(this.opts.maxUnfinishedJobsPerUser);
+    if (!(await this.users.claimSlot(job.userId, job.importId, this.opts.maxUnfinishedJobsPerUser))) {
+      throw new TooManyJobsError(this.opts.maxUnfinishedJobsPerUser);
+    }
     const now = this.now();
     const item: ImportJob & { expiryPartition: string } = {
       ...job,
@@ -77,15 +107,18 @@ export class JobStore {
       version: 1,
       expiryPartition: JOB_TABLE.byExpiry.partitionValue,
     };
-    await this.doc.send(
-      new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(importId)' }),
-    );
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(importId)' }));
+    } catch (err) {
+      await this.users.releaseSlot(job.userId, job.importId);
+      throw err;
+    }
     return strip(item);
   }
 
   async get(importId: string): Promise<ImportJob | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { importId }, ConsistentRead: true }));
-    return out.Item ? strip(out.Item as ImportJob) : undefined;
+    return out.Item && out.Item.status !== undefined ? strip(out.Item as ImportJob) : undefined;
   }
 
   /** The job if it exists and belongs to the user; otherwise JobNotFoundError (same for both). */
@@ -113,27 +146,6 @@ export class JobStore {
     });
   }
 
-  private async countUnfinished(userId: string): Promise<number> {
-    let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out: QueryCommandOutput = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: JOB_TABLE.byUser.name,
-          KeyConditionExpression: 'userId = :u',
-          ExpressionAttributeValues: { ':u': userId },
-          ProjectionExpression: '#s, validateOnly',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const i of out.Items ?? []) if (!isFinished(i as ImportJob)) count++;
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return count;
-  }
-
   /**
    * Moves a job to `to` if its current status allows it, applying `update` in the same write.
    * Repeating a transition the job already made is a no-op that returns the job as it is.
@@ -149,12 +161,15 @@ export class JobStore {
     const now = this.now();
     // validation_passed is final for a validateOnly job: nothing runs after it.
     const finished = TERMINAL_STATUSES.includes(to) || opts.final === true;
-    const set: Record<string, unknown> = { ...update, status: to, updatedAt: now };
-    if (finished) {
-      set.completedAt = update.completedAt ?? now;
-      set.expiresAt = Math.floor(now / 1000) + this.opts.retentionDays * 86400;
-    }
+    const set: Record<string, unknown> = { ...update, status: to, updatedAt: now, expiresAt: this.expiryFor(finished, to) };
+    if (finished) set.completedAt = update.completedAt ?? now;
     if (to === 'completed') set.progress = 100;
+    if (to === 'processing') {
+      // Bookkeeping maps the write phases add to (leases, per-chunk results, replaced imports).
+      set.writers = {};
+      set.overwrote = {};
+      set.writesStarted = true;
+    }
     const { expression, names, values } = setVersioned(set);
     from.forEach((s, i) => {
       values[`:from${i}`] = s;
@@ -189,16 +204,16 @@ export class JobStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { importId },
-          UpdateExpression: 'SET progress = :p, currentPhase = :c, updatedAt = :now, #v = #v + :one',
-          ConditionExpression: `#status IN (:s1, :s2) AND progress <= :p`,
+          UpdateExpression: 'SET progress = :p, currentPhase = :c, updatedAt = :now, expiresAt = :exp, #v = #v + :one',
+          ConditionExpression: `#status IN (${RUNNING_STATUSES.map((_, i) => `:s${i}`).join(', ')}) AND progress <= :p`,
           ExpressionAttributeNames: { '#status': 'status', '#v': 'version' },
           ExpressionAttributeValues: {
             ':p': Math.max(0, Math.min(100, Math.round(progress))),
             ':c': currentPhase,
             ':now': this.now(),
+            ':exp': this.expiryFor(false, 'processing'),
             ':one': 1,
-            ':s1': RUNNING_STATUSES[0],
-            ':s2': RUNNING_STATUSES[1],
+            ...Object.fromEntries(RUNNING_STATUSES.map((st, i) => [`:s${i}`, st])),
           },
         }),
       );
@@ -232,47 +247,149 @@ export class JobStore {
     }
   }
 
-  /** Records one entity's import results while the job is processing. */
-  async setImportResult(importId: string, entity: string, result: Record<string, number>): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { importId },
-        UpdateExpression: 'SET importResults.#e = :r, updatedAt = :now, #v = #v + :one',
-        ConditionExpression: '#status = :p',
-        ExpressionAttributeNames: { '#e': entity, '#status': 'status', '#v': 'version' },
-        ExpressionAttributeValues: { ':r': result, ':now': this.now(), ':one': 1, ':p': 'processing' },
-      }),
-    );
+  /**
+   * Adds one staged chunk's results to importResults (and the imports whose items it replaced),
+   * exactly once per chunk: the chunk's id joins `chunksDone` in the same conditional write.
+   * Returns how many chunks are done.
+   */
+  async recordChunk(importId: string, chunkId: string, kind: string, result: EntityResult, overwrote: Record<string, number>): Promise<number> {
+    const names: Record<string, string> = { '#k': kind };
+    const values: Record<string, unknown> = { ':c': new Set([chunkId]), ':cid': chunkId, ':now': this.now() };
+    const adds = ['chunksDone :c'];
+    for (const [field, n] of Object.entries(result)) {
+      names[`#${field}`] = field;
+      values[`:${field}`] = n;
+      adds.push(`importResults.#k.#${field} :${field}`);
+    }
+    Object.entries(overwrote).slice(0, 50).forEach(([other, n], i) => {
+      names[`#o${i}`] = other;
+      values[`:o${i}`] = n;
+      adds.push(`overwrote.#o${i} :o${i}`);
+    });
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { importId },
+          UpdateExpression: `ADD ${adds.join(', ')} SET updatedAt = :now`,
+          ConditionExpression: 'attribute_exists(importId) AND NOT contains(chunksDone, :cid)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return ((out.Attributes?.chunksDone as Set<string> | undefined) ?? new Set()).size;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return this.chunksDone(importId); // already counted (a re-run of the chunk)
+    }
   }
 
-  /** Marks a chunk of transactions as written (a set: re-running a chunk adds nothing); returns how many are done. */
-  async markChunkDone(importId: string, chunk: number): Promise<number> {
-    const out = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { importId },
-        UpdateExpression: 'ADD chunksDone :c SET updatedAt = :now',
-        ConditionExpression: '#status = :p',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':c': new Set([chunk]), ':now': this.now(), ':p': 'processing' },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    const done = out.Attributes?.chunksDone as Set<number> | undefined;
-    return done ? done.size : 0;
+  async chunksDone(importId: string): Promise<number> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { importId }, ConsistentRead: true, ProjectionExpression: 'chunksDone' }));
+    return ((out.Item?.chunksDone as Set<string> | undefined) ?? new Set()).size;
+  }
+
+  /**
+   * A write lease: a step that writes the user's data holds one while it runs, taken only while
+   * the job is processing. Rollback waits until no live lease is left, so no step still writes
+   * behind it (Step Functions stops a Map or an execution, but not a Lambda already running).
+   */
+  async acquireWriteLease(importId: string, token: string, expiresAtMs: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { importId },
+          UpdateExpression: 'SET writers.#t = :e, expiresAt = :exp',
+          ConditionExpression: '#status = :p',
+          ExpressionAttributeNames: { '#t': token, '#status': 'status' },
+          ExpressionAttributeValues: { ':e': expiresAtMs, ':p': 'processing', ':exp': this.expiryFor(false, 'processing') },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const job = await this.get(importId);
+      throw new WritesStoppedError(importId, job?.status, job?.cancelRequested === true);
+    }
+  }
+
+  async releaseWriteLease(importId: string, token: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { importId },
+          UpdateExpression: 'REMOVE writers.#t',
+          ConditionExpression: 'attribute_exists(writers)',
+          ExpressionAttributeNames: { '#t': token },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  /** Leases that have not expired yet. */
+  async liveWriters(importId: string): Promise<number> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { importId }, ConsistentRead: true, ProjectionExpression: 'writers' }));
+    const writers = (out.Item?.writers ?? {}) as Record<string, number>;
+    const now = this.now();
+    return Object.values(writers).filter((exp) => exp > now).length;
+  }
+
+  /** Throws WritesStoppedError unless the job is still processing (checked between write batches). */
+  async assertProcessing(importId: string): Promise<void> {
+    const job = await this.get(importId);
+    if (job?.status !== 'processing') throw new WritesStoppedError(importId, job?.status, job?.cancelRequested === true);
+  }
+
+  /**
+   * Moves the rollback cursor from `from` to `to` and adds what the parts in between did, in one
+   * conditional write: a step that runs twice cannot count a part twice.
+   */
+  async advanceRollback(importId: string, from: string, to: string, delta: RollbackResults): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { importId },
+          UpdateExpression:
+            'SET rollbackCursor = :to, updatedAt = :now, expiresAt = :exp ADD rollbackResults.restored :r, rollbackResults.deleted :d, rollbackResults.changedSince :c',
+          ConditionExpression: 'rollbackCursor = :from AND #status IN (:rb, :un)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':to': to,
+            ':from': from,
+            ':now': this.now(),
+            ':exp': this.expiryFor(false, 'rolling_back'),
+            ':r': delta.restored,
+            ':d': delta.deleted,
+            ':c': delta.changedSince,
+            ':rb': 'rolling_back',
+            ':un': 'undoing',
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return false;
+    }
   }
 
   /** Deletes a job unless a workflow may be running for it. */
   async deleteUnlessRunning(importId: string): Promise<void> {
+    const running = RUNNING_STATUSES.filter((st) => st !== 'validation_passed');
     try {
       await this.doc.send(
         new DeleteCommand({
           TableName: this.table,
           Key: { importId },
-          ConditionExpression: 'attribute_exists(importId) AND NOT (#status IN (:r1, :r2))',
+          // validation_passed is finished for a validateOnly job, running otherwise
+          ConditionExpression: `attribute_exists(importId) AND NOT (#status IN (${running.map((_, i) => `:r${i}`).join(', ')})) AND NOT (#status = :vp AND validateOnly = :false)`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':r1': RUNNING_STATUSES[0], ':r2': RUNNING_STATUSES[1] },
+          ExpressionAttributeValues: { ...Object.fromEntries(running.map((st, i) => [`:r${i}`, st])), ':vp': 'validation_passed', ':false': false },
         }),
       );
     } catch (err) {
@@ -281,6 +398,18 @@ export class JobStore {
       if (!current) return; // already gone
       throw new JobConflictError(`import ${importId} is ${current.status}; it can be deleted once it has finished`);
     }
+  }
+
+  /** Jobs in one status, oldest first, through the status index (keys only: read each job after). */
+  async listByStatus(status: JobStatus, limit: number, startKey?: Record<string, unknown>): Promise<JobPage> {
+    return this.queryPage({
+      IndexName: JOB_TABLE.byStatus.name,
+      KeyConditionExpression: '#s = :s',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':s': status },
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    });
   }
 
   /** Expired jobs (expiresAt <= now), oldest first, through the expiry index. */
@@ -309,6 +438,6 @@ function setVersioned(fields: Record<string, unknown>): { expression: string; na
 }
 
 function strip<T extends object>(item: T): ImportJob {
-  const { expiryPartition: _p, chunksDone: _c, ...rest } = item as T & { expiryPartition?: string; chunksDone?: unknown };
+  const { expiryPartition: _p, chunksDone: _c, writers: _w, ...rest } = item as T & { expiryPartition?: string; chunksDone?: unknown; writers?: unknown };
   return rest as unknown as ImportJob;
 }

@@ -2,12 +2,18 @@
 
 export const JOB_STATUSES = [
   'uploaded',
+  'queued',
   'validating',
   'validation_passed',
   'validation_failed',
   'processing',
+  'canceling',
+  'rolling_back',
   'completed',
   'failed',
+  'canceled',
+  'undoing',
+  'undone',
 ] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
@@ -20,21 +26,52 @@ export type JobPackageFormat = (typeof PACKAGE_FORMATS)[number];
 /** to-status -> the statuses it may be entered from. */
 export const ALLOWED_FROM: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   uploaded: [],
-  validating: ['uploaded'],
+  // another import of the same user holds the lock; started when it ends
+  queued: ['uploaded'],
+  validating: ['uploaded', 'queued'],
   validation_passed: ['validating'],
   validation_failed: ['validating'],
   processing: ['validation_passed'],
+  // cancel requested while a workflow runs: it stops at its next check and rolls back
+  canceling: ['validating', 'validation_passed', 'processing'],
+  // undoing this import's writes after a failure or a cancel
+  rolling_back: ['validating', 'validation_passed', 'processing', 'canceling'],
   completed: ['processing'],
-  failed: ['uploaded', 'validating', 'validation_passed', 'processing'],
+  failed: ['uploaded', 'queued', 'validating', 'validation_passed', 'processing', 'canceling', 'rolling_back', 'undoing'],
+  canceled: ['uploaded', 'queued', 'canceling', 'rolling_back'],
+  // undo of a completed import, or a new try at rolling back a failed one that could not be
+  undoing: ['completed', 'failed'],
+  undone: ['undoing'],
 };
 
-/** Statuses during which a workflow execution is (or may be) running. */
-export const RUNNING_STATUSES: readonly JobStatus[] = ['validating', 'processing'];
-/** Statuses after which nothing more happens to the job. */
-export const TERMINAL_STATUSES: readonly JobStatus[] = ['validation_failed', 'completed', 'failed'];
+/** Statuses during which a workflow execution is (or may be) running: never deleted, never expired. */
+export const RUNNING_STATUSES: readonly JobStatus[] = ['validating', 'validation_passed', 'processing', 'canceling', 'rolling_back', 'undoing'];
+/** Statuses after which nothing more happens to the job on its own. */
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['validation_failed', 'completed', 'failed', 'canceled', 'undone'];
 
 export function isFinished(job: Pick<ImportJob, 'status' | 'validateOnly'>): boolean {
   return TERMINAL_STATUSES.includes(job.status) || (job.status === 'validation_passed' && job.validateOnly);
+}
+
+/** A workflow may be running for the job (so it cannot be deleted, expired or started again). */
+export function isRunning(job: Pick<ImportJob, 'status' | 'validateOnly'>): boolean {
+  return RUNNING_STATUSES.includes(job.status) && !isFinished(job);
+}
+
+export interface EntityResult {
+  created: number;
+  updated: number;
+  skipped: number;
+  errors: number;
+}
+
+export interface RollbackResults {
+  /** Items and statement files put back to what the user had before the import. */
+  restored: number;
+  /** Items and statement files the import had created, deleted again. */
+  deleted: number;
+  /** Changed by something else since the import (another import, the app): left as they are. */
+  changedSince: number;
 }
 
 export interface ImportJob {
@@ -50,18 +87,39 @@ export interface ImportJob {
   completedAt?: number;
   packageSize?: number;
   packageS3Key: string;
+  /** ETag of the package as validated: later phases read exactly these bytes or fail. */
+  packageETag?: string;
   progress: number;
   currentPhase?: string;
   validationResults?: Record<string, unknown>;
   importResults?: Record<string, unknown>;
   errorMessage?: string;
+  /** The execution currently (or last) working on the job: internal, never in the public view. */
   executionArn?: string;
+  executionName?: string;
+  /** How many executions were started for the job (names the next one). */
+  executionCount?: number;
+  /** Set when the first write phase begins: from then on an abnormal end needs a rollback. */
+  writesStarted?: boolean;
+  cancelRequested?: boolean;
+  /** Why the job is rolling back, and so how it ends. */
+  rollbackReason?: 'failed' | 'canceled' | 'undo';
+  rollbackAttempts?: number;
+  /** After a failure or cancel: whether the import's writes were undone. */
+  rolledBack?: boolean;
+  rollbackResults?: RollbackResults;
+  /** Rollback progress: `{kind index}|{last journal part done}` (steps resume from it). */
+  rollbackCursor?: string;
+  /** Undo asked to leave items changed since (instead of being refused). */
+  undoForce?: boolean;
+  /** How many items of earlier imports (by id) this import replaced: undo of those is refused. */
+  overwrote?: Record<string, number>;
   /** Epoch seconds: the table's TTL attribute. */
   expiresAt: number;
   version: number;
 }
 
-/** What the API returns for a job (everything but internal bookkeeping). */
+/** What the API returns for a job (everything but internal bookkeeping; no ARNs, no account ids). */
 export function jobView(job: ImportJob): Record<string, unknown> {
   return {
     importId: job.importId,
@@ -77,13 +135,16 @@ export function jobView(job: ImportJob): Record<string, unknown> {
     validationResults: job.validationResults ?? null,
     importResults: job.importResults ?? null,
     errorMessage: job.errorMessage ?? null,
-    executionArn: job.executionArn ?? null,
+    rolledBack: job.rolledBack ?? null,
+    rollbackResults: job.rollbackResults ?? null,
+    cancelRequested: job.cancelRequested ?? false,
+    executionName: job.executionName ?? null,
     expiresAt: job.expiresAt,
   };
 }
 
 /** The list view: a job's summary without the (possibly large) results. */
 export function jobSummary(job: ImportJob): Record<string, unknown> {
-  const { validationResults: _v, importResults: _i, ...rest } = jobView(job);
+  const { validationResults: _v, importResults: _i, rollbackResults: _r, ...rest } = jobView(job);
   return rest;
 }

@@ -27,6 +27,11 @@ export function stagingPrefix(importId: string): string {
   return `staging/${importId}/`;
 }
 
+/** The import's write journal (before-images; see functions/entities/journal.ts). */
+export function journalPrefix(importId: string): string {
+  return `journal/${importId}/`;
+}
+
 /** Parses uploads/{userId}/{importId}.fzip; undefined for any other key. */
 export function parsePackageKey(key: string): { userId: string; importId: string } | undefined {
   const m = /^uploads\/([^/]{1,128})\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.fzip$/.exec(key);
@@ -55,9 +60,14 @@ export class PackageStore {
 
   /** The package's size, or undefined when nothing was uploaded. */
   async packageSize(key: string): Promise<number | undefined> {
+    return (await this.packageHead(key))?.size;
+  }
+
+  /** Size and ETag of the uploaded package, or undefined when nothing was uploaded. */
+  async packageHead(key: string): Promise<{ size: number; etag?: string } | undefined> {
     try {
       const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return out.ContentLength ?? 0;
+      return { size: out.ContentLength ?? 0, etag: out.ETag };
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
       if (err instanceof NotFound || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return undefined;
@@ -65,18 +75,20 @@ export class PackageStore {
     }
   }
 
-  /** Deletes the package and every staging object of an import; returns how many were removed. */
+  /** Deletes the package, the staging objects and the journal of an import; returns how many were removed. */
   async deleteImportObjects(key: string, importId: string): Promise<number> {
     let removed = 0;
     const keys: string[] = [key];
-    let token: string | undefined;
-    do {
-      const out: ListObjectsV2CommandOutput = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: stagingPrefix(importId), ContinuationToken: token }),
-      );
-      for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
-      token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token);
+    for (const prefix of [stagingPrefix(importId), journalPrefix(importId)]) {
+      let token: string | undefined;
+      do {
+        const out: ListObjectsV2CommandOutput = await this.s3.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+        );
+        for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (token);
+    }
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
       const out = await this.s3.send(

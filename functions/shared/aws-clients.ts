@@ -3,7 +3,8 @@
  * AWS_ENDPOINT_URL_* variables, so the local stack only changes endpoints, never code.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, NumberValue, TranslateConfig } from '@aws-sdk/lib-dynamodb';
+import { canonicalDecimal } from '../fzip/money';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 
@@ -11,10 +12,24 @@ let doc: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
 let sfn: SFNClient | undefined;
 
+/**
+ * A DynamoDB number read back as a JS number when that is exact, as a NumberValue (its exact
+ * text) otherwise: items written by others may hold numbers a double cannot, and reading them
+ * must neither throw nor round (before-images are restored, exports are lossless).
+ */
+export function exactNumber(text: string): number | NumberValue {
+  const n = Number(text);
+  return Number.isFinite(n) && canonicalDecimal(String(n)) === canonicalDecimal(text) ? n : NumberValue.from(text);
+}
+
+/** How every document client of ours marshalls and unmarshalls. */
+export const DOCUMENT_TRANSLATION: TranslateConfig = {
+  marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  unmarshallOptions: { wrapNumbers: exactNumber },
+};
+
 export function documentClient(): DynamoDBDocumentClient {
-  doc ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
+  doc ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), DOCUMENT_TRANSLATION);
   return doc;
 }
 

@@ -7,11 +7,14 @@ function str(name: string, fallback?: string): string {
   throw new Error(`environment variable ${name} is required`);
 }
 
-function int(name: string, fallback: number): number {
+/** A whole number from the environment, at least `min`: anything else stops the Lambda at cold start with a clear message. */
+export function int(name: string, fallback: number, min = 0): number {
   const v = process.env[name];
   if (v === undefined || v === '') return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`environment variable ${name} must be a whole number`);
+  if (!/^[0-9]+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new Error(`environment variable ${name} must be a whole number of at least ${min} (it is "${v.slice(0, 40)}")`);
+  }
   return n;
 }
 
@@ -29,11 +32,11 @@ export function jobsConfig(): JobsConfig {
   return {
     jobsTable: str('JOBS_TABLE'),
     packagesBucket: str('PACKAGES_BUCKET'),
-    maxPackageBytes: int('MAX_PACKAGE_BYTES', 500 * 1024 * 1024),
-    maxUnfinishedJobsPerUser: int('MAX_UNFINISHED_JOBS', 3),
-    jobRetentionDays: int('JOB_RETENTION_DAYS', 7),
-    pendingJobTtlSeconds: int('PENDING_JOB_TTL_SECONDS', 24 * 3600),
-    uploadUrlExpiresSeconds: int('UPLOAD_URL_EXPIRES_SECONDS', 900),
+    maxPackageBytes: int('MAX_PACKAGE_BYTES', 500 * 1024 * 1024, 1),
+    maxUnfinishedJobsPerUser: int('MAX_UNFINISHED_JOBS', 3, 1),
+    jobRetentionDays: int('JOB_RETENTION_DAYS', 7, 1),
+    pendingJobTtlSeconds: int('PENDING_JOB_TTL_SECONDS', 24 * 3600, 60),
+    uploadUrlExpiresSeconds: int('UPLOAD_URL_EXPIRES_SECONDS', 900, 1),
   };
 }
 

@@ -15,14 +15,16 @@ export interface WorkflowDeps {
   logger: Logger;
   /** Records per staging chunk (and so per transactions Map iteration). */
   chunkSize?: number;
+  /** Bytes per staging chunk at most (bounds validate's memory). */
+  chunkBytes?: number;
+  /** Milliseconds this invocation may still run (the Lambda context's); bounds write leases and rollback steps. */
+  remainingMs?: () => number;
+  /** Waits of retry loops (tests make them instant). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
-export interface WorkflowInput {
-  importId: string;
-  userId: string;
-  bucket: string;
-  packageKey: string;
-}
+export type { WorkflowAction, WorkflowInput } from '../jobs/workflow-starter';
+import type { WorkflowInput } from '../jobs/workflow-starter';
 
 export interface ValidateOutput {
   valid: boolean;
@@ -35,7 +37,8 @@ export interface ChunkInput extends WorkflowInput {
   chunk: number;
 }
 
+/** A Catch's output: the failed phase and Step Functions' {Error, Cause}. */
 export interface FailInput extends WorkflowInput {
-  phase: string;
+  phase?: string;
   error?: { Error?: string; Cause?: string };
 }

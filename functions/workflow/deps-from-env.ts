@@ -3,7 +3,7 @@ import { jobStoreFromEnv } from '../shared/stores';
 import { EntityStore } from '../entities/entity-store';
 import { entityTableNamesFromEnv } from '../entities/entity-tables';
 import { documentClient, s3Client } from '../shared/aws-clients';
-import { jobsConfig } from '../shared/config';
+import { int, jobsConfig } from '../shared/config';
 import { Logger } from '../shared/logger';
 import { WorkflowDeps } from './context';
 
@@ -21,7 +21,8 @@ export function workflowDepsFromEnv(): WorkflowDeps {
     filesBucket,
     limits: { maxPackageBytes: cfg.maxPackageBytes },
     logger: new Logger('fzip-import'),
-    chunkSize: process.env.STAGING_CHUNK_SIZE ? Number(process.env.STAGING_CHUNK_SIZE) : undefined,
+    chunkSize: int('STAGING_CHUNK_SIZE', 5000, 100),
+    chunkBytes: int('STAGING_CHUNK_BYTES', 4 * 1024 * 1024, 64 * 1024),
   };
   return deps;
 }

@@ -15,3 +15,14 @@ export class StagingMissingError extends Error {
     this.name = 'StagingMissingError';
   }
 }
+
+/** fail_on_conflict: the user has an item with this id (created after validation); nothing is kept. */
+export class ImportConflictError extends Error {
+  constructor(
+    readonly kind: string,
+    readonly id: string,
+  ) {
+    super(`you already have ${kind} ${id} (created after validation); with mergeStrategy fail_on_conflict nothing is imported`);
+    this.name = 'ImportConflictError';
+  }
+}

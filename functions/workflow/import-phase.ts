@@ -1,21 +1,34 @@
 /**
- * The import phases: accounts, categories (parents first), file maps, transaction files (with
- * their bytes), transactions (one staged chunk per call), then Complete or Fail. Each reads
- * its input from staging, so re-running a phase after a crash writes the same items and
- * reports the same counts as one clean run.
+ * The import phases: accounts, categories, file maps, transaction files (with their bytes),
+ * transactions (one staged chunk per call), then Complete. Every write goes through the
+ * journal: a staged chunk is written in parts of PART_SIZE records, and for each part the
+ * user's current items (and statement files) are read and stored as before-images *before*
+ * anything of that part is written. A step running again after a crash reuses the parts
+ * already journaled, so rollback always restores what the user had.
+ *
+ * A step writes only while it holds a write lease on a processing job, and checks the job
+ * between parts: a cancel or a failure elsewhere stops it within one part.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ENTITY_KINDS, EntityKind } from '../fzip/entities';
+import { randomUUID } from 'node:crypto';
+import { CopyObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ENTITIES, ENTITY_KINDS, EntityKind } from '../fzip/entities';
 import { PlainRecord } from '../fzip/normalize';
 import { resolveLimits } from '../fzip/limits';
 import { openPackage, PackageReader } from '../fzip/package-reader';
 import { fileEntryName } from '../fzip/zip/layout';
 import { S3RangeSource } from '../shared/s3-range-source';
 import { StagedRecord, StagingManifest, StagingReader } from '../entities/staging';
-import { ImportJob, MergeStrategy } from '../jobs/job';
-import { ImportStateError, StagingMissingError } from './errors';
-import { ChunkInput, FailInput, WorkflowDeps, WorkflowInput } from './context';
-import { importPlan } from './validate-phase';
+import { Journal, JournalObject, JournalPart, objectCopyKey } from '../entities/journal';
+import { entityKey } from '../entities/entity-tables';
+import { EntityResult, ImportJob } from '../jobs/job';
+import { ImportConflictError, ImportStateError, StagingMissingError } from './errors';
+import { ChunkInput, WorkflowDeps, WorkflowInput } from './context';
+
+/** Records journaled and written together: bounds the before-images held at once. */
+export const PART_SIZE = 250;
+
+/** Object metadata naming the import that wrote a statement file (rollback checks it). */
+export const IMPORT_ID_METADATA = 'import-id';
 
 export const PHASES: Record<EntityKind, { phase: string; progress: number }> = {
   accounts: { phase: 'importing_accounts', progress: 35 },
@@ -25,21 +38,7 @@ export const PHASES: Record<EntityKind, { phase: string; progress: number }> = {
   transactions: { phase: 'importing_transactions', progress: 60 },
 };
 
-export interface EntityResult {
-  created: number;
-  updated: number;
-  skipped: number;
-  errors: number;
-}
-
-export function entityResults(manifest: StagingManifest, strategy: MergeStrategy): Record<EntityKind, EntityResult> {
-  const plan = importPlan(manifest, strategy);
-  const out = {} as Record<EntityKind, EntityResult>;
-  for (const kind of ENTITY_KINDS) {
-    out[kind] = { created: plan[kind].create, updated: plan[kind].overwrite, skipped: plan[kind].skip, errors: 0 };
-  }
-  return out;
-}
+const emptyResult = (): EntityResult => ({ created: 0, updated: 0, skipped: 0, errors: 0 });
 
 /** The job for this execution, moved to processing if validation just passed. */
 async function beginProcessing(input: WorkflowInput, deps: WorkflowDeps): Promise<ImportJob> {
@@ -47,9 +46,9 @@ async function beginProcessing(input: WorkflowInput, deps: WorkflowDeps): Promis
   if (!job || job.userId !== input.userId) throw new ImportStateError(`import ${input.importId} does not match this execution`);
   if (job.status === 'validation_passed') {
     if (job.validateOnly) throw new ImportStateError(`import ${input.importId} is validate-only`);
-    return deps.jobs.transition(input.importId, 'processing', { importResults: {}, currentPhase: 'starting_import' });
+    const importResults = Object.fromEntries(ENTITY_KINDS.map((k) => [k, emptyResult()]));
+    return deps.jobs.transition(input.importId, 'processing', { importResults, currentPhase: 'starting_import' });
   }
-  if (job.status !== 'processing') throw new ImportStateError(`import ${input.importId} is ${job.status}, not processing`);
   return job;
 }
 
@@ -61,74 +60,210 @@ async function manifestOf(input: WorkflowInput, deps: WorkflowDeps): Promise<Sta
   }
 }
 
-/** Which staged records this strategy writes, and how. */
-async function writeStaged(kind: EntityKind, staged: StagedRecord[], job: ImportJob, deps: WorkflowDeps): Promise<void> {
-  if (job.mergeStrategy === 'skip_existing') {
-    // Conditional puts: an item the user has is never replaced, even one created since validation.
-    await deps.entities.putAbsent(kind, job.userId, job.importId, staged.filter((s) => !s.exists).map((s) => s.record));
-  } else {
-    // overwrite replaces; fail_on_conflict found no existing ids at validation.
-    await deps.entities.putAll(kind, job.userId, job.importId, staged.map((s) => s.record));
+/** Runs `work` holding a write lease on the job; the lease is released however `work` ends. */
+async function withWriteLease<T>(job: ImportJob, deps: WorkflowDeps, work: () => Promise<T>): Promise<T> {
+  const token = randomUUID();
+  // The lease outlives this invocation by a margin: a Lambda is stopped at its timeout.
+  const leaseMs = (deps.remainingMs?.() ?? 900_000) + 10_000;
+  await deps.jobs.acquireWriteLease(job.importId, token, Date.now() + leaseMs);
+  try {
+    return await work();
+  } finally {
+    await deps.jobs.releaseWriteLease(job.importId, token);
   }
 }
 
-/** Copies each statement's bytes to {userId}/{fileId}/{fileName} and points s3Key there. */
-async function withFileBytes(staged: StagedRecord[], job: ImportJob, input: WorkflowInput, deps: WorkflowDeps): Promise<StagedRecord[]> {
-  const toWrite = job.mergeStrategy === 'skip_existing' ? staged.filter((s) => !s.exists) : staged;
-  if (!toWrite.length) return staged;
-  let reader: PackageReader | undefined;
+/** Statement files of the package, opened once per step, pinned to the validated version. */
+class StatementSource {
+  private reader?: PackageReader;
+  private byId?: Map<string, Array<{ entryName: string; size: number }>>;
+
+  constructor(
+    private readonly job: ImportJob,
+    private readonly input: WorkflowInput,
+    private readonly deps: WorkflowDeps,
+  ) {}
+
+  private async open(): Promise<void> {
+    if (this.reader) return;
+    const source = await S3RangeSource.open(this.deps.s3, this.input.bucket, this.input.packageKey, this.job.packageETag);
+    this.reader = await openPackage(source, this.job.packageFormat, resolveLimits(this.deps.limits), () => undefined);
+    this.byId = new Map();
+    for (const f of this.reader.statementFiles()) this.byId.set(f.fileId, [...(this.byId.get(f.fileId) ?? []), { entryName: f.entryName, size: f.size }]);
+  }
+
+  /** The entry holding a file record's bytes (the exact name first), if the package has one. */
+  async entryFor(record: PlainRecord): Promise<{ entryName: string; size: number } | undefined> {
+    await this.open();
+    const entries = this.byId?.get(record.fileId as string) ?? [];
+    return entries.find((e) => e.entryName === fileEntryName(record.fileId as string, record.fileName as string)) ?? entries[0];
+  }
+
+  async bytes(entryName: string) {
+    await this.open();
+    return (this.reader as PackageReader).openStatementFile(entryName);
+  }
+
+  close(): void {
+    this.reader?.close();
+  }
+}
+
+function statementKey(job: ImportJob, record: PlainRecord): string {
+  return `${job.userId}/${record.fileId as string}/${record.fileName as string}`;
+}
+
+/** What is at a files-bucket key now, if anything. */
+async function headFile(deps: WorkflowDeps, key: string): Promise<{ etag?: string; importId?: string } | undefined> {
   try {
-    const source = await S3RangeSource.open(deps.s3, input.bucket, input.packageKey);
-    reader = await openPackage(source, job.packageFormat, resolveLimits(deps.limits), () => undefined);
-    const byId = new Map<string, string[]>();
-    for (const f of reader.statementFiles()) byId.set(f.fileId, [...(byId.get(f.fileId) ?? []), f.entryName]);
-    const sizes = new Map(reader.statementFiles().map((f) => [f.entryName, f.size]));
-    const rewritten = new Map<string, PlainRecord>();
-    for (const s of toWrite) {
-      const r = { ...s.record };
-      const fileId = r.fileId as string;
-      const fileName = r.fileName as string;
-      const entries = byId.get(fileId) ?? [];
-      const entry = entries.find((e) => e === fileEntryName(fileId, fileName)) ?? entries[0];
-      delete r.s3Key; // the exporting environment's key means nothing here
-      if (entry) {
-        const key = `${job.userId}/${fileId}/${fileName}`;
+    const out = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.filesBucket, Key: key }));
+    return { etag: out.ETag, importId: out.Metadata?.[IMPORT_ID_METADATA] };
+  } catch (err) {
+    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Decides what a part writes (by the merge strategy, against the user's items as they are now)
+ * and journals the before-images of everything it will change.
+ */
+async function journalPart(
+  kind: EntityKind,
+  chunk: number,
+  part: number,
+  records: StagedRecord[],
+  job: ImportJob,
+  deps: WorkflowDeps,
+  journal: Journal,
+  files?: StatementSource,
+): Promise<JournalPart> {
+  const idField = ENTITIES[kind].idField;
+  const current = await deps.entities.currentItems(kind, job.userId, records.map((s) => s.record[idField] as string));
+  const result = emptyResult();
+  const overwrote: Record<string, number> = {};
+  const items: JournalPart['items'] = [];
+  const objects: JournalObject[] = [];
+  for (const { record } of records) {
+    const id = record[idField] as string;
+    const before = current.get(id) ?? null;
+    if (before && before.importId !== job.importId) {
+      if (job.mergeStrategy === 'fail_on_conflict') throw new ImportConflictError(kind, id);
+      if (job.mergeStrategy === 'skip_existing') {
+        result.skipped++;
+        continue;
+      }
+    }
+    if (before) {
+      result.updated++;
+      if (typeof before.importId === 'string' && before.importId !== job.importId) overwrote[before.importId] = (overwrote[before.importId] ?? 0) + 1;
+    } else {
+      result.created++;
+    }
+    items.push({ ...entityKey(kind, job.userId, id), before });
+    if (kind === 'transactionFiles' && files && (await files.entryFor(record))) {
+      const key = statementKey(job, record);
+      const there = await headFile(deps, key);
+      const entry: JournalObject = { key, existed: there !== undefined };
+      if (there && there.importId !== job.importId) {
+        entry.etag = there.etag;
+        entry.beforeImportId = there.importId;
+        entry.copyKey = objectCopyKey(job.importId, id);
+        await deps.s3.send(
+          new CopyObjectCommand({
+            Bucket: journal.bucket,
+            Key: entry.copyKey,
+            CopySource: `${deps.filesBucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`,
+            MetadataDirective: 'COPY',
+          }),
+        );
+      }
+      objects.push(entry);
+    }
+  }
+  const journaled: JournalPart = { kind, chunk, part, items, objects, result, overwrote };
+  await journal.write(journaled);
+  return journaled;
+}
+
+/** Writes what a journaled part says: statement bytes first, then the items. */
+async function applyPart(kind: EntityKind, part: JournalPart, records: StagedRecord[], job: ImportJob, deps: WorkflowDeps, files?: StatementSource): Promise<void> {
+  const written = new Set(part.items.map((i) => i.sk));
+  let toWrite = records.map((s) => s.record).filter((r) => written.has(r[ENTITIES[kind].idField] as string));
+  if (kind === 'transactionFiles') {
+    const rewritten: PlainRecord[] = [];
+    for (const r of toWrite) {
+      const rec = { ...r };
+      delete rec.s3Key; // the exporting environment's key means nothing here
+      const entry = files ? await files.entryFor(r) : undefined;
+      if (entry && files) {
+        const key = statementKey(job, r);
         await deps.s3.send(
           new PutObjectCommand({
             Bucket: deps.filesBucket,
             Key: key,
-            Body: await reader.openStatementFile(entry),
-            ContentLength: sizes.get(entry),
+            Body: await files.bytes(entry.entryName),
+            ContentLength: entry.size,
+            Metadata: { [IMPORT_ID_METADATA]: job.importId },
           }),
         );
-        r.s3Key = key;
+        rec.s3Key = key;
       }
-      rewritten.set(fileId, r);
+      rewritten.push(rec);
     }
-    return staged.map((s) => ({ ...s, record: rewritten.get(s.record.fileId as string) ?? s.record }));
-  } finally {
-    reader?.close();
+    toWrite = rewritten;
   }
+  if (job.mergeStrategy === 'skip_existing') {
+    // Conditional puts: an item the user has is never replaced, even one created since the journal read.
+    await deps.entities.putAbsent(kind, job.userId, job.importId, toWrite);
+  } else {
+    await deps.entities.putAll(kind, job.userId, job.importId, toWrite);
+  }
+}
+
+/** Journals and writes one staged chunk, part by part; returns what it did. */
+async function writeChunk(kind: EntityKind, chunk: number, job: ImportJob, input: WorkflowInput, deps: WorkflowDeps, files?: StatementSource) {
+  const staged = await new StagingReader(deps.s3, input.bucket, input.importId).chunk(kind, chunk);
+  const journal = new Journal(deps.s3, input.bucket, input.importId);
+  const done = await journal.partsOf(kind, chunk);
+  const result = emptyResult();
+  const overwrote: Record<string, number> = {};
+  for (let p = 0; p * PART_SIZE < staged.length; p++) {
+    await deps.jobs.assertProcessing(job.importId); // stop within one part on cancel or failure elsewhere
+    const records = staged.slice(p * PART_SIZE, (p + 1) * PART_SIZE);
+    const key = done.get(p);
+    const part = key ? await journal.read(key) : await journalPart(kind, chunk, p, records, job, deps, journal, files);
+    await applyPart(kind, part, records, job, deps, files);
+    for (const f of ['created', 'updated', 'skipped', 'errors'] as const) result[f] += part.result[f];
+    for (const [other, n] of Object.entries(part.overwrote)) overwrote[other] = (overwrote[other] ?? 0) + n;
+  }
+  return { result, overwrote, records: staged.length };
 }
 
 export async function importEntityPhase(kind: Exclude<EntityKind, 'transactions'>, input: WorkflowInput, deps: WorkflowDeps): Promise<void> {
   const started = Date.now();
   const log = deps.logger.child({ importId: input.importId, phase: PHASES[kind].phase });
   const job = await beginProcessing(input, deps);
-  await deps.jobs.reportProgress(input.importId, PHASES[kind].progress, PHASES[kind].phase);
-  const manifest = await manifestOf(input, deps);
-  const reader = new StagingReader(deps.s3, input.bucket, input.importId);
-  for (let n = 0; n < manifest.chunks[kind]; n++) {
-    let staged = await reader.chunk(kind, n);
-    if (kind === 'transactionFiles') staged = await withFileBytes(staged, job, input, deps);
-    await writeStaged(kind, staged, job, deps);
-  }
-  const result = entityResults(manifest, job.mergeStrategy)[kind];
-  await deps.jobs.setImportResult(input.importId, kind, { ...result });
-  log.info('phase finished', { records: manifest.plan[kind].records, ...result, durationMs: Date.now() - started });
-  log.metrics(PHASES[kind].phase, {
-    Records: { value: manifest.plan[kind].records, unit: 'Count' },
-    DurationMs: { value: Date.now() - started, unit: 'Milliseconds' },
+  await withWriteLease(job, deps, async () => {
+    await deps.jobs.reportProgress(input.importId, PHASES[kind].progress, PHASES[kind].phase);
+    const manifest = await manifestOf(input, deps);
+    const files = kind === 'transactionFiles' ? new StatementSource(job, input, deps) : undefined;
+    try {
+      const total = emptyResult();
+      for (let n = 0; n < manifest.chunks[kind]; n++) {
+        const { result, overwrote } = await writeChunk(kind, n, job, input, deps, files);
+        await deps.jobs.recordChunk(input.importId, `${kind}#${n}`, kind, result, overwrote);
+        for (const f of ['created', 'updated', 'skipped'] as const) total[f] += result[f];
+      }
+      log.info('phase finished', { records: manifest.plan[kind].records, ...total, durationMs: Date.now() - started });
+    } finally {
+      files?.close();
+    }
+    log.metrics(PHASES[kind].phase, {
+      Records: { value: manifest.plan[kind].records, unit: 'Count' },
+      DurationMs: { value: Date.now() - started, unit: 'Milliseconds' },
+    });
   });
 }
 
@@ -136,41 +271,28 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
   const started = Date.now();
   const log = deps.logger.child({ importId: input.importId, phase: PHASES.transactions.phase, chunk: input.chunk });
   const job = await beginProcessing(input, deps);
-  const manifest = await manifestOf(input, deps);
-  if (!Number.isInteger(input.chunk) || input.chunk < 0 || input.chunk >= manifest.chunks.transactions) {
-    throw new ImportStateError(`import ${input.importId} has no transactions chunk ${input.chunk}`);
-  }
-  const staged = await new StagingReader(deps.s3, input.bucket, input.importId).chunk('transactions', input.chunk);
-  await writeStaged('transactions', staged, job, deps);
-  const done = await deps.jobs.markChunkDone(input.importId, input.chunk);
-  await deps.jobs.reportProgress(input.importId, 60 + (39 * done) / Math.max(1, manifest.chunks.transactions), PHASES.transactions.phase);
-  log.info('chunk written', { records: staged.length, durationMs: Date.now() - started });
-  log.metrics(PHASES.transactions.phase, {
-    Records: { value: staged.length, unit: 'Count' },
-    DurationMs: { value: Date.now() - started, unit: 'Milliseconds' },
+  await withWriteLease(job, deps, async () => {
+    const manifest = await manifestOf(input, deps);
+    if (!Number.isInteger(input.chunk) || input.chunk < 0 || input.chunk >= manifest.chunks.transactions) {
+      throw new ImportStateError(`import ${input.importId} has no transactions chunk ${input.chunk}`);
+    }
+    const { result, overwrote, records } = await writeChunk('transactions', input.chunk, job, input, deps);
+    const done = await deps.jobs.recordChunk(input.importId, `transactions#${input.chunk}`, 'transactions', result, overwrote);
+    const before = ENTITY_KINDS.filter((k) => k !== 'transactions').reduce((a, k) => a + manifest.chunks[k], 0);
+    const txDone = Math.max(0, done - before);
+    await deps.jobs.reportProgress(input.importId, 60 + (39 * txDone) / Math.max(1, manifest.chunks.transactions), PHASES.transactions.phase);
+    log.info('chunk written', { records, ...result, durationMs: Date.now() - started });
+    log.metrics(PHASES.transactions.phase, {
+      Records: { value: records, unit: 'Count' },
+      DurationMs: { value: Date.now() - started, unit: 'Milliseconds' },
+    });
   });
 }
 
+/** Complete import: the results were added chunk by chunk from what the journal says was written. */
 export async function completePhase(input: WorkflowInput, deps: WorkflowDeps): Promise<void> {
   const job = await beginProcessing(input, deps);
-  const manifest = await manifestOf(input, deps);
-  const importResults = entityResults(manifest, job.mergeStrategy);
-  await deps.jobs.transition(input.importId, 'completed', { importResults, currentPhase: 'completed' });
-  deps.logger.child({ importId: input.importId, phase: 'complete' }).info('import completed', { importResults });
-}
-
-/** Catch target: the job ends failed, its message naming the phase and the reason. */
-export async function failPhase(input: FailInput, deps: WorkflowDeps): Promise<void> {
-  let reason = input.error?.Cause ?? input.error?.Error ?? 'unknown error';
-  try {
-    const parsed = JSON.parse(reason) as { errorMessage?: string };
-    if (parsed.errorMessage) reason = parsed.errorMessage; // AWS wraps Lambda errors as JSON
-  } catch {
-    // a plain message
-  }
-  const errorMessage = `Import failed in phase "${input.phase}": ${reason}`.slice(0, 2000);
-  const job = await deps.jobs.get(input.importId);
-  deps.logger.child({ importId: input.importId, phase: input.phase }).error('import failed', { errorName: input.error?.Error });
-  if (!job || job.status === 'completed' || job.status === 'failed' || job.status === 'validation_failed') return;
-  await deps.jobs.transition(input.importId, 'failed', { errorMessage, currentPhase: 'failed' });
+  if (job.status !== 'processing') throw new ImportStateError(`import ${input.importId} is ${job.status}, not processing`);
+  const done = await deps.jobs.transition(input.importId, 'completed', { currentPhase: 'completed' });
+  deps.logger.child({ importId: input.importId, phase: 'complete' }).info('import completed', { importResults: done.importResults });
 }

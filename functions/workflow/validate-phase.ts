@@ -10,6 +10,7 @@ import { S3RangeSource } from '../shared/s3-range-source';
 import { StagingReader, StagingWriter, StagingManifest } from '../entities/staging';
 import { ImportJob, MergeStrategy } from '../jobs/job';
 import { ImportStateError } from './errors';
+import { WritesStoppedError } from '../jobs/errors';
 import { ValidateOutput, WorkflowDeps, WorkflowInput } from './context';
 
 /** Per entity: how many items the import would create, overwrite and skip. */
@@ -51,8 +52,28 @@ function results(report: ValidationReport, manifest: StagingManifest | undefined
   };
 }
 
+/** Largest validationResults we store (the job item holds at most 400 KB, with the rest of the job). */
+export const MAX_RESULTS_BYTES = 200 * 1024;
+
+/** Validation results that fit in the job item: issue lists are shortened (counts stay exact). */
+export function boundedResults(results: Record<string, unknown>, maxBytes = MAX_RESULTS_BYTES): Record<string, unknown> {
+  const out = { ...results } as Record<string, unknown> & { errors?: unknown[]; warnings?: unknown[] };
+  const size = () => Buffer.byteLength(JSON.stringify(out));
+  while (size() > maxBytes && ((out.warnings?.length ?? 0) > 0 || (out.errors?.length ?? 0) > 1)) {
+    if ((out.warnings?.length ?? 0) > 0) out.warnings = (out.warnings as unknown[]).slice(0, Math.floor((out.warnings as unknown[]).length / 2));
+    else out.errors = (out.errors as unknown[]).slice(0, Math.max(1, Math.floor((out.errors as unknown[]).length / 2)));
+    out.listsShortened = true;
+  }
+  return out;
+}
+
 function chunkList(manifest: StagingManifest): number[] {
   return Array.from({ length: manifest.chunks.transactions }, (_, i) => i);
+}
+
+async function stopIfCanceled(importId: string, deps: WorkflowDeps): Promise<void> {
+  const job = await deps.jobs.get(importId);
+  if (job?.status === 'canceling') throw new WritesStoppedError(importId, job.status, true);
 }
 
 export async function validatePhase(input: WorkflowInput, deps: WorkflowDeps): Promise<ValidateOutput> {
@@ -67,17 +88,22 @@ export async function validatePhase(input: WorkflowInput, deps: WorkflowDeps): P
     return { valid: true, validateOnly: job.validateOnly, transactionChunks: chunkList(manifest) };
   }
   if (job.status === 'validation_failed') return { valid: false, validateOnly: job.validateOnly, transactionChunks: [] };
+  if (job.status === 'canceling') throw new WritesStoppedError(input.importId, job.status, true);
   if (job.status !== 'validating') throw new ImportStateError(`import ${input.importId} is ${job.status}, not validating`);
 
   const started = Date.now();
   await deps.jobs.reportProgress(input.importId, 5, 'validating_package');
-  const source = await S3RangeSource.open(deps.s3, input.bucket, input.packageKey);
+  // Pinned: the later phases read exactly the bytes validated here, or fail.
+  const source = await S3RangeSource.open(deps.s3, input.bucket, input.packageKey, job.packageETag);
+  if (!job.packageETag && source.etag) await deps.jobs.updateIn(input.importId, 'validating', { packageETag: source.etag });
   const staging = new StagingWriter(
     deps.s3,
     input.bucket,
     input.importId,
     (kind, ids) => deps.entities.existing(kind, input.userId, ids),
     deps.chunkSize,
+    100,
+    deps.chunkBytes,
   );
   let lastKind: EntityKind | undefined;
   const report = await validatePackage(source, {
@@ -87,7 +113,8 @@ export async function validatePhase(input: WorkflowInput, deps: WorkflowDeps): P
       if (kind !== lastKind) {
         lastKind = kind;
         const progress = deps.jobs.reportProgress(input.importId, kind === 'transactions' ? 10 : 7, `validating_${kind}`);
-        return progress.then(() => staging.add(kind, record));
+        // A cancel stops validation at the next entity rather than at its end.
+        return progress.then(() => stopIfCanceled(input.importId, deps)).then(() => staging.add(kind, record));
       }
       return staging.add(kind, record);
     },
@@ -99,7 +126,9 @@ export async function validatePhase(input: WorkflowInput, deps: WorkflowDeps): P
     report.errors = [...report.errors, ...issues].slice(0, 100);
     report.errorCount += manifest.conflictCount;
   }
-  const validationResults = results(report, manifest, job);
+  const validationResults = boundedResults(results(report, manifest, job));
+  const now = await deps.jobs.get(input.importId);
+  if (now?.status !== 'validating') throw new WritesStoppedError(input.importId, now?.status, now?.cancelRequested === true);
   log.info('validation finished', {
     valid: report.valid,
     errorCount: report.errorCount,

@@ -9,7 +9,7 @@ import { HttpRequest, HttpResponse } from '../../functions/api/http';
 import { jwksVerifier } from '../../functions/auth/token-verifier';
 import { JobStore } from '../../functions/jobs/job-store';
 import { PackageStore } from '../../functions/jobs/package-store';
-import { WorkflowInput, WorkflowStarter, executionArnOf } from '../../functions/jobs/workflow-starter';
+import { ExecutionStatus, WorkflowInput, WorkflowStarter, executionArnOf } from '../../functions/jobs/workflow-starter';
 import { Logger } from '../../functions/shared/logger';
 import { LocalTokenIssuer } from '../../local/token-issuer';
 import { LocalServers, startLocalServers } from '../../local/servers';
@@ -18,12 +18,15 @@ import { jobTableDefinition } from '../../local/tables';
 export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:fzip-import';
 
 export class RecordingStarter implements WorkflowStarter {
-  readonly starts: WorkflowInput[] = [];
+  readonly starts: Array<WorkflowInput & { name: string }> = [];
   private readonly names = new Set<string>();
-  async start(input: WorkflowInput): Promise<string> {
-    this.starts.push(input);
-    this.names.add(input.importId);
-    return executionArnOf(STATE_MACHINE_ARN, input.importId);
+  async start(name: string, input: WorkflowInput): Promise<string> {
+    this.starts.push({ ...input, name });
+    this.names.add(name);
+    return executionArnOf(STATE_MACHINE_ARN, name);
+  }
+  async status(name: string): Promise<ExecutionStatus | undefined> {
+    return this.names.has(name) ? 'RUNNING' : undefined;
   }
   get executions(): number {
     return this.names.size;

@@ -8,13 +8,13 @@ import { PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { JobStore } from '../../functions/jobs/job-store';
 import { PackageStore, packageKey } from '../../functions/jobs/package-store';
-import { startImport } from '../../functions/jobs/start-import';
+import { startImport } from '../../functions/jobs/scheduler';
+import { reconcileExecution } from '../../functions/jobs/reconcile';
 import { ImportJob, MergeStrategy } from '../../functions/jobs/job';
 import { EntityStore } from '../../functions/entities/entity-store';
 import { EntityTableNames } from '../../functions/entities/entity-tables';
 import { WorkflowDeps } from '../../functions/workflow/context';
-import { validatePhase } from '../../functions/workflow/validate-phase';
-import { completePhase, failPhase, importEntityPhase, importTransactionsChunk } from '../../functions/workflow/import-phase';
+import { WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS } from '../../functions/workflow/steps';
 import { Logger } from '../../functions/shared/logger';
 import { LocalServers, startLocalServers } from '../../local/servers';
 import { entityTableDefinition, jobTableDefinition } from '../../local/tables';
@@ -24,16 +24,7 @@ import { EntityKind } from '../../functions/fzip/entities';
 export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:fzip-import';
 
 export function workflowFunctions(deps: () => WorkflowDeps): TaskFunctions {
-  return {
-    ValidateFunctionArn: (p) => validatePhase(p, deps()),
-    ImportAccountsFunctionArn: (p) => importEntityPhase('accounts', p, deps()),
-    ImportCategoriesFunctionArn: (p) => importEntityPhase('categories', p, deps()),
-    ImportFileMapsFunctionArn: (p) => importEntityPhase('fileMaps', p, deps()),
-    ImportTransactionFilesFunctionArn: (p) => importEntityPhase('transactionFiles', p, deps()),
-    ImportTransactionsFunctionArn: (p) => importTransactionsChunk(p, deps()),
-    CompleteFunctionArn: (p) => completePhase(p, deps()),
-    FailFunctionArn: (p) => failPhase(p, deps()),
-  };
+  return Object.fromEntries(WORKFLOW_SUBSTITUTIONS.map((sub) => [sub, (p: unknown) => WORKFLOW_STEPS[sub].run(p as never, deps())]));
 }
 
 export interface WorkflowHarness {
@@ -43,6 +34,8 @@ export interface WorkflowHarness {
   entities: EntityStore;
   deps: WorkflowDeps;
   machine: LocalStateMachine;
+  /** What startImport and reconcile need (the local state machine as the workflow). */
+  startDeps: { jobs: JobStore; packages: PackageStore; workflow: LocalStateMachine; maxPackageBytes: number };
   packagesBucket: string;
   filesBucket: string;
   tables: EntityTableNames;
@@ -59,7 +52,7 @@ export interface WorkflowHarness {
   stop(): Promise<void>;
 }
 
-export async function startWorkflowHarness(opts: { chunkSize?: number } = {}): Promise<WorkflowHarness> {
+export async function startWorkflowHarness(opts: { chunkSize?: number; chunkBytes?: number; executionTimeoutSeconds?: number } = {}): Promise<WorkflowHarness> {
   const suffix = randomUUID().slice(0, 8);
   const tables: EntityTableNames = {
     accounts: `accounts-${suffix}`,
@@ -79,13 +72,22 @@ export async function startWorkflowHarness(opts: { chunkSize?: number } = {}): P
   const packages = new PackageStore(servers.s3, packagesBucket);
   let entities = new EntityStore(servers.doc, tables, { sleep: async () => undefined });
   const logger = new Logger('fzip-import-test', {}, () => undefined);
-  let deps: WorkflowDeps = { jobs, s3: servers.s3, entities, filesBucket, logger, chunkSize: opts.chunkSize };
+  let deps: WorkflowDeps = { jobs, s3: servers.s3, entities, filesBucket, logger, chunkSize: opts.chunkSize, chunkBytes: opts.chunkBytes };
   const faults: Partial<TaskFunctions> = {};
   const base = workflowFunctions(() => deps);
   const functions: TaskFunctions = {};
   for (const [name, fn] of Object.entries(base)) functions[name] = (p) => (faults[name] ?? fn)(p);
-  const machine = new LocalStateMachine({ stateMachineArn: STATE_MACHINE_ARN, functions, retryIntervalMs: 0 });
-  const startDeps = { jobs, packages, workflow: machine, maxPackageBytes: 50 * 1024 * 1024 };
+  const startDeps = { jobs, packages, workflow: undefined as unknown as LocalStateMachine, maxPackageBytes: 50 * 1024 * 1024 };
+  // Execution ends reach the reconcile core, as the EventBridge rule delivers them in AWS.
+  const machine = new LocalStateMachine({
+    stateMachineArn: STATE_MACHINE_ARN,
+    functions,
+    retryIntervalMs: 0,
+    waitMs: 20,
+    executionTimeoutSeconds: opts.executionTimeoutSeconds,
+    onExecutionEnd: (e) => reconcileExecution({ name: e.detail.name, status: e.detail.status, input: e.detail.input }, { ...startDeps, logger }),
+  });
+  startDeps.workflow = machine;
 
   const h: WorkflowHarness = {
     servers,
@@ -98,6 +100,7 @@ export async function startWorkflowHarness(opts: { chunkSize?: number } = {}): P
       return deps;
     },
     machine,
+    startDeps,
     packagesBucket,
     filesBucket,
     tables,

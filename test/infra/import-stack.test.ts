@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ImportStack } from '../../infra/import-stack';
 import { configFromContext } from '../../infra/config';
+import { WORKFLOW_SUBSTITUTIONS } from '../../functions/workflow/steps';
 
 // Bundling is skipped here (aws:cdk:bundling-stacks = []): `npx cdk synth` in CI bundles for real.
 function synth(context: Record<string, unknown> = {}) {
@@ -21,7 +22,7 @@ const logicalIdOf = (fnId: string) => stack.getLogicalId(stack.functions[fnId].n
 describe('ImportStack', () => {
   it('runs every handler as a Node 22 Lambda with tracing', () => {
     const ours = Object.keys(stack.functions).map(logicalIdOf);
-    expect(ours).toHaveLength(11);
+    expect(ours).toHaveLength(4 + WORKFLOW_SUBSTITUTIONS.length);
     for (const id of ours) {
       expect(resources[id].Properties).toMatchObject({ Runtime: 'nodejs22.x', TracingConfig: { Mode: 'Active' } });
     }
@@ -33,10 +34,7 @@ describe('ImportStack', () => {
     expect(sm.Properties.TracingConfiguration).toEqual({ Enabled: true });
     expect(sm.Properties.LoggingConfiguration).toMatchObject({ Level: 'ERROR', IncludeExecutionData: false });
     const subs = sm.Properties.DefinitionSubstitutions;
-    expect(Object.keys(subs).sort()).toEqual([
-      'CompleteFunctionArn', 'FailFunctionArn', 'ImportAccountsFunctionArn', 'ImportCategoriesFunctionArn', 'ImportFileMapsFunctionArn',
-      'ImportTransactionFilesFunctionArn', 'ImportTransactionsFunctionArn', 'ValidateFunctionArn',
-    ]);
+    expect(Object.keys(subs).sort()).toEqual([...WORKFLOW_SUBSTITUTIONS].sort());
     expect(subs.ValidateFunctionArn).toEqual({ 'Fn::GetAtt': [logicalIdOf('ValidateFunction'), 'Arn'] });
     expect(subs.ImportTransactionsFunctionArn).toEqual({ 'Fn::GetAtt': [logicalIdOf('ImportTransactionsFunction'), 'Arn'] });
   });
@@ -54,7 +52,10 @@ describe('ImportStack', () => {
       },
     });
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
-    expect(routes).toEqual(['DELETE /import/{importId}', 'GET /import', 'GET /import/{importId}/status', 'POST /import', 'POST /import/{importId}/upload']);
+    expect(routes).toEqual([
+      'DELETE /import/{importId}', 'GET /import', 'GET /import/{importId}/status', 'POST /import',
+      'POST /import/{importId}/cancel', 'POST /import/{importId}/undo', 'POST /import/{importId}/upload',
+    ]);
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationUri: { 'Fn::GetAtt': [logicalIdOf('ApiFunction'), 'Arn'] },
     });
@@ -63,6 +64,34 @@ describe('ImportStack', () => {
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf('CleanupFunction'), 'Arn'] } })],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed', Threshold: 1 });
+  });
+
+  it('reconciles every execution end: an EventBridge rule on status changes targets the reconcile Lambda', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: Match.objectLike({ status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] }),
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf('ReconcileFunction'), 'Arn'] } })],
+    });
+  });
+
+  it('gives every workflow Lambda exactly the timeout of its Task state', () => {
+    const asl = JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, '../../statemachine/import.asl.json'), 'utf8'));
+    const tasks: Array<{ sub: string; timeout: number }> = [];
+    const walk = (states: Record<string, any>) => {
+      for (const st of Object.values(states)) {
+        if (st.Type === 'Task') tasks.push({ sub: st.Parameters.FunctionName.slice(2, -1), timeout: st.TimeoutSeconds });
+        if (st.ItemProcessor) walk(st.ItemProcessor.States);
+      }
+    };
+    walk(asl.States);
+    const [, sm] = ofType('AWS::StepFunctions::StateMachine')[0];
+    for (const t of tasks) {
+      const fnId = sm.Properties.DefinitionSubstitutions[t.sub]['Fn::GetAtt'][0];
+      expect({ sub: t.sub, timeout: resources[fnId].Properties.Timeout }).toEqual({ sub: t.sub, timeout: t.timeout });
+    }
   });
 
   it('has a job table with TTL, its three indexes, on-demand billing and point-in-time recovery', () => {
@@ -98,7 +127,9 @@ describe('ImportStack', () => {
     }
     template.hasResourceProperties('AWS::S3::Bucket', {
       CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedMethods: ['POST'] })] },
-      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'uploads/' }), Match.objectLike({ Prefix: 'staging/' })]) },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ Prefix: 'uploads/' }), Match.objectLike({ Prefix: 'staging/' }), Match.objectLike({ Prefix: 'journal/' })]),
+      },
     });
   });
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { JobStore } from '../../functions/jobs/job-store';
 import { PackageStore, packageKey } from '../../functions/jobs/package-store';
-import { cleanupExpiredJobs } from '../../functions/jobs/cleanup';
+import { cleanupExpiredJobs, CleanupDeps } from '../../functions/jobs/cleanup';
+import { ExecutionStatus, WorkflowInput, WorkflowStarter } from '../../functions/jobs/workflow-starter';
 import { Logger } from '../../functions/shared/logger';
 import { LocalServers, startLocalServers } from '../../local/servers';
 import { jobTableDefinition } from '../../local/tables';
@@ -20,6 +21,22 @@ beforeAll(async () => {
   packages = new PackageStore(servers.s3, bucket);
 });
 afterAll(() => servers.stop());
+
+/** Step Functions as cleanup sees it: executions with a status, and the starts it makes. */
+class FakeWorkflow implements WorkflowStarter {
+  readonly statuses = new Map<string, ExecutionStatus>();
+  readonly started: Array<{ name: string; input: WorkflowInput }> = [];
+  async start(name: string, input: WorkflowInput): Promise<string> {
+    this.started.push({ name, input });
+    this.statuses.set(name, 'RUNNING');
+    return `arn:aws:states:us-east-1:000000000000:execution:fzip-import:${name}`;
+  }
+  async status(name: string): Promise<ExecutionStatus | undefined> {
+    return this.statuses.get(name);
+  }
+}
+const workflow = new FakeWorkflow();
+const deps = (): CleanupDeps => ({ jobs, packages, logger: quiet, workflow, maxPackageBytes: 1 << 20 });
 
 async function job(status: 'uploaded' | 'processing' | 'completed'): Promise<string> {
   const importId = randomUUID();
@@ -53,8 +70,8 @@ describe('cleanupExpiredJobs', () => {
     const young = await job('uploaded');
     const now = Math.floor(clock / 1000);
     const [a, b] = await Promise.all([
-      cleanupExpiredJobs({ jobs, packages, logger: quiet }, now),
-      cleanupExpiredJobs({ jobs, packages, logger: quiet }, now),
+      cleanupExpiredJobs(deps(), now),
+      cleanupExpiredJobs(deps(), now),
     ]);
     expect(a.jobsDeleted + b.jobsDeleted).toBeGreaterThanOrEqual(3);
     for (const id of [abandoned, finished, fresh]) {
@@ -66,7 +83,19 @@ describe('cleanupExpiredJobs', () => {
     expect(await exists(packageKey('u', running))).toBe(true);
     expect(a.skippedRunning).toBe(1);
     expect(await jobs.get(young)).toBeDefined();
-    const again = await cleanupExpiredJobs({ jobs, packages, logger: quiet }, now);
+    const again = await cleanupExpiredJobs(deps(), now);
     expect(again).toMatchObject({ jobsDeleted: 0, skippedRunning: 1 });
+  });
+
+  it('reconciles a running job whose execution ended without telling anyone: a rollback execution starts', async () => {
+    const stuck = await job('processing');
+    workflow.statuses.set(stuck, 'TIMED_OUT'); // the end event was lost
+    clock += 3600 * 1000;
+    const result = await cleanupExpiredJobs(deps(), Math.floor(clock / 1000));
+    expect(result.reconciled).toBeGreaterThanOrEqual(1);
+    const after = (await jobs.get(stuck))!;
+    expect(after.status).toBe('rolling_back');
+    expect(after.errorMessage).toContain('TIMED_OUT');
+    expect(workflow.started).toContainEqual(expect.objectContaining({ name: `${stuck}-rollback-2`, input: expect.objectContaining({ action: 'rollback' }) }));
   });
 });

@@ -116,6 +116,52 @@ describe('POST /import', () => {
     // another user is not affected
     expect((await h.call({ method: 'POST', path: '/import' }, token(`user-${randomUUID()}`))).statusCode).toBe(201);
   });
+
+  it('never lets 20 parallel creates pass the limit of 3 (a conditional slot, not a count over an index)', async () => {
+    const user = `user-${randomUUID()}`;
+    const results = await Promise.all(Array.from({ length: 20 }, () => h.call({ method: 'POST', path: '/import' }, token(user))));
+    expect(results.filter((r) => r.statusCode === 201)).toHaveLength(3);
+    expect(results.filter((r) => r.statusCode === 429)).toHaveLength(17);
+    const list = await h.call({ method: 'GET', path: '/import' }, token(user));
+    expect(list.json.importJobs).toHaveLength(3);
+  });
+
+  it('frees the slot of a canceled or deleted job', async () => {
+    const user = `user-${randomUUID()}`;
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await createJob(user)).importId);
+    const cancel = await h.call({ method: 'POST', path: `/import/${ids[0]}/cancel` }, token(user));
+    expect(cancel.statusCode).toBe(200);
+    expect(cancel.json).toMatchObject({ status: 'canceled' });
+    expect((await h.call({ method: 'DELETE', path: `/import/${ids[1]}` }, token(user))).statusCode).toBe(204);
+    expect((await h.call({ method: 'POST', path: '/import' }, token(user))).statusCode).toBe(201);
+    expect((await h.call({ method: 'POST', path: '/import' }, token(user))).statusCode).toBe(201);
+    expect((await h.call({ method: 'POST', path: '/import' }, token(user))).statusCode).toBe(429);
+  });
+});
+
+describe('cancel and undo: what the API refuses', () => {
+  it('refuses to cancel a finished import (409) and to undo one that has not completed (409)', async () => {
+    const user = `user-${randomUUID()}`;
+    const { importId } = await createJob(user);
+    expect((await h.call({ method: 'POST', path: `/import/${importId}/undo` }, token(user))).json.error.code).toBe('NOT_UNDOABLE');
+    await h.call({ method: 'POST', path: `/import/${importId}/cancel` }, token(user));
+    const again = await h.call({ method: 'POST', path: `/import/${importId}/cancel` }, token(user));
+    expect(again.statusCode).toBe(409);
+    expect(again.json.error.code).toBe('NOT_CANCELABLE');
+  });
+
+  it('validates the undo body and answers 404 for another user', async () => {
+    const user = `user-${randomUUID()}`;
+    const { importId } = await createJob(user);
+    const bad = await h.call({ method: 'POST', path: `/import/${importId}/undo`, body: '{"force": "yes", "x": 1}' }, token(user));
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['force', 'x']);
+    for (const tail of ['cancel', 'undo']) {
+      const other = await h.call({ method: 'POST', path: `/import/${importId}/${tail}` }, token('someone-else'));
+      expect(other.statusCode).toBe(404);
+    }
+  });
 });
 
 describe('upload and POST /import/{id}/upload', () => {
@@ -131,13 +177,13 @@ describe('upload and POST /import/{id}/upload', () => {
     const again = await h.call({ method: 'POST', path: `/import/${importId}/upload` }, token(user));
     expect(again.statusCode).toBe(409);
     expect(h.starter.starts.slice(before)).toEqual([
-      { importId, userId: user, bucket: h.bucket, packageKey: `uploads/${user}/${importId}.fzip` },
+      { importId, userId: user, bucket: h.bucket, packageKey: `uploads/${user}/${importId}.fzip`, action: 'import', name: importId },
     ]);
     const status = await h.call({ method: 'GET', path: `/import/${importId}/status` }, token(user));
     expect(status.json).toMatchObject({
       status: 'validating',
       packageSize: housef3Package().length,
-      executionArn: `arn:aws:states:us-east-1:000000000000:execution:fzip-import:${importId}`,
+      executionName: importId,
     });
   });
 

@@ -6,7 +6,7 @@ import { housef3Package } from '../helpers/housef3-package';
 import { syntheticPackage } from '../../cli/synthetic-package';
 import { writePackage } from '../../functions/fzip/writer';
 import { handleUploads } from '../../functions/handlers/start';
-import { startImport } from '../../functions/jobs/start-import';
+import { startImport } from '../../functions/jobs/scheduler';
 import { Logger } from '../../functions/shared/logger';
 
 let h: WorkflowHarness;
@@ -91,7 +91,7 @@ describe('faults injected into phases', () => {
       if (!crashed.has('cat')) {
         crashed.add('cat');
         await base.ImportCategoriesFunctionArn(p);
-        throw lambdaError('States.Timeout', 'Task timed out');
+        throw lambdaError('Lambda.Unknown', 'Runtime exited with error: signal: killed');
       }
       return base.ImportCategoriesFunctionArn(p);
     };
@@ -105,24 +105,27 @@ describe('faults injected into phases', () => {
     expect(retries.length).toBe(2);
   });
 
-  it('fails the job naming the phase on a permanent error, and never leaves it processing', async () => {
+  it('fails the job naming the phase on a permanent error, rolled back, never left processing; the raw error stays in the logs', async () => {
     const user = newUser();
     h.faults.ImportFileMapsFunctionArn = async () => {
-      throw new Error('the file maps table is gone');
+      throw lambdaError('ResourceNotFoundException', 'Requested resource not found: arn:aws:dynamodb:eu-west-1:123456789012:table/fzip-file-maps');
     };
     const job = await h.runImport(user, housef3Package());
     expect(job.status).toBe('failed');
-    expect(job.errorMessage).toBe('Import failed in phase "Import file maps": the file maps table is gone');
+    expect(job.errorMessage).toBe('Import failed in phase "Import file maps": an internal error occurred (it has been logged)');
+    expect(job.rolledBack).toBe(true);
     expect(job.completedAt).toEqual(expect.any(Number));
     expect(h.machine.executions.get(job.importId)!.status).toBe('FAILED');
+    expect(await h.items('accounts', user)).toEqual([]);
   });
 
   it('fails the job (not validation_failed) when the validation step itself breaks', async () => {
     h.faults.ValidateFunctionArn = async () => {
-      throw lambdaError('AccessDenied', 'not allowed to read the package');
+      throw lambdaError('AccessDenied', 'User: arn:aws:sts::123456789012:assumed-role/x is not authorized');
     };
     const job = await h.runImport(newUser(), housef3Package());
-    expect(job).toMatchObject({ status: 'failed', errorMessage: 'Import failed in phase "Validate package": not allowed to read the package' });
+    expect(job).toMatchObject({ status: 'failed', rolledBack: true, errorMessage: 'Import failed in phase "Validate package": an internal error occurred (it has been logged)' });
+    expect(job.errorMessage).not.toContain('123456789012');
   });
 });
 
@@ -137,7 +140,7 @@ describe('duplicate starts', () => {
       validations++;
       return base.ValidateFunctionArn(p);
     };
-    const deps = { jobs: h.jobs, packages: h.packages, workflow: h.machine, maxPackageBytes: 10 * 1024 * 1024 };
+    const deps = h.startDeps;
     const record = { bucket: h.packagesBucket, key: job.packageS3Key };
     const quiet = new Logger('t', {}, () => undefined);
     await Promise.all([
@@ -157,7 +160,7 @@ describe('duplicate starts', () => {
     const owner = newUser();
     const job = await h.createJob(owner);
     await h.upload(job, housef3Package());
-    const deps = { jobs: h.jobs, packages: h.packages, workflow: h.machine, maxPackageBytes: 10 * 1024 * 1024 };
+    const deps = h.startDeps;
     const lines: string[] = [];
     const log = new Logger('t', {}, (l) => lines.push(l));
     process.env.LOG_LEVEL = 'info';

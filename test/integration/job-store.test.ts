@@ -26,12 +26,18 @@ async function jobIn(status: JobStatus): Promise<string> {
   await store.create({ importId, userId: 'u', mergeStrategy: 'overwrite', validateOnly: false, packageFormat: 'fzip', packageS3Key: 'k' });
   const path: Record<JobStatus, JobStatus[]> = {
     uploaded: [],
+    queued: ['queued'],
     validating: ['validating'],
     validation_passed: ['validating', 'validation_passed'],
     validation_failed: ['validating', 'validation_failed'],
     processing: ['validating', 'validation_passed', 'processing'],
+    canceling: ['validating', 'validation_passed', 'processing', 'canceling'],
+    rolling_back: ['validating', 'validation_passed', 'processing', 'rolling_back'],
     completed: ['validating', 'validation_passed', 'processing', 'completed'],
     failed: ['failed'],
+    canceled: ['canceled'],
+    undoing: ['validating', 'validation_passed', 'processing', 'completed', 'undoing'],
+    undone: ['validating', 'validation_passed', 'processing', 'completed', 'undoing', 'undone'],
   };
   for (const s of path[status]) await store.transition(importId, s);
   return importId;
@@ -79,6 +85,20 @@ describe('JobStore.transition', () => {
     await store.transition(id, 'completed');
     await store.reportProgress(id, 99, 'late');
     expect(await store.get(id)).toMatchObject({ progress: 100 });
+  });
+
+  it('keeps a queued or running job alive: its TTL moves forward with every update', async () => {
+    const id = await jobIn('uploaded');
+    const created = (await store.get(id))!;
+    expect(created.expiresAt).toBe(Math.floor(clock / 1000) + 86400);
+    clock += 20 * 3600 * 1000;
+    await store.transition(id, 'validating');
+    await store.reportProgress(id, 5, 'validating_package');
+    const running = (await store.get(id))!;
+    expect(running.expiresAt).toBeGreaterThanOrEqual(Math.floor(clock / 1000) + 86400);
+    clock += 20 * 3600 * 1000;
+    await store.reportProgress(id, 10, 'validating_transactions');
+    expect((await store.get(id))!.expiresAt).toBeGreaterThan(running.expiresAt);
   });
 
   it('finds expired jobs through the expiry index', async () => {

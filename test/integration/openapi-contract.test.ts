@@ -65,9 +65,15 @@ it('every response of every route matches docs/openapi.yaml', async () => {
   await call('POST', `/import/${id}/upload`, '/import/{importId}/upload'); // 202
   await call('GET', `/import/${id}/status`, '/import/{importId}/status');
   await call('DELETE', `/import/${id}`, '/import/{importId}'); // 409 running
+  await call('POST', `/import/${id}/undo`, '/import/{importId}/undo'); // 409 not undoable
+  await call('POST', `/import/${id}/undo`, '/import/{importId}/undo', { body: '{"force":1}' }); // 400
+  await call('POST', `/import/${id}/cancel`, '/import/{importId}/cancel'); // 202 canceling
   await h.jobs.transition(id, 'failed', { errorMessage: 'x' });
+  await call('POST', `/import/${id}/cancel`, '/import/{importId}/cancel'); // 409 finished
   await call('DELETE', `/import/${id}`, '/import/{importId}'); // 204
   await call('DELETE', `/import/${id}`, '/import/{importId}'); // 404
+  const pending = await call('POST', '/import', '/import');
+  await call('POST', `/import/${pending.json.importId}/cancel`, '/import/{importId}/cancel'); // 200 canceled
   for (let i = 0; i < 3; i++) await call('POST', '/import', '/import');
   await call('POST', '/import', '/import'); // 429
   const other = await h.call({ method: 'POST', path: '/import' }, h.issuer.sign(`u-${randomUUID()}`));
@@ -86,6 +92,8 @@ it('every response of every route matches docs/openapi.yaml', async () => {
       'GET /import/{importId}/status 200', 'GET /import/{importId}/status 404',
       'POST /import/{importId}/upload 202', 'POST /import/{importId}/upload 409', 'POST /import/{importId}/upload 413',
       'DELETE /import/{importId} 204', 'DELETE /import/{importId} 404', 'DELETE /import/{importId} 409',
+      'POST /import/{importId}/cancel 200', 'POST /import/{importId}/cancel 202', 'POST /import/{importId}/cancel 409',
+      'POST /import/{importId}/undo 400', 'POST /import/{importId}/undo 409',
     ]),
   );
 });

@@ -2,6 +2,7 @@ import { DescribeExecutionCommand, ExecutionAlreadyExists, GetExecutionHistoryCo
 import { LocalStateMachine } from '../../local/state-machine';
 import { startSfnEndpoint } from '../../local/sfn-endpoint';
 import { LOCAL_AWS } from '../../local/servers';
+import { WORKFLOW_SUBSTITUTIONS } from '../../functions/workflow/steps';
 
 const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:fzip-import';
 
@@ -15,17 +16,11 @@ describe('local Step Functions endpoint', () => {
   const machine = new LocalStateMachine({
     stateMachineArn: ARN,
     functions: {
+      ...Object.fromEntries(WORKFLOW_SUBSTITUTIONS.map((s) => [s, noop])),
       ValidateFunctionArn: async () => {
         await gate;
         return { valid: false, validateOnly: false, transactionChunks: [] };
       },
-      ImportAccountsFunctionArn: noop,
-      ImportCategoriesFunctionArn: noop,
-      ImportFileMapsFunctionArn: noop,
-      ImportTransactionFilesFunctionArn: noop,
-      ImportTransactionsFunctionArn: noop,
-      CompleteFunctionArn: noop,
-      FailFunctionArn: noop,
     },
   });
   let endpoint: Awaited<ReturnType<typeof startSfnEndpoint>>;

@@ -1,0 +1,33 @@
+/**
+ * Reconcile Lambda: EventBridge "Step Functions Execution Status Change" (SUCCEEDED, FAILED,
+ * TIMED_OUT, ABORTED) of the import state machine -> reconcileExecution. At-least-once delivery
+ * is fine: reconciling the same end twice changes nothing the second time.
+ */
+import { reconcileExecution, ReconcileOutcome } from '../jobs/reconcile';
+import { ExecutionStatus, SfnWorkflowStarter } from '../jobs/workflow-starter';
+import { jobStoreFromEnv, packageStoreFromEnv } from '../shared/stores';
+import { jobsConfig, stateMachineArn } from '../shared/config';
+import { sfnClient } from '../shared/aws-clients';
+import { Logger } from '../shared/logger';
+
+export interface ExecutionStatusChange {
+  'detail-type'?: string;
+  detail?: { name?: string; status?: string; input?: string | null; executionArn?: string };
+}
+
+export async function handler(event: ExecutionStatusChange): Promise<{ outcome: ReconcileOutcome }> {
+  const d = event.detail ?? {};
+  const name = d.name ?? String(d.executionArn ?? '').split(':').pop() ?? '';
+  const cfg = jobsConfig();
+  const outcome = await reconcileExecution(
+    { name, status: (d.status ?? 'RUNNING') as ExecutionStatus, input: d.input ?? undefined },
+    {
+      jobs: jobStoreFromEnv(),
+      packages: packageStoreFromEnv(),
+      workflow: new SfnWorkflowStarter(sfnClient(), stateMachineArn()),
+      maxPackageBytes: cfg.maxPackageBytes,
+      logger: new Logger('fzip-reconcile'),
+    },
+  );
+  return { outcome };
+}

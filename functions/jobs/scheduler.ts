@@ -1,0 +1,132 @@
+/**
+ * When imports run. One import per user at a time: the user's lock (user-imports.ts) is taken
+ * before validation and held until the import has ended (completed, failed and rolled back,
+ * canceled, undone); an import that finds the lock taken waits in status `queued` and is
+ * started, oldest first, when the holder ends. Validate-only jobs write nothing and do not
+ * wait. Used by the S3 upload event, POST /import/{id}/upload, the reconcile handler and the
+ * cleanup job alike, so every path gives one execution per job.
+ */
+import { ImportJob, isFinished } from './job';
+import { JobStore } from './job-store';
+import { IllegalTransitionError, JobConflictError, JobNotFoundError } from './errors';
+import { PackageStore } from './package-store';
+import { WorkflowAction, WorkflowStarter } from './workflow-starter';
+
+export interface SchedulerDeps {
+  jobs: JobStore;
+  packages: PackageStore;
+  workflow: WorkflowStarter;
+  maxPackageBytes: number;
+}
+
+export type StartOutcome =
+  | { outcome: 'started'; job: ImportJob }
+  | { outcome: 'queued'; job: ImportJob }
+  | { outcome: 'already_started'; job: ImportJob }
+  | { outcome: 'rejected_too_large'; job: ImportJob };
+
+/** Name of the job's next execution: the import id for the import itself, numbered for rollback and undo. */
+export function nextExecutionName(job: ImportJob, action: WorkflowAction): string {
+  return action === 'import' ? job.importId : `${job.importId}-${action}-${(job.executionCount ?? 1) + 1}`;
+}
+
+/** Starts an execution for a job in `status` and records it on the job. */
+export async function launch(job: ImportJob, action: WorkflowAction, deps: SchedulerDeps): Promise<ImportJob> {
+  const name = nextExecutionName(job, action);
+  const executionArn = await deps.workflow.start(name, {
+    importId: job.importId,
+    userId: job.userId,
+    bucket: deps.packages.bucket,
+    packageKey: job.packageS3Key,
+    action,
+  });
+  try {
+    await deps.jobs.updateIn(job.importId, job.status, {
+      executionArn,
+      executionName: name,
+      executionCount: action === 'import' ? 1 : (job.executionCount ?? 1) + 1,
+    });
+  } catch {
+    // The execution already moved the job on; its name is derivable from the job anyway.
+  }
+  return (await deps.jobs.get(job.importId)) as ImportJob;
+}
+
+/**
+ * Starts an import once its package is in S3 (or queues it behind the user's running import).
+ * @param userId the caller (API) — a job of another user is "not found"; undefined for the
+ *   S3 event path, where the key itself names the owner and is checked by the caller.
+ */
+export async function startImport(importId: string, userId: string | undefined, deps: SchedulerDeps): Promise<StartOutcome> {
+  let job = userId === undefined ? await deps.jobs.get(importId) : await deps.jobs.getOwned(importId, userId);
+  if (!job) throw new JobNotFoundError(importId);
+
+  // validating without an execution: an earlier start claimed the job but StartExecution
+  // failed or was lost. Starting again is safe: the execution name makes it idempotent.
+  const resumable = job.status === 'validating' && !job.executionName;
+  if (job.status !== 'uploaded' && !resumable) return { outcome: job.status === 'queued' ? 'queued' : 'already_started', job };
+  const head = await deps.packages.packageHead(job.packageS3Key);
+  if (head === undefined) throw new JobConflictError(`no package has been uploaded for import ${importId} yet`);
+
+  if (job.status === 'uploaded') {
+    if (head.size > deps.maxPackageBytes) {
+      const failed = await deps.jobs.transition(importId, 'failed', {
+        packageSize: head.size,
+        errorMessage: `the package is ${head.size} bytes; the limit is ${deps.maxPackageBytes} bytes`,
+        currentPhase: 'rejected',
+      });
+      await jobEnded(failed, deps);
+      return { outcome: 'rejected_too_large', job: failed };
+    }
+    const fields = { packageSize: head.size, packageETag: head.etag };
+    if (!job.validateOnly && !(await takeLockOrQueue(job, deps))) {
+      job = await deps.jobs.transition(importId, 'queued', { ...fields, currentPhase: 'queued' });
+      // The holder may have ended between our try and our place in line: try once more.
+      if (!(await deps.jobs.users.acquireLock(job.userId, importId))) return { outcome: 'queued', job };
+      job = await deps.jobs.transition(importId, 'validating', { currentPhase: 'starting', progress: 0 });
+    } else {
+      job = await deps.jobs.transition(importId, 'validating', { ...fields, currentPhase: 'starting', progress: 0 });
+    }
+  }
+  return { outcome: 'started', job: await launch(job, 'import', deps) };
+}
+
+/** True with the lock taken; false with the job in the waiting line. */
+async function takeLockOrQueue(job: ImportJob, deps: SchedulerDeps): Promise<boolean> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (await deps.jobs.users.acquireLock(job.userId, job.importId)) return true;
+    if (await deps.jobs.users.enqueue(job.userId, job.importId)) return false;
+  }
+  throw new JobConflictError(`import ${job.importId} could not be scheduled; try again`);
+}
+
+/** Starts the user's oldest queued import if the lock is free. Returns the import started, if any. */
+export async function startNextQueued(userId: string, deps: SchedulerDeps, waiting?: string[]): Promise<string | undefined> {
+  const ids = waiting ?? (await deps.jobs.users.get(userId)).queued;
+  const jobs = (await Promise.all(ids.map((id) => deps.jobs.get(id)))).map((j, i) => ({ id: ids[i], job: j }));
+  for (const { id, job } of jobs) if (!job || job.status !== 'queued') await deps.jobs.users.dequeue(userId, id);
+  const candidates = jobs.filter((c) => c.job?.status === 'queued').sort((a, b) => (a.job as ImportJob).uploadedAt - (b.job as ImportJob).uploadedAt);
+  for (const { id } of candidates) {
+    if (!(await deps.jobs.users.acquireLock(userId, id))) return undefined;
+    try {
+      const job = await deps.jobs.transition(id, 'validating', { currentPhase: 'starting', progress: 0 });
+      await launch(job, 'import', deps);
+      return id;
+    } catch (err) {
+      if (!(err instanceof IllegalTransitionError)) throw err;
+      await deps.jobs.users.releaseLock(userId, id); // canceled or deleted meanwhile: next one
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A job has ended (or is gone): its slot and the user's lock are given back, and the next
+ * queued import of the user starts. Idempotent: every path that sees an end may call it.
+ */
+export async function jobEnded(job: Pick<ImportJob, 'importId' | 'userId'> & Partial<ImportJob>, deps: SchedulerDeps): Promise<void> {
+  if (job.status === undefined || isFinished(job as ImportJob)) await deps.jobs.users.releaseSlot(job.userId, job.importId);
+  if (job.status === undefined || job.status === 'queued' || job.status === 'uploaded') await deps.jobs.users.dequeue(job.userId, job.importId);
+  const waiting = await deps.jobs.users.releaseLock(job.userId, job.importId);
+  if (waiting.length) await startNextQueued(job.userId, deps, waiting);
+}

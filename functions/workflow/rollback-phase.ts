@@ -1,0 +1,179 @@
+/**
+ * Roll back import: puts back what the journal says the user had, newest kind first
+ * (transactions, then statement files, file maps, categories, accounts). Each key is restored
+ * only while it still carries this import's id; a key that is already as it was counts as
+ * restored (a step running again), and a key something else changed since is left alone and
+ * counted. Used after a failure, after a cancel, and for undo of a completed import.
+ *
+ *   Begin rollback  -> the job stops processing (rolling_back), so no new write can start
+ *   Writers done?   -> waits until every write lease has ended (a Lambda may outlive its Map)
+ *   Roll back import (repeated until done) -> Finish rollback -> failed | canceled | undone
+ */
+import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { ENTITY_KINDS } from '../fzip/entities';
+import { mapLimit } from '../entities/batch-writer';
+import { Journal, JournalObject, JournalPart } from '../entities/journal';
+import { ImportJob, RollbackResults } from '../jobs/job';
+import { ImportStateError } from './errors';
+import { FailInput, WorkflowDeps, WorkflowInput } from './context';
+import { failureMessage, safeReason } from './failure';
+import { IMPORT_ID_METADATA } from './import-phase';
+import { errorFields } from '../shared/logger';
+
+/** Rollback order: the reverse of the import order. */
+const ROLLBACK_ORDER = [...ENTITY_KINDS].reverse();
+const START_CURSOR = '0|';
+const zero = (): RollbackResults => ({ restored: 0, deleted: 0, changedSince: 0 });
+
+async function jobOf(input: WorkflowInput, deps: WorkflowDeps): Promise<ImportJob> {
+  const job = await deps.jobs.get(input.importId);
+  if (!job || job.userId !== input.userId) throw new ImportStateError(`import ${input.importId} does not match this execution`);
+  return job;
+}
+
+export interface WritersOutput {
+  writersActive: boolean;
+}
+
+/** Begin rollback: the job leaves processing (new write leases are refused from now on). */
+export async function rollbackBegin(input: FailInput, deps: WorkflowDeps): Promise<WritersOutput> {
+  const job = await jobOf(input, deps);
+  const log = deps.logger.child({ importId: input.importId, phase: 'rollback' });
+  if (input.error) log.error('import step failed', { failedPhase: input.phase, errorName: input.error.Error, cause: String(input.error.Cause ?? '').slice(0, 2000) });
+  if (['validating', 'validation_passed', 'processing', 'canceling'].includes(job.status)) {
+    const canceled = job.cancelRequested === true || job.status === 'canceling' || input.error?.Error === 'ImportCanceledError';
+    await deps.jobs.transition(input.importId, 'rolling_back', {
+      rollbackReason: canceled ? 'canceled' : 'failed',
+      errorMessage: canceled ? 'canceled by the user' : failureMessage(input.phase, input.error),
+      currentPhase: 'rolling_back',
+      rollbackCursor: START_CURSOR,
+      rollbackResults: zero(),
+    });
+  } else if (job.status !== 'rolling_back' && job.status !== 'undoing') {
+    throw new ImportStateError(`import ${input.importId} is ${job.status}; there is nothing to roll back`);
+  }
+  return checkWriters(input, deps);
+}
+
+/** Whether a step may still be writing (a live write lease). */
+export async function checkWriters(input: WorkflowInput, deps: WorkflowDeps): Promise<WritersOutput> {
+  return { writersActive: (await deps.jobs.liveWriters(input.importId)) > 0 };
+}
+
+async function headFile(deps: WorkflowDeps, key: string): Promise<{ etag?: string; importId?: string } | undefined> {
+  try {
+    const out = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.filesBucket, Key: key }));
+    return { etag: out.ETag, importId: out.Metadata?.[IMPORT_ID_METADATA] };
+  } catch (err) {
+    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Puts one statement file back (the copy in the journal), or deletes the one the import created. */
+async function restoreObject(o: JournalObject, importId: string, journalBucket: string, deps: WorkflowDeps): Promise<keyof RollbackResults> {
+  const now = await headFile(deps, o.key);
+  if (now && now.importId === importId) {
+    if (o.existed && o.copyKey) {
+      await deps.s3.send(
+        new CopyObjectCommand({ Bucket: deps.filesBucket, Key: o.key, CopySource: `${journalBucket}/${o.copyKey}`, MetadataDirective: 'COPY' }),
+      );
+      return 'restored';
+    }
+    await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.filesBucket, Key: o.key }));
+    return 'deleted';
+  }
+  if (o.existed) return now && (now.etag === o.etag || (o.beforeImportId !== undefined && now.importId === o.beforeImportId)) ? 'restored' : 'changedSince';
+  return now ? 'changedSince' : 'deleted';
+}
+
+async function rollbackPart(part: JournalPart, job: ImportJob, journal: Journal, deps: WorkflowDeps): Promise<RollbackResults> {
+  const out = zero();
+  const outcomes = await mapLimit(part.items, 16, (entry) => deps.entities.restore(part.kind, { pk: entry.pk, sk: entry.sk }, entry.before, job.importId));
+  outcomes.forEach((o, i) => {
+    if (o === 'changed') out.changedSince++;
+    else if (part.items[i].before) out.restored++;
+    else out.deleted++;
+  });
+  for (const o of part.objects) out[await restoreObject(o, job.importId, journal.bucket, deps)]++;
+  return out;
+}
+
+export interface RollbackStepOutput {
+  done: boolean;
+}
+
+/**
+ * Roll back import: works through journal parts from the job's cursor until done or out of time
+ * (the state machine calls it again), advancing the cursor after every part.
+ */
+export async function rollbackStep(input: WorkflowInput, deps: WorkflowDeps): Promise<RollbackStepOutput> {
+  const job = await jobOf(input, deps);
+  if (job.status !== 'rolling_back' && job.status !== 'undoing') throw new ImportStateError(`import ${input.importId} is ${job.status}, not rolling back`);
+  const log = deps.logger.child({ importId: input.importId, phase: 'rollback' });
+  const journal = new Journal(deps.s3, input.bucket, input.importId);
+  const deadline = Date.now() + Math.max(5_000, (deps.remainingMs?.() ?? 300_000) - 60_000);
+  let cursor = job.rollbackCursor ?? START_CURSOR;
+  const advance = async (to: string, delta: RollbackResults) => {
+    if (!(await deps.jobs.advanceRollback(input.importId, cursor, to, delta))) {
+      throw new ImportStateError(`the rollback of import ${input.importId} moved on elsewhere`);
+    }
+    cursor = to;
+  };
+  while (Date.now() < deadline) {
+    const [k, after] = [Number(cursor.split('|')[0]), cursor.slice(cursor.indexOf('|') + 1)];
+    if (k >= ROLLBACK_ORDER.length) break;
+    const kind = ROLLBACK_ORDER[k];
+    const page = await journal.partKeys(kind, after || undefined, 20);
+    if (!page.keys.length) {
+      await advance(`${k + 1}|`, zero());
+      continue;
+    }
+    for (const key of page.keys) {
+      const delta = await rollbackPart(await journal.read(key), job, journal, deps);
+      await advance(`${k}|${key}`, delta);
+      if (Date.now() >= deadline) break;
+    }
+  }
+  const done = Number(cursor.split('|')[0]) >= ROLLBACK_ORDER.length;
+  log.info('rollback step', { done, cursor: cursor.split('|')[0] });
+  return { done };
+}
+
+export interface FinishOutput {
+  outcome: 'failed' | 'canceled' | 'undone';
+}
+
+/** Finish rollback: the job ends failed, canceled or undone, rolled back. */
+export async function rollbackFinish(input: WorkflowInput, deps: WorkflowDeps): Promise<FinishOutput> {
+  const job = await jobOf(input, deps);
+  const log = deps.logger.child({ importId: input.importId, phase: 'rollback' });
+  if (job.status === 'undone' || job.status === 'canceled' || job.status === 'failed') return { outcome: job.status };
+  const outcome = job.status === 'undoing' ? 'undone' : job.rollbackReason === 'canceled' ? 'canceled' : 'failed';
+  await deps.jobs.transition(input.importId, outcome, { rolledBack: true, currentPhase: outcome });
+  log.info('rolled back', { outcome, ...(job.rollbackResults ?? {}) });
+  return { outcome };
+}
+
+/** Catch of the rollback states: the job ends failed, saying the rollback did not finish (undo tries again). */
+export async function rollbackFailed(input: FailInput, deps: WorkflowDeps): Promise<void> {
+  const job = await deps.jobs.get(input.importId);
+  deps.logger.child({ importId: input.importId, phase: 'rollback' }).error('rollback failed', {
+    errorName: input.error?.Error,
+    cause: String(input.error?.Cause ?? '').slice(0, 2000),
+  });
+  if (!job || job.userId !== input.userId) return;
+  if (['completed', 'failed', 'canceled', 'undone', 'validation_failed'].includes(job.status)) return;
+  const before = job.errorMessage && job.status === 'rolling_back' ? `${job.errorMessage}; ` : '';
+  try {
+    await deps.jobs.transition(input.importId, 'failed', {
+      rolledBack: false,
+      currentPhase: 'rollback_failed',
+      errorMessage: `${before}the rollback could not finish (${safeReason(input.error)}); POST /import/${input.importId}/undo tries again`,
+    });
+  } catch (err) {
+    deps.logger.child({ importId: input.importId }).error('could not mark the rollback failed', errorFields(err));
+    throw err;
+  }
+}
