@@ -77,6 +77,8 @@ export interface LocalStateMachineOptions {
   waitMs?: number;
   /** The execution timeout in seconds (the definition's TimeoutSeconds by default). */
   executionTimeoutSeconds?: number;
+  /** A timeout for some executions only (tests: time out an import, not its rollback). */
+  executionTimeoutFor?: (name: string) => number | undefined;
   /** Called once per execution end, like the EventBridge rule on execution status changes. */
   onExecutionEnd?: (event: ExecutionEndEvent) => Promise<unknown> | void;
 }
@@ -84,6 +86,7 @@ export interface LocalStateMachineOptions {
 export class LocalStateMachine implements WorkflowStarter {
   readonly executions = new Map<string, ExecutionRecord>();
   private readonly machine: StateMachine;
+  private readonly definitionText: string;
   private readonly handlers: Record<string, (input: any) => Promise<unknown>>;
   private readonly retryOverrides: Record<string, number>;
   private readonly waitOverrides: Record<string, number> = {};
@@ -95,6 +98,7 @@ export class LocalStateMachine implements WorkflowStarter {
     if (opts.executionTimeoutSeconds !== undefined) def.TimeoutSeconds = opts.executionTimeoutSeconds;
     // Substitutions become placeholder ARNs; the Task states run local functions instead.
     const text = JSON.stringify(def).replace(/\$\{(\w+)\}/g, (_m, n: string) => `arn:aws:lambda:us-east-1:000000000000:function:${n}`);
+    this.definitionText = text;
     this.machine = new StateMachine(JSON.parse(text), { validationOptions: { checkArn: false } });
     this.handlers = {};
     this.retryOverrides = {};
@@ -116,7 +120,12 @@ export class LocalStateMachine implements WorkflowStarter {
   startExecution(name: string, input: string): ExecutionRecord {
     const existing = this.executions.get(name);
     if (existing) return existing;
-    const run = this.machine.run(JSON.parse(input), {
+    const timeout = this.opts.executionTimeoutFor?.(name);
+    const machine =
+      timeout === undefined
+        ? this.machine
+        : new StateMachine({ ...JSON.parse(this.definitionText), TimeoutSeconds: timeout }, { validationOptions: { checkArn: false } });
+    const run = machine.run(JSON.parse(input), {
       overrides: { taskResourceLocalHandlers: this.handlers as never, retryIntervalOverrides: this.retryOverrides, waitTimeOverrides: this.waitOverrides },
     });
     const record: ExecutionRecord = {

@@ -52,7 +52,9 @@ export interface WorkflowHarness {
   stop(): Promise<void>;
 }
 
-export async function startWorkflowHarness(opts: { chunkSize?: number; chunkBytes?: number; executionTimeoutSeconds?: number } = {}): Promise<WorkflowHarness> {
+export async function startWorkflowHarness(
+  opts: { chunkSize?: number; chunkBytes?: number; executionTimeoutFor?: (name: string) => number | undefined } = {},
+): Promise<WorkflowHarness> {
   const suffix = randomUUID().slice(0, 8);
   const tables: EntityTableNames = {
     accounts: `accounts-${suffix}`,
@@ -84,7 +86,7 @@ export async function startWorkflowHarness(opts: { chunkSize?: number; chunkByte
     functions,
     retryIntervalMs: 0,
     waitMs: 20,
-    executionTimeoutSeconds: opts.executionTimeoutSeconds,
+    executionTimeoutFor: opts.executionTimeoutFor,
     onExecutionEnd: (e) => reconcileExecution({ name: e.detail.name, status: e.detail.status, input: e.detail.input }, { ...startDeps, logger }),
   });
   startDeps.workflow = machine;
