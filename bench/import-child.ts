@@ -16,6 +16,7 @@ import { importTransactionsChunk } from '../functions/workflow/import-phase';
 import { Logger } from '../functions/shared/logger';
 import { syntheticPackage } from '../cli/synthetic-package';
 import { PlainRecord } from '../functions/fzip/normalize';
+import { ENTITY_KINDS } from '../functions/fzip/entities';
 
 const MAP_CONCURRENCY = 4;
 const BATCH_CONCURRENCY = 4;
@@ -40,7 +41,8 @@ async function main(): Promise<void> {
     const importId = randomUUID();
     const userId = 'bench-user';
     await jobs.create({ importId, userId, mergeStrategy: 'fail_on_conflict', validateOnly: false, packageFormat: 'fzip', packageS3Key: 'k' });
-    for (const s of ['validating', 'validation_passed', 'processing'] as const) await jobs.transition(importId, s, s === 'processing' ? { importResults: {} } : {});
+    const importResults = Object.fromEntries(ENTITY_KINDS.map((k) => [k, { created: 0, updated: 0, skipped: 0, errors: 0 }]));
+    for (const s of ['validating', 'validation_passed', 'processing'] as const) await jobs.transition(importId, s, s === 'processing' ? { importResults } : {});
 
     // Stage the transactions as the validate phase does (not timed).
     const records: PlainRecord[] = [...(syntheticPackage({ transactions: n, seed: 5 }).transactions as Iterable<PlainRecord>)].map((r) => {
