@@ -122,6 +122,23 @@ export class EntityStore {
     return written;
   }
 
+  /** A user's items of one kind in one partition (a transactions shard, or the user), page by page: memory stays one page. */
+  async *itemsOf(kind: EntityKind, partition: string): AsyncGenerator<Record<string, unknown>[]> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out: QueryCommandOutput = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tables[kind],
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': partition },
+          ExclusiveStartKey: start,
+        }),
+      );
+      yield out.Items ?? [];
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
   /** All of a user's items of one kind (every transaction shard), for read-back and tests. */
   async listUserItems(kind: EntityKind, userId: string): Promise<Record<string, unknown>[]> {
     const parts = await mapLimit(userPartitions(kind, userId), 8, async (pk) => {

@@ -1,7 +1,7 @@
 /**
  * Writes an FZIP in the layout housef3 uses (manifest.json, data/*.json.gz, files/{id}/{name}),
  * streaming records from (async) iterables, with dataSummary counts and sha256 checksums
- * filled in. Serves tests, benchmarks, the generator and a future export.
+ * filled in. Serves the export workflow, tests, benchmarks and the generator.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -13,7 +13,15 @@ import { ENTITIES, ENTITY_KINDS, EntityKind } from './entities';
 import { PlainRecord } from './normalize';
 import { dataEntryName, fileEntryName } from './zip/layout';
 
-export type RecordSource = Iterable<PlainRecord> | AsyncIterable<PlainRecord>;
+/**
+ * A record already serialized (one JSON object): written as it is. Exporters use it to stream
+ * records they read as text, without a parse and a second serialization.
+ */
+export class RecordJsonText {
+  constructor(readonly text: string) {}
+}
+
+export type RecordSource = Iterable<PlainRecord | RecordJsonText> | AsyncIterable<PlainRecord | RecordJsonText>;
 
 export interface StatementFileInput {
   fileId: string;
@@ -47,7 +55,8 @@ export interface WriteResult {
 }
 
 /** JSON text of a record; a digit-string transactionHash goes back to a bare uint64 number. */
-export function recordJson(kind: EntityKind, record: PlainRecord): string {
+export function recordJson(kind: EntityKind, record: PlainRecord | RecordJsonText): string {
+  if (record instanceof RecordJsonText) return record.text;
   const text = JSON.stringify(record);
   if (kind === 'transactions' && typeof record.transactionHash === 'string' && /^[0-9]{1,20}$/.test(record.transactionHash)) {
     return text.replace(`"transactionHash":"${record.transactionHash}"`, `"transactionHash":${record.transactionHash}`);
@@ -58,7 +67,7 @@ export function recordJson(kind: EntityKind, record: PlainRecord): string {
 async function* arrayText(kind: EntityKind, records: RecordSource, count: { n: number }): AsyncGenerator<string> {
   yield '[';
   let batch = '';
-  for await (const r of records as AsyncIterable<PlainRecord>) {
+  for await (const r of records as AsyncIterable<PlainRecord | RecordJsonText>) {
     batch += (count.n++ === 0 ? '\n' : ',\n') + recordJson(kind, r);
     if (batch.length > 64 * 1024) {
       yield batch;
@@ -82,44 +91,70 @@ function hashing(onDigest: (hex: string) => void): Transform {
   });
 }
 
-/** Writes the package to a stream. */
+/** A promise with its resolve and reject (Promise.withResolvers is Node 22+). */
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined); // observed through Promise.all below
+  return { promise, resolve, reject };
+}
+
+/**
+ * Writes the package to a stream. Entries are opened lazily, when the zip reaches them: only
+ * one data file or statement file is read at a time, whatever the package holds.
+ */
 export async function writePackage(input: PackageInput, out: Writable, options: WriteOptions = {}): Promise<WriteResult> {
   const gzip = options.gzipData !== false;
   const level = options.level ?? 6;
   const zip = new yazl.ZipFile();
   const output = pipeline(zip.outputStream, out);
+  output.catch(() => undefined); // awaited below; an early failure must not go unhandled
   const checksums: Record<string, string> = {};
   const counts = { accounts: 0, categories: 0, fileMaps: 0, transactionFiles: 0, transactions: 0 };
   const done: Promise<void>[] = [];
 
-  const addStream = (name: string, body: Readable) => {
-    const hashed = hashing((hex) => {
-      checksums[name] = `sha256:${hex}`;
+  const addStream = (name: string, open: () => Readable) => {
+    const finished = deferred();
+    done.push(finished.promise);
+    zip.addReadStreamLazy(name, { compressionLevel: level, mtime: new Date(0) }, (cb) => {
+      const hashed = hashing((hex) => {
+        checksums[name] = `sha256:${hex}`;
+      });
+      const pass = new PassThrough();
+      pipeline(open(), hashed, pass).then(finished.resolve, (err) => {
+        finished.reject(err);
+        pass.destroy(err as Error);
+      });
+      cb(null, pass);
     });
-    const pass = new PassThrough();
-    done.push(pipeline(body, hashed, pass).then(() => undefined));
-    zip.addReadStream(pass, name, { compressionLevel: level, mtime: new Date(0) });
   };
 
   for (const kind of ENTITY_KINDS) {
     const records = input[kind];
     if (!records) continue;
-    const count = { n: 0 };
-    const text = Readable.from(arrayText(kind, records, count));
-    const name = dataEntryName(ENTITIES[kind].fileBase, gzip);
-    addStream(name, gzip ? text.pipe(zlib.createGzip({ level })) : text);
-    done.push(
-      new Promise<void>((resolve) => text.on('end', resolve)).then(() => {
+    addStream(dataEntryName(ENTITIES[kind].fileBase, gzip), () => {
+      const count = { n: 0 };
+      const text = Readable.from(arrayText(kind, records, count));
+      text.on('end', () => {
         counts[kind] = count.n;
-      }),
-    );
+      });
+      return gzip ? text.pipe(zlib.createGzip({ level })) : text;
+    });
   }
   for (const f of input.files ?? []) {
-    const body = Buffer.isBuffer(f.content) ? Readable.from([f.content]) : f.content();
-    addStream(fileEntryName(f.fileId, f.fileName), body);
+    addStream(fileEntryName(f.fileId, f.fileName), () => (Buffer.isBuffer(f.content) ? Readable.from([f.content]) : (f.content as () => Readable)()));
   }
 
-  await Promise.all(done);
+  try {
+    await Promise.all(done);
+  } catch (err) {
+    (zip.outputStream as Readable).destroy(err as Error);
+    throw err;
+  }
   const manifest: PlainRecord = {
     backupFormatVersion: '1.0',
     backupTimestamp: new Date().toISOString(),

@@ -19,8 +19,11 @@ export class IllegalTransitionError extends Error {
 }
 
 export class TooManyJobsError extends Error {
-  constructor(readonly limit: number) {
-    super(`at most ${limit} unfinished imports are allowed at once; wait for one to finish or delete one`);
+  constructor(
+    readonly limit: number,
+    what = 'imports',
+  ) {
+    super(`at most ${limit} unfinished ${what} are allowed at once; wait for one to finish or delete one`);
     this.name = 'TooManyJobsError';
   }
 }

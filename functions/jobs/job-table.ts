@@ -20,3 +20,16 @@ export const JOB_TABLE = {
     projected: ['userId', 'status', 'packageS3Key', 'validateOnly'],
   },
 } as const;
+
+/**
+ * The export table (exports are not imports: their own table keeps GET /import and GET /export
+ * apart and their items small): key exportId; byUser (userId, createdAt) for GET /export;
+ * byExpiry as for jobs, for the cleanup. Like the job table it holds one `user#{userId}` item
+ * per user with the user's unfinished export ids (an exact limit).
+ */
+export const EXPORT_TABLE = {
+  partitionKey: 'exportId',
+  ttlAttribute: 'expiresAt',
+  byUser: { name: 'byUser', partitionKey: 'userId', sortKey: 'createdAt' },
+  byExpiry: { name: 'byExpiry', partitionKey: 'expiryPartition', sortKey: 'expiresAt', partitionValue: 'export', projected: ['userId', 'status', 'packageKey'] },
+} as const;

@@ -16,8 +16,9 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ImportJob, isFinished, isRunning } from './job';
 
-export function userItemKey(userId: string): { importId: string } {
-  return { importId: `user#${userId}` };
+/** The key of a user's item in a table keyed by `keyName` (importId in the job table, exportId in the export table). */
+export function userItemKey(userId: string, keyName = 'importId'): Record<string, string> {
+  return { [keyName]: `user#${userId}` };
 }
 
 export interface UserImportsState {
@@ -37,10 +38,15 @@ export class UserImports {
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly lookup: JobLookup,
+    private readonly keyName = 'importId',
   ) {}
 
+  private key(userId: string): Record<string, string> {
+    return userItemKey(userId, this.keyName);
+  }
+
   async get(userId: string): Promise<UserImportsState> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: userItemKey(userId), ConsistentRead: true }));
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: this.key(userId), ConsistentRead: true }));
     const item = out.Item ?? {};
     return {
       unfinished: [...((item.unfinished as Set<string> | undefined) ?? [])],
@@ -55,7 +61,7 @@ export class UserImports {
       this.doc.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: userItemKey(userId),
+          Key: this.key(userId),
           UpdateExpression: 'ADD unfinished :id',
           ConditionExpression: 'attribute_not_exists(unfinished) OR size(unfinished) < :max OR contains(unfinished, :me)',
           ExpressionAttributeValues: { ':id': new Set([importId]), ':max': max, ':me': importId },
@@ -80,7 +86,7 @@ export class UserImports {
 
   async releaseSlot(userId: string, importId: string): Promise<void> {
     await this.doc.send(
-      new UpdateCommand({ TableName: this.table, Key: userItemKey(userId), UpdateExpression: 'DELETE unfinished :id', ExpressionAttributeValues: { ':id': new Set([importId]) } }),
+      new UpdateCommand({ TableName: this.table, Key: this.key(userId), UpdateExpression: 'DELETE unfinished :id', ExpressionAttributeValues: { ':id': new Set([importId]) } }),
     );
   }
 
@@ -94,7 +100,7 @@ export class UserImports {
     }
     if (stale.length) {
       await this.doc.send(
-        new UpdateCommand({ TableName: this.table, Key: userItemKey(userId), UpdateExpression: 'DELETE unfinished :ids', ExpressionAttributeValues: { ':ids': new Set(stale) } }),
+        new UpdateCommand({ TableName: this.table, Key: this.key(userId), UpdateExpression: 'DELETE unfinished :ids', ExpressionAttributeValues: { ':ids': new Set(stale) } }),
       );
     }
     return stale.length;
@@ -109,7 +115,7 @@ export class UserImports {
       this.doc.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: userItemKey(userId),
+          Key: this.key(userId),
           UpdateExpression: 'SET activeImportId = :me DELETE queued :meSet',
           ConditionExpression: condition,
           ExpressionAttributeValues: { ':me': importId, ':meSet': new Set([importId]), ...values },
@@ -141,7 +147,7 @@ export class UserImports {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: userItemKey(userId),
+          Key: this.key(userId),
           UpdateExpression: 'ADD queued :meSet',
           ConditionExpression: 'attribute_exists(activeImportId) AND activeImportId <> :me',
           ExpressionAttributeValues: { ':me': importId, ':meSet': new Set([importId]) },
@@ -157,7 +163,7 @@ export class UserImports {
   /** Takes the import off the waiting line (canceled or deleted while queued). */
   async dequeue(userId: string, importId: string): Promise<void> {
     await this.doc.send(
-      new UpdateCommand({ TableName: this.table, Key: userItemKey(userId), UpdateExpression: 'DELETE queued :meSet', ExpressionAttributeValues: { ':meSet': new Set([importId]) } }),
+      new UpdateCommand({ TableName: this.table, Key: this.key(userId), UpdateExpression: 'DELETE queued :meSet', ExpressionAttributeValues: { ':meSet': new Set([importId]) } }),
     );
   }
 
@@ -167,7 +173,7 @@ export class UserImports {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: userItemKey(userId),
+          Key: this.key(userId),
           UpdateExpression: 'REMOVE activeImportId',
           ConditionExpression: 'activeImportId = :me',
           ExpressionAttributeValues: { ':me': importId },
