@@ -258,7 +258,12 @@ export class ImportStack extends Stack {
       this.formatArn({ service: 'states', resource: 'execution', resourceName: `${this.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     ];
 
+    // HeadObject of a missing key answers 404 only with s3:ListBucket on the bucket (403 without):
+    // whoever tells "absent" from "there" gets it, unconditioned (a prefix condition does not apply to HEAD).
+    const listBucket = (f: lambda.IFunction, bucket: s3.IBucket) => allow(f, ['s3:ListBucket'], [bucket.bucketArn]);
+
     allow(apiFn, jobRW, jobResources);
+    listBucket(apiFn, this.packagesBucket);
     allow(apiFn, ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], [objects(this.packagesBucket, 'uploads/')]);
     allow(apiFn, ['s3:DeleteObject'], [objects(this.packagesBucket, 'staging/'), objects(this.packagesBucket, 'journal/')]);
     listPrefix(apiFn, 'staging/');
@@ -266,6 +271,7 @@ export class ImportStack extends Stack {
     allow(apiFn, ['states:StartExecution'], [this.stateMachine.stateMachineArn]);
 
     allow(starterFn, jobRW, jobResources);
+    listBucket(starterFn, this.packagesBucket);
     allow(starterFn, ['s3:GetObject'], [objects(this.packagesBucket, 'uploads/')]);
     allow(starterFn, ['states:StartExecution'], [this.stateMachine.stateMachineArn]);
 
@@ -273,6 +279,7 @@ export class ImportStack extends Stack {
     // asks Step Functions whether a running job's execution has ended
     for (const f of [reconcileFn, cleanupFn]) {
       allow(f, jobRW, jobResources);
+      listBucket(f, this.packagesBucket);
       allow(f, ['states:StartExecution'], [this.stateMachine.stateMachineArn]);
       allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'uploads/')]);
     }
@@ -297,10 +304,12 @@ export class ImportStack extends Stack {
       }
       if (substitution === 'ImportTransactionFilesFunctionArn') {
         // statement bytes from the package; what they replace is copied to the journal first
+        listBucket(f, this.filesBucket);
         allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'uploads/'), this.filesBucket.arnForObjects('*')]);
         allow(f, ['s3:PutObject'], [this.filesBucket.arnForObjects('*')]);
       }
       if (substitution === 'RollbackFunctionArn') {
+        listBucket(f, this.filesBucket);
         allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'journal/'), this.filesBucket.arnForObjects('*')]);
         listPrefix(f, 'journal/');
         allow(f, ['s3:PutObject', 's3:DeleteObject'], [this.filesBucket.arnForObjects('*')]);

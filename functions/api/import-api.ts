@@ -179,11 +179,13 @@ export class ImportApi {
 
   private async remove(importId: string, userId: string, log: Logger): Promise<HttpResponse> {
     const job = await this.deps.jobs.getOwned(importId, userId);
-    if (job.status === 'validating' || job.status === 'processing') {
+    if (isRunning(job)) {
       throw new ApiError(409, 'IMPORT_RUNNING', `import ${importId} is ${job.status}; it can be deleted once it has finished`);
     }
-    const removed = await this.deps.packages.deleteImportObjects(job.packageS3Key, importId);
+    // The item first (conditional: never while running), then its objects: a rollback or undo
+    // can never find its journal gone. Objects left by a failed delete expire by lifecycle rule.
     await this.deps.jobs.deleteUnlessRunning(importId);
+    const removed = await this.deps.packages.deleteImportObjects(job.packageS3Key, importId);
     await jobEnded({ importId, userId }, this.scheduler());
     log.info('import deleted', { importId, objectsRemoved: removed });
     return { statusCode: 204, headers: {}, body: '' };
@@ -265,17 +267,19 @@ export class ImportApi {
     if (!undoable) {
       throw new ApiError(409, 'NOT_UNDOABLE', `import ${importId} is ${job.status}${job.status === 'failed' ? ' and already rolled back' : ''}; only a completed import (or a failed one that could not be rolled back) can be undone`);
     }
+    // The lock first: no import of the user can change items while we count and undo.
+    if (!(await this.deps.jobs.users.acquireLock(userId, importId))) {
+      throw new ApiError(409, 'IMPORT_RUNNING', 'another import of yours is running; undo this one when it has finished');
+    }
     const changed = await this.changedSince(job);
     if (changed > 0 && !force) {
+      await this.deps.jobs.users.releaseLock(userId, importId);
       throw new ApiError(
         409,
         'UNDO_CONFLICT',
         `${changed} item(s) of this import were changed by a later import since; undo with {"force": true} to undo the rest and leave those as they are`,
         [{ field: 'force', message: `${changed} item(s) changed since` }],
       );
-    }
-    if (!(await this.deps.jobs.users.acquireLock(userId, importId))) {
-      throw new ApiError(409, 'IMPORT_RUNNING', 'another import of yours is running; undo this one when it has finished');
     }
     let undoing: ImportJob;
     try {
@@ -284,9 +288,10 @@ export class ImportApi {
         undoForce: force,
         rollbackCursor: '0|',
         rollbackResults: { restored: 0, deleted: 0, changedSince: 0 },
+        rollbackParts: 0,
         rollbackAttempts: 0,
         currentPhase: 'undoing',
-      });
+      }, { expected: job.status });
     } catch (err) {
       await this.deps.jobs.users.releaseLock(userId, importId);
       throw err;

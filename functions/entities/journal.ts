@@ -85,15 +85,20 @@ export class Journal {
     }
   }
 
-  async write(part: JournalPart): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: journalPartKey(this.importId, part.kind, part.chunk, part.part),
-        Body: JSON.stringify(part),
-        ContentType: 'application/json',
-      }),
-    );
+  /**
+   * Writes a part unless it exists (S3 conditional write, If-None-Match). Returns the part that
+   * was there first when another writer won; undefined when this one was written.
+   */
+  async writeOnce(part: JournalPart): Promise<JournalPart | undefined> {
+    const key = journalPartKey(this.importId, part.kind, part.chunk, part.part);
+    try {
+      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(part), ContentType: 'application/json', IfNoneMatch: '*' }));
+      return undefined;
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status !== 412 && status !== 409) throw err;
+      return this.read(key);
+    }
   }
 
   async read(key: string): Promise<JournalPart> {

@@ -11,7 +11,7 @@
 import { isFinished, isRunning, JobStatus, RUNNING_STATUSES } from './job';
 import { JobConflictError } from './errors';
 import { reconcileExecution } from './reconcile';
-import { jobEnded, SchedulerDeps, startNextQueued } from './scheduler';
+import { jobEnded, joinLine, launch, SchedulerDeps, startNextQueued } from './scheduler';
 import { executionInput } from './workflow-starter';
 import { Logger } from '../shared/logger';
 
@@ -42,10 +42,20 @@ async function reconcileStale(deps: CleanupDeps, nowMs: number, result: CleanupR
         const job = await deps.jobs.get(key.importId);
         if (!job || job.status !== status || nowMs - job.updatedAt < STALE_AFTER_MS) continue;
         if (status === 'queued') {
-          if (await startNextQueued(job.userId, deps)) result.queuedStarted++;
+          // back in line if it dropped out of it, and started if the user's lock is free
+          if (await joinLine(job, deps)) {
+            await deps.jobs.users.releaseLock(job.userId, job.importId);
+            if (await startNextQueued(job.userId, deps, [job.importId])) result.queuedStarted++;
+          }
           continue;
         }
         if (!isRunning(job)) continue;
+        if (job.status === 'validating' && !job.executionName) {
+          // its StartExecution failed after the job was claimed: start it again (idempotent by name)
+          await launch(job, 'import', deps);
+          result.reconciled++;
+          continue;
+        }
         const name = job.executionName ?? job.importId;
         const executionStatus = await deps.workflow.status(name);
         if (!executionStatus || executionStatus === 'RUNNING') continue;
@@ -73,15 +83,17 @@ export async function cleanupExpiredJobs(deps: CleanupDeps, nowSeconds = Math.fl
         result.skippedRunning++;
         continue;
       }
-      result.objectsDeleted += await deps.packages.deleteImportObjects(job.packageS3Key, job.importId);
+      // The item first (conditional: an undo may have started since we read it), then its objects.
       try {
         await deps.jobs.deleteUnlessRunning(job.importId);
-        await jobEnded({ importId: job.importId, userId: job.userId }, deps);
-        result.jobsDeleted++;
       } catch (err) {
         if (!(err instanceof JobConflictError)) throw err;
         result.skippedRunning++;
+        continue;
       }
+      result.objectsDeleted += await deps.packages.deleteImportObjects(job.packageS3Key, job.importId);
+      await jobEnded({ importId: job.importId, userId: job.userId }, deps);
+      result.jobsDeleted++;
     }
   } while (start);
   deps.logger.info('cleanup finished', { ...result });

@@ -52,6 +52,7 @@ export type JobUpdate = Partial<
     | 'rolledBack'
     | 'rollbackResults'
     | 'rollbackCursor'
+    | 'rollbackParts'
     | 'undoForce'
     | 'overwrote'
   >
@@ -73,7 +74,7 @@ export class JobStore {
     private readonly opts: JobStoreOptions,
   ) {
     this.now = opts.now ?? Date.now;
-    this.users = new UserImports(doc, opts.tableName, (id) => this.get(id));
+    this.users = new UserImports(doc, opts.tableName, (id) => this.get(id), 'importId', this.now);
   }
 
   private get table(): string {
@@ -150,10 +151,12 @@ export class JobStore {
    * Moves a job to `to` if its current status allows it, applying `update` in the same write.
    * Repeating a transition the job already made is a no-op that returns the job as it is.
    */
-  async transition(importId: string, to: JobStatus, update: JobUpdate = {}, opts: { final?: boolean } = {}): Promise<ImportJob> {
-    const from = ALLOWED_FROM[to];
+  async transition(importId: string, to: JobStatus, update: JobUpdate = {}, opts: { final?: boolean; expected?: JobStatus } = {}): Promise<ImportJob> {
+    // `expected`: only from the status the caller read (not any status the target allows), so a
+    // decision taken on a status cannot be applied after another writer moved the job on.
+    const from = opts.expected ? ALLOWED_FROM[to].filter((st) => st === opts.expected) : ALLOWED_FROM[to];
     if (from.length === 0) {
-      // Nothing leads to this status (it is where jobs start): only a no-op repeat is fine.
+      // Nothing leads to this status (it is where jobs start, or not from `expected`): only a no-op repeat is fine.
       const current = await this.get(importId);
       if (current && current.status === to) return current;
       throw new IllegalTransitionError(importId, current?.status, to);
@@ -248,14 +251,39 @@ export class JobStore {
   }
 
   /**
+   * Reserves the number of the job's next execution (one conditional increment while the job is
+   * in `status`), so two starts can never pick the same execution name.
+   */
+  async reserveExecution(importId: string, status: JobStatus): Promise<number> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { importId },
+          UpdateExpression: 'ADD executionCount :one',
+          ConditionExpression: '#status = :s',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':one': 1, ':s': status },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return out.Attributes?.executionCount as number;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const current = await this.get(importId);
+      throw new IllegalTransitionError(importId, current?.status, status);
+    }
+  }
+
+  /**
    * Adds one staged chunk's results to importResults (and the imports whose items it replaced),
    * exactly once per chunk: the chunk's id joins `chunksDone` in the same conditional write.
    * Returns how many chunks are done.
    */
-  async recordChunk(importId: string, chunkId: string, kind: string, result: EntityResult, overwrote: Record<string, number>): Promise<number> {
+  async recordChunk(importId: string, chunkId: string, kind: string, result: EntityResult, overwrote: Record<string, number>, parts = 0): Promise<number> {
     const names: Record<string, string> = { '#k': kind };
-    const values: Record<string, unknown> = { ':c': new Set([chunkId]), ':cid': chunkId, ':now': this.now() };
-    const adds = ['chunksDone :c'];
+    const values: Record<string, unknown> = { ':c': new Set([chunkId]), ':cid': chunkId, ':now': this.now(), ':parts': parts };
+    const adds = ['chunksDone :c', 'journalParts :parts'];
     for (const [field, n] of Object.entries(result)) {
       names[`#${field}`] = field;
       values[`:${field}`] = n;
@@ -348,14 +376,14 @@ export class JobStore {
    * Moves the rollback cursor from `from` to `to` and adds what the parts in between did, in one
    * conditional write: a step that runs twice cannot count a part twice.
    */
-  async advanceRollback(importId: string, from: string, to: string, delta: RollbackResults): Promise<boolean> {
+  async advanceRollback(importId: string, from: string, to: string, delta: RollbackResults, parts = 0): Promise<boolean> {
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { importId },
           UpdateExpression:
-            'SET rollbackCursor = :to, updatedAt = :now, expiresAt = :exp ADD rollbackResults.restored :r, rollbackResults.deleted :d, rollbackResults.changedSince :c',
+            'SET rollbackCursor = :to, updatedAt = :now, expiresAt = :exp ADD rollbackResults.restored :r, rollbackResults.deleted :d, rollbackResults.changedSince :c, rollbackParts :parts',
           ConditionExpression: 'rollbackCursor = :from AND #status IN (:rb, :un)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -366,6 +394,7 @@ export class JobStore {
             ':r': delta.restored,
             ':d': delta.deleted,
             ':c': delta.changedSince,
+            ':parts': parts,
             ':rb': 'rolling_back',
             ':un': 'undoing',
           },
@@ -439,5 +468,6 @@ function setVersioned(fields: Record<string, unknown>): { expression: string; na
 
 function strip<T extends object>(item: T): ImportJob {
   const { expiryPartition: _p, chunksDone: _c, writers: _w, ...rest } = item as T & { expiryPartition?: string; chunksDone?: unknown; writers?: unknown };
+  // journalParts / rollbackParts stay: rollback compares them
   return rest as unknown as ImportJob;
 }

@@ -110,6 +110,9 @@ export interface ImportJob {
   rollbackResults?: RollbackResults;
   /** Rollback progress: `{kind index}|{last journal part done}` (steps resume from it). */
   rollbackCursor?: string;
+  /** Journal parts the import recorded (per finished chunk) and parts the current rollback went through. */
+  journalParts?: number;
+  rollbackParts?: number;
   /** Undo asked to leave items changed since (instead of being refused). */
   undoForce?: boolean;
   /** How many items of earlier imports (by id) this import replaced: undo of those is refused. */

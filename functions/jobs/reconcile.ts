@@ -14,6 +14,7 @@ import { ImportJob, isRunning } from './job';
 import { SchedulerDeps, jobEnded, launch } from './scheduler';
 import { ExecutionStatus, WorkflowInput } from './workflow-starter';
 import { Logger } from '../shared/logger';
+import { IllegalTransitionError } from './errors';
 
 export interface ExecutionEnd {
   name: string;
@@ -35,7 +36,18 @@ function parseInput(text: string | undefined): WorkflowInput | undefined {
   }
 }
 
-export async function reconcileExecution(end: ExecutionEnd, deps: SchedulerDeps & { logger: Logger }): Promise<ReconcileOutcome> {
+export async function reconcileExecution(end: ExecutionEnd, deps: SchedulerDeps & { logger: Logger }, attempt = 0): Promise<ReconcileOutcome> {
+  try {
+    return await reconcileOnce(end, deps);
+  } catch (err) {
+    // Another writer moved the job between our read and our write (every write here is
+    // conditional on the status read): decide again on what the job is now.
+    if (err instanceof IllegalTransitionError && attempt < 3) return reconcileExecution(end, deps, attempt + 1);
+    throw err;
+  }
+}
+
+async function reconcileOnce(end: ExecutionEnd, deps: SchedulerDeps & { logger: Logger }): Promise<ReconcileOutcome> {
   if (end.status === 'RUNNING') return 'still_running';
   const input = parseInput(end.input);
   if (!input) return 'ignored';
@@ -56,22 +68,33 @@ export async function reconcileExecution(end: ExecutionEnd, deps: SchedulerDeps 
   const how = end.status === 'SUCCEEDED' ? 'ended' : `ended ${end.status}`;
   if (!job.writesStarted && ['validating', 'validation_passed', 'canceling'].includes(job.status)) {
     const to = job.cancelRequested ? 'canceled' : 'failed';
-    const ended = await deps.jobs.transition(job.importId, to, {
-      rolledBack: true,
-      currentPhase: to,
-      errorMessage: to === 'canceled' ? 'canceled by the user' : `Import failed: the workflow ${how} before writing anything`,
-    });
+    const ended = await deps.jobs.transition(
+      job.importId,
+      to,
+      {
+        rolledBack: true,
+        currentPhase: to,
+        errorMessage: to === 'canceled' ? 'canceled by the user' : `Import failed: the workflow ${how} before writing anything`,
+      },
+      // only if no write phase began meanwhile (it would have moved the job to processing)
+      { expected: job.status },
+    );
     log.warn('execution ended outside the workflow; nothing had been written', { status: to });
     await jobEnded(ended, deps);
     return 'ended_without_writes';
   }
   const attempts = job.rollbackAttempts ?? 0;
   if (attempts >= MAX_ROLLBACK_ATTEMPTS) {
-    const failed = await deps.jobs.transition(job.importId, 'failed', {
-      rolledBack: false,
-      currentPhase: 'rollback_failed',
-      errorMessage: `${job.errorMessage ? `${job.errorMessage}; ` : ''}the rollback could not finish (the workflow ${how}); POST /import/${job.importId}/undo tries again`,
-    });
+    const failed = await deps.jobs.transition(
+      job.importId,
+      'failed',
+      {
+        rolledBack: false,
+        currentPhase: 'rollback_failed',
+        errorMessage: `${job.errorMessage ? `${job.errorMessage}; ` : ''}the rollback could not finish (the workflow ${how}); POST /import/${job.importId}/undo tries again`,
+      },
+      { expected: job.status },
+    );
     log.error('rollback attempts exhausted');
     await jobEnded(failed, deps);
     return 'marked_failed';
@@ -79,13 +102,19 @@ export async function reconcileExecution(end: ExecutionEnd, deps: SchedulerDeps 
   let next: ImportJob = job;
   if (['validating', 'validation_passed', 'processing', 'canceling'].includes(job.status)) {
     const canceled = job.cancelRequested === true;
-    next = await deps.jobs.transition(job.importId, 'rolling_back', {
-      rollbackReason: canceled ? 'canceled' : 'failed',
-      errorMessage: canceled ? 'canceled by the user' : `Import failed: the workflow ${how} in phase "${job.currentPhase ?? 'unknown'}"`,
-      currentPhase: 'rolling_back',
-      rollbackCursor: '0|',
-      rollbackResults: { restored: 0, deleted: 0, changedSince: 0 },
-    });
+    next = await deps.jobs.transition(
+      job.importId,
+      'rolling_back',
+      {
+        rollbackReason: canceled ? 'canceled' : 'failed',
+        errorMessage: canceled ? 'canceled by the user' : `Import failed: the workflow ${how} in phase "${job.currentPhase ?? 'unknown'}"`,
+        currentPhase: 'rolling_back',
+        rollbackCursor: '0|',
+        rollbackResults: { restored: 0, deleted: 0, changedSince: 0 },
+        rollbackParts: 0,
+      },
+      { expected: job.status },
+    );
   }
   await deps.jobs.updateIn(job.importId, next.status, { rollbackAttempts: attempts + 1 });
   const started = await launch({ ...next, rollbackAttempts: attempts + 1 }, next.status === 'undoing' ? 'undo' : 'rollback', deps);

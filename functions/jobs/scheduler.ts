@@ -25,14 +25,14 @@ export type StartOutcome =
   | { outcome: 'already_started'; job: ImportJob }
   | { outcome: 'rejected_too_large'; job: ImportJob };
 
-/** Name of the job's next execution: the import id for the import itself, numbered for rollback and undo. */
-export function nextExecutionName(job: ImportJob, action: WorkflowAction): string {
-  return action === 'import' ? job.importId : `${job.importId}-${action}-${(job.executionCount ?? 1) + 1}`;
-}
-
-/** Starts an execution for a job in `status` and records it on the job. */
+/**
+ * Starts an execution for a job in its current status and records it on the job. The import
+ * itself is named after the import (duplicate starts are one execution); a rollback or an undo
+ * gets `{importId}-{action}-{n}` with n reserved first, so no two starts share a name.
+ */
 export async function launch(job: ImportJob, action: WorkflowAction, deps: SchedulerDeps): Promise<ImportJob> {
-  const name = nextExecutionName(job, action);
+  // n counts the job's executions after the import itself: the first undo is {importId}-undo-2
+  const name = action === 'import' ? job.importId : `${job.importId}-${action}-${(await deps.jobs.reserveExecution(job.importId, job.status)) + 1}`;
   const executionArn = await deps.workflow.start(name, {
     importId: job.importId,
     userId: job.userId,
@@ -41,11 +41,7 @@ export async function launch(job: ImportJob, action: WorkflowAction, deps: Sched
     action,
   });
   try {
-    await deps.jobs.updateIn(job.importId, job.status, {
-      executionArn,
-      executionName: name,
-      executionCount: action === 'import' ? 1 : (job.executionCount ?? 1) + 1,
-    });
+    await deps.jobs.updateIn(job.importId, job.status, { executionArn, executionName: name });
   } catch {
     // The execution already moved the job on; its name is derivable from the job anyway.
   }
@@ -79,23 +75,27 @@ export async function startImport(importId: string, userId: string | undefined, 
       return { outcome: 'rejected_too_large', job: failed };
     }
     const fields = { packageSize: head.size, packageETag: head.etag };
-    if (!job.validateOnly && !(await takeLockOrQueue(job, deps))) {
-      job = await deps.jobs.transition(importId, 'queued', { ...fields, currentPhase: 'queued' });
-      // The holder may have ended between our try and our place in line: try once more.
-      if (!(await deps.jobs.users.acquireLock(job.userId, importId))) return { outcome: 'queued', job };
-      job = await deps.jobs.transition(importId, 'validating', { currentPhase: 'starting', progress: 0 });
-    } else {
+    if (job.validateOnly || (await deps.jobs.users.acquireLock(job.userId, importId))) {
       job = await deps.jobs.transition(importId, 'validating', { ...fields, currentPhase: 'starting', progress: 0 });
+    } else {
+      // Queued first, then in line: the line only ever names queued jobs.
+      job = await deps.jobs.transition(importId, 'queued', { ...fields, currentPhase: 'queued' });
+      if (!(await joinLine(job, deps))) return { outcome: 'queued', job };
+      job = await deps.jobs.transition(importId, 'validating', { currentPhase: 'starting', progress: 0 }, { expected: 'queued' });
     }
   }
   return { outcome: 'started', job: await launch(job, 'import', deps) };
 }
 
-/** True with the lock taken; false with the job in the waiting line. */
-async function takeLockOrQueue(job: ImportJob, deps: SchedulerDeps): Promise<boolean> {
+/**
+ * Puts a queued job in its user's waiting line. True when it holds the lock instead (the lock
+ * came free): the caller starts it. After joining the line the lock is tried once more, since
+ * the holder may have released it (and read the line) just before we joined.
+ */
+export async function joinLine(job: ImportJob, deps: SchedulerDeps): Promise<boolean> {
   for (let attempt = 0; attempt < 5; attempt++) {
+    if (await deps.jobs.users.enqueue(job.userId, job.importId)) return deps.jobs.users.acquireLock(job.userId, job.importId);
     if (await deps.jobs.users.acquireLock(job.userId, job.importId)) return true;
-    if (await deps.jobs.users.enqueue(job.userId, job.importId)) return false;
   }
   throw new JobConflictError(`import ${job.importId} could not be scheduled; try again`);
 }
@@ -104,12 +104,14 @@ async function takeLockOrQueue(job: ImportJob, deps: SchedulerDeps): Promise<boo
 export async function startNextQueued(userId: string, deps: SchedulerDeps, waiting?: string[]): Promise<string | undefined> {
   const ids = waiting ?? (await deps.jobs.users.get(userId)).queued;
   const jobs = (await Promise.all(ids.map((id) => deps.jobs.get(id)))).map((j, i) => ({ id: ids[i], job: j }));
-  for (const { id, job } of jobs) if (!job || job.status !== 'queued') await deps.jobs.users.dequeue(userId, id);
+  for (const { id, job } of jobs) if (!job || (job.status !== 'queued' && job.status !== 'uploaded')) await deps.jobs.users.dequeue(userId, id);
   const candidates = jobs.filter((c) => c.job?.status === 'queued').sort((a, b) => (a.job as ImportJob).uploadedAt - (b.job as ImportJob).uploadedAt);
   for (const { id } of candidates) {
     if (!(await deps.jobs.users.acquireLock(userId, id))) return undefined;
     try {
-      const job = await deps.jobs.transition(id, 'validating', { currentPhase: 'starting', progress: 0 });
+      const job = await deps.jobs.transition(id, 'validating', { currentPhase: 'starting', progress: 0 }, { expected: 'queued' });
+      // If StartExecution fails here, the job is validating without an execution: the cleanup
+      // launches it again (the same resumable path as POST /upload).
       await launch(job, 'import', deps);
       return id;
     } catch (err) {

@@ -14,7 +14,7 @@
  */
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { ImportJob, isFinished, isRunning } from './job';
+import { ImportJob, isFinished } from './job';
 
 /** The key of a user's item in a table keyed by `keyName` (importId in the job table, exportId in the export table). */
 export function userItemKey(userId: string, keyName = 'importId'): Record<string, string> {
@@ -24,8 +24,17 @@ export function userItemKey(userId: string, keyName = 'importId'): Record<string
 export interface UserImportsState {
   unfinished: string[];
   activeImportId?: string;
+  /** Epoch ms when the lock was taken. */
+  lockedAt?: number;
   queued: string[];
 }
+
+/**
+ * A lock whose holder has finished (or vanished) is taken over only after this long: between
+ * taking the lock and its first status change a holder briefly looks finished (an undo starting
+ * from `completed`), and must not lose the lock then.
+ */
+export const LOCK_TAKEOVER_AFTER_MS = 60_000;
 
 type JobLookup = (importId: string) => Promise<ImportJob | undefined>;
 
@@ -39,6 +48,7 @@ export class UserImports {
     private readonly table: string,
     private readonly lookup: JobLookup,
     private readonly keyName = 'importId',
+    private readonly now: () => number = Date.now,
   ) {}
 
   private key(userId: string): Record<string, string> {
@@ -51,6 +61,7 @@ export class UserImports {
     return {
       unfinished: [...((item.unfinished as Set<string> | undefined) ?? [])],
       activeImportId: item.activeImportId as string | undefined,
+      lockedAt: item.lockedAt as number | undefined,
       queued: [...((item.queued as Set<string> | undefined) ?? [])],
     };
   }
@@ -116,9 +127,9 @@ export class UserImports {
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(userId),
-          UpdateExpression: 'SET activeImportId = :me DELETE queued :meSet',
+          UpdateExpression: 'SET activeImportId = :me, lockedAt = :now DELETE queued :meSet',
           ConditionExpression: condition,
-          ExpressionAttributeValues: { ':me': importId, ':meSet': new Set([importId]), ...values },
+          ExpressionAttributeValues: { ':me': importId, ':meSet': new Set([importId]), ':now': this.now(), ...values },
         }),
       );
     try {
@@ -127,11 +138,13 @@ export class UserImports {
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
-    const holder = (await this.get(userId)).activeImportId;
+    const state = await this.get(userId);
+    const holder = state.activeImportId;
     if (holder === undefined) return this.acquireLock(userId, importId);
     const holderJob = await this.lookup(holder);
-    if (holderJob && isRunning(holderJob)) return false;
-    // The holder ended without releasing (a lost release): take the lock over, only from it.
+    if (holderJob && !isFinished(holderJob)) return false;
+    if (this.now() - (state.lockedAt ?? 0) < LOCK_TAKEOVER_AFTER_MS) return false;
+    // The holder ended a while ago without releasing (a lost release): take the lock over, only from it.
     try {
       await take('activeImportId = :holder', { ':holder': holder });
       return true;

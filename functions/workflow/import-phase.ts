@@ -56,7 +56,8 @@ async function manifestOf(input: WorkflowInput, deps: WorkflowDeps): Promise<Sta
   try {
     return await new StagingReader(deps.s3, input.bucket, input.importId).manifest();
   } catch (err) {
-    throw new StagingMissingError(`the staged data of import ${input.importId} cannot be read: ${(err as Error).message}`);
+    deps.logger.child({ importId: input.importId }).error('staged data unreadable', { errorName: (err as Error).name, cause: (err as Error).message });
+    throw new StagingMissingError(`the staged data of import ${input.importId} cannot be read`);
   }
 }
 
@@ -148,6 +149,11 @@ async function journalPart(
   for (const { record } of records) {
     const id = record[idField] as string;
     const before = current.get(id) ?? null;
+    if (before && before.importId === job.importId) {
+      // Only a write of this part by another invocation gives this: its journal part exists (it
+      // is written before any item) and holds the real before-image.
+      throw new JournalRaceError(kind, chunk, part);
+    }
     if (before && before.importId !== job.importId) {
       if (job.mergeStrategy === 'fail_on_conflict') throw new ImportConflictError(kind, id);
       if (job.mergeStrategy === 'skip_existing') {
@@ -183,8 +189,9 @@ async function journalPart(
     }
   }
   const journaled: JournalPart = { kind, chunk, part, items, objects, result, overwrote };
-  await journal.write(journaled);
-  return journaled;
+  // Written once: if another invocation of this step (a retry that started beside the first)
+  // journaled the part first, its part is the true before-image and is used instead.
+  return (await journal.writeOnce(journaled)) ?? journaled;
 }
 
 /** Writes what a journaled part says: statement bytes first, then the items. */
@@ -222,6 +229,37 @@ async function applyPart(kind: EntityKind, part: JournalPart, records: StagedRec
   }
 }
 
+class JournalRaceError extends Error {
+  constructor(kind: EntityKind, chunk: number, part: number) {
+    super(`part ${part} of ${kind} chunk ${chunk} was journaled by another run of this step`);
+    this.name = 'JournalRaceError';
+  }
+}
+
+/** The journal part for records of a chunk: the one already written, or a new one. */
+async function partFor(
+  kind: EntityKind,
+  chunk: number,
+  p: number,
+  records: StagedRecord[],
+  done: Map<number, string>,
+  job: ImportJob,
+  deps: WorkflowDeps,
+  journal: Journal,
+  files?: StatementSource,
+): Promise<JournalPart> {
+  const key = done.get(p);
+  if (key) return journal.read(key);
+  try {
+    return await journalPart(kind, chunk, p, records, job, deps, journal, files);
+  } catch (err) {
+    if (!(err instanceof JournalRaceError)) throw err;
+    const again = (await journal.partsOf(kind, chunk)).get(p);
+    if (!again) throw new ImportStateError(`part ${p} of ${kind} chunk ${chunk} holds items of this import but no journal`);
+    return journal.read(again);
+  }
+}
+
 /** Journals and writes one staged chunk, part by part; returns what it did. */
 async function writeChunk(kind: EntityKind, chunk: number, job: ImportJob, input: WorkflowInput, deps: WorkflowDeps, files?: StatementSource) {
   const staged = await new StagingReader(deps.s3, input.bucket, input.importId).chunk(kind, chunk);
@@ -232,13 +270,12 @@ async function writeChunk(kind: EntityKind, chunk: number, job: ImportJob, input
   for (let p = 0; p * PART_SIZE < staged.length; p++) {
     await deps.jobs.assertProcessing(job.importId); // stop within one part on cancel or failure elsewhere
     const records = staged.slice(p * PART_SIZE, (p + 1) * PART_SIZE);
-    const key = done.get(p);
-    const part = key ? await journal.read(key) : await journalPart(kind, chunk, p, records, job, deps, journal, files);
+    const part = await partFor(kind, chunk, p, records, done, job, deps, journal, files);
     await applyPart(kind, part, records, job, deps, files);
     for (const f of ['created', 'updated', 'skipped', 'errors'] as const) result[f] += part.result[f];
     for (const [other, n] of Object.entries(part.overwrote)) overwrote[other] = (overwrote[other] ?? 0) + n;
   }
-  return { result, overwrote, records: staged.length };
+  return { result, overwrote, records: staged.length, parts: Math.ceil(staged.length / PART_SIZE) };
 }
 
 export async function importEntityPhase(kind: Exclude<EntityKind, 'transactions'>, input: WorkflowInput, deps: WorkflowDeps): Promise<void> {
@@ -252,8 +289,8 @@ export async function importEntityPhase(kind: Exclude<EntityKind, 'transactions'
     try {
       const total = emptyResult();
       for (let n = 0; n < manifest.chunks[kind]; n++) {
-        const { result, overwrote } = await writeChunk(kind, n, job, input, deps, files);
-        await deps.jobs.recordChunk(input.importId, `${kind}#${n}`, kind, result, overwrote);
+        const { result, overwrote, parts } = await writeChunk(kind, n, job, input, deps, files);
+        await deps.jobs.recordChunk(input.importId, `${kind}#${n}`, kind, result, overwrote, parts);
         for (const f of ['created', 'updated', 'skipped'] as const) total[f] += result[f];
       }
       log.info('phase finished', { records: manifest.plan[kind].records, ...total, durationMs: Date.now() - started });
@@ -276,8 +313,8 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
     if (!Number.isInteger(input.chunk) || input.chunk < 0 || input.chunk >= manifest.chunks.transactions) {
       throw new ImportStateError(`import ${input.importId} has no transactions chunk ${input.chunk}`);
     }
-    const { result, overwrote, records } = await writeChunk('transactions', input.chunk, job, input, deps);
-    const done = await deps.jobs.recordChunk(input.importId, `transactions#${input.chunk}`, 'transactions', result, overwrote);
+    const { result, overwrote, records, parts } = await writeChunk('transactions', input.chunk, job, input, deps);
+    const done = await deps.jobs.recordChunk(input.importId, `transactions#${input.chunk}`, 'transactions', result, overwrote, parts);
     const before = ENTITY_KINDS.filter((k) => k !== 'transactions').reduce((a, k) => a + manifest.chunks[k], 0);
     const txDone = Math.max(0, done - before);
     await deps.jobs.reportProgress(input.importId, 60 + (39 * txDone) / Math.max(1, manifest.chunks.transactions), PHASES.transactions.phase);
@@ -292,6 +329,7 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
 /** Complete import: the results were added chunk by chunk from what the journal says was written. */
 export async function completePhase(input: WorkflowInput, deps: WorkflowDeps): Promise<void> {
   const job = await beginProcessing(input, deps);
+  if (job.status === 'completed') return; // a retry after a success whose answer was lost
   if (job.status !== 'processing') throw new ImportStateError(`import ${input.importId} is ${job.status}, not processing`);
   const done = await deps.jobs.transition(input.importId, 'completed', { currentPhase: 'completed' });
   deps.logger.child({ importId: input.importId, phase: 'complete' }).info('import completed', { importResults: done.importResults });

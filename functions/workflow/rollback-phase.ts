@@ -42,13 +42,19 @@ export async function rollbackBegin(input: FailInput, deps: WorkflowDeps): Promi
   if (input.error) log.error('import step failed', { failedPhase: input.phase, errorName: input.error.Error, cause: String(input.error.Cause ?? '').slice(0, 2000) });
   if (['validating', 'validation_passed', 'processing', 'canceling'].includes(job.status)) {
     const canceled = job.cancelRequested === true || job.status === 'canceling' || input.error?.Error === 'ImportCanceledError';
-    await deps.jobs.transition(input.importId, 'rolling_back', {
-      rollbackReason: canceled ? 'canceled' : 'failed',
-      errorMessage: canceled ? 'canceled by the user' : failureMessage(input.phase, input.error),
-      currentPhase: 'rolling_back',
-      rollbackCursor: START_CURSOR,
-      rollbackResults: zero(),
-    });
+    await deps.jobs.transition(
+      input.importId,
+      'rolling_back',
+      {
+        rollbackReason: canceled ? 'canceled' : 'failed',
+        errorMessage: canceled ? 'canceled by the user' : failureMessage(input.phase, input.error),
+        currentPhase: 'rolling_back',
+        rollbackCursor: START_CURSOR,
+        rollbackResults: zero(),
+        rollbackParts: 0,
+      },
+      { expected: job.status },
+    );
   } else if (job.status !== 'rolling_back' && job.status !== 'undoing') {
     throw new ImportStateError(`import ${input.importId} is ${job.status}; there is nothing to roll back`);
   }
@@ -88,9 +94,18 @@ async function restoreObject(o: JournalObject, importId: string, journalBucket: 
   return now ? 'changedSince' : 'deleted';
 }
 
-async function rollbackPart(part: JournalPart, job: ImportJob, journal: Journal, deps: WorkflowDeps): Promise<RollbackResults> {
+/** Whether an import has been undone (cached for one rollback step). */
+type UndoneLookup = (importId: string) => Promise<boolean>;
+
+async function rollbackPart(part: JournalPart, job: ImportJob, journal: Journal, deps: WorkflowDeps, undone: UndoneLookup): Promise<RollbackResults> {
   const out = zero();
-  const outcomes = await mapLimit(part.items, 16, (entry) => deps.entities.restore(part.kind, { pk: entry.pk, sk: entry.sk }, entry.before, job.importId));
+  const outcomes = await mapLimit(part.items, 16, async (entry) => {
+    // A before-image written by an import that has since been undone would bring that import's
+    // data back: such a key is left as it is and counted (undo in another order than the imports).
+    const by = entry.before?.importId;
+    if (typeof by === 'string' && by !== job.importId && (await undone(by))) return 'changed' as const;
+    return deps.entities.restore(part.kind, { pk: entry.pk, sk: entry.sk }, entry.before, job.importId);
+  });
   outcomes.forEach((o, i) => {
     if (o === 'changed') out.changedSince++;
     else if (part.items[i].before) out.restored++;
@@ -115,8 +130,13 @@ export async function rollbackStep(input: WorkflowInput, deps: WorkflowDeps): Pr
   const journal = new Journal(deps.s3, input.bucket, input.importId);
   const deadline = Date.now() + Math.max(5_000, (deps.remainingMs?.() ?? 300_000) - 60_000);
   let cursor = job.rollbackCursor ?? START_CURSOR;
-  const advance = async (to: string, delta: RollbackResults) => {
-    if (!(await deps.jobs.advanceRollback(input.importId, cursor, to, delta))) {
+  const undoneCache = new Map<string, Promise<boolean>>();
+  const undone: UndoneLookup = (id) => {
+    if (!undoneCache.has(id)) undoneCache.set(id, deps.jobs.get(id).then((j) => j?.status === 'undone' || j?.status === 'undoing'));
+    return undoneCache.get(id) as Promise<boolean>;
+  };
+  const advance = async (to: string, delta: RollbackResults, parts = 0) => {
+    if (!(await deps.jobs.advanceRollback(input.importId, cursor, to, delta, parts))) {
       throw new ImportStateError(`the rollback of import ${input.importId} moved on elsewhere`);
     }
     cursor = to;
@@ -131,8 +151,8 @@ export async function rollbackStep(input: WorkflowInput, deps: WorkflowDeps): Pr
       continue;
     }
     for (const key of page.keys) {
-      const delta = await rollbackPart(await journal.read(key), job, journal, deps);
-      await advance(`${k}|${key}`, delta);
+      const delta = await rollbackPart(await journal.read(key), job, journal, deps, undone);
+      await advance(`${k}|${key}`, delta, 1);
       if (Date.now() >= deadline) break;
     }
   }
@@ -150,8 +170,12 @@ export async function rollbackFinish(input: WorkflowInput, deps: WorkflowDeps): 
   const job = await jobOf(input, deps);
   const log = deps.logger.child({ importId: input.importId, phase: 'rollback' });
   if (job.status === 'undone' || job.status === 'canceled' || job.status === 'failed') return { outcome: job.status };
+  if ((job.rollbackParts ?? 0) < (job.journalParts ?? 0)) {
+    // Fewer parts were rolled back than the import journaled: parts are missing. Never report that as rolled back.
+    throw new ImportStateError(`the journal of import ${input.importId} is incomplete (${job.rollbackParts ?? 0} of ${job.journalParts} parts)`);
+  }
   const outcome = job.status === 'undoing' ? 'undone' : job.rollbackReason === 'canceled' ? 'canceled' : 'failed';
-  await deps.jobs.transition(input.importId, outcome, { rolledBack: true, currentPhase: outcome });
+  await deps.jobs.transition(input.importId, outcome, { rolledBack: true, currentPhase: outcome }, { expected: job.status });
   log.info('rolled back', { outcome, ...(job.rollbackResults ?? {}) });
   return { outcome };
 }
