@@ -243,6 +243,64 @@ export async function undoCommand(args: string[], io: Io): Promise<number> {
   return job.status === 'undone' ? 0 : 1;
 }
 
+export async function exportCommand(args: string[], io: Io, isTty = false): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...COMMON, output: { type: 'string', short: 'o' }, interval: { type: 'string' } } });
+  const client = new FzipClient(resolveClientConfig(values));
+  const say = (line: string) => {
+    if (!values.json) io.out(line);
+  };
+  const started = await client.createExport();
+  say(`export ${started.exportId}: started`);
+  const interval = Number(values.interval ?? 500);
+  let job = await client.exportStatus(started.exportId);
+  let lastPhase = '';
+  while (job.status === 'processing') {
+    if (!values.json && (job.currentPhase ?? '') !== lastPhase) {
+      lastPhase = job.currentPhase ?? '';
+      if (isTty) process.stdout.write(`\r${bar(job.progress)} ${lastPhase.padEnd(32)}`);
+      else io.out(`${bar(job.progress)} ${lastPhase}`);
+    }
+    await sleep(interval);
+    job = await client.exportStatus(started.exportId);
+  }
+  if (isTty && !values.json) io.out('');
+  if (job.status !== 'completed' || !job.downloadUrl) {
+    if (values.json) io.out(JSON.stringify(job, null, 2));
+    else io.out(`${job.status}: ${job.errorMessage ?? ''}`);
+    return 1;
+  }
+  const file = values.output ?? `fzip-export-${started.exportId}.fzip`;
+  const bytes = await client.download(job.downloadUrl, file);
+  // What we hand over must import: it is checked with our own validator first.
+  const { FileRangeSource } = await import('../functions/fzip/source');
+  const { validatePackage } = await import('../functions/fzip/validator');
+  const report = await validatePackage(await FileRangeSource.open(file));
+  if (values.json) {
+    io.out(JSON.stringify({ ...job, file, bytes, valid: report.valid, errors: report.errors }, null, 2));
+  } else {
+    const c = job.counts as Record<string, number>;
+    io.out(`${'entity'.padEnd(18)}${'records'.padStart(10)}`);
+    for (const k of ['accounts', 'categories', 'fileMaps', 'transactionFiles', 'transactions', 'statementFiles']) io.out(`${k.padEnd(18)}${String(c?.[k] ?? 0).padStart(10)}`);
+    io.out(report.valid ? `wrote ${file} (${bytes} bytes): a valid package` : `wrote ${file}, but it does not validate:`);
+    for (const e of report.errors.slice(0, 20)) io.out(`  [${e.code}] ${e.file ?? ''}${e.index !== undefined ? `#${e.index}` : ''} ${e.message}`);
+  }
+  return report.valid ? 0 : 1;
+}
+
+export async function exportsCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...COMMON, limit: { type: 'string' } } });
+  const page = await new FzipClient(resolveClientConfig(values)).listExports(values.limit ? Number(values.limit) : undefined);
+  if (values.json) {
+    io.out(JSON.stringify(page, null, 2));
+    return 0;
+  }
+  io.out(`${'exportId'.padEnd(38)}${'status'.padEnd(12)}${'progress'.padStart(8)}${'bytes'.padStart(12)}  createdAt`);
+  for (const e of page.exports) {
+    io.out(`${String(e.exportId).padEnd(38)}${String(e.status).padEnd(12)}${String(e.progress).padStart(7)}%${String(e.packageSize ?? '').padStart(12)}  ${new Date(e.createdAt).toISOString()}`);
+  }
+  return 0;
+}
+
 export async function tokenCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { user: { type: 'string' }, ttl: { type: 'string' } } });
   const issuer = loadIssuer(localDir());

@@ -125,6 +125,33 @@ export class FzipClient {
     return this.call('POST', `/import/${importId}/undo`, force ? { force: true } : undefined);
   }
 
+  createExport(): Promise<{ exportId: string; status: string; message: string }> {
+    return this.call('POST', '/export');
+  }
+
+  exportStatus(exportId: string): Promise<Job & { exportId: string; downloadUrl: string | null }> {
+    return this.call('GET', `/export/${exportId}/status`);
+  }
+
+  listExports(limit?: number): Promise<{ exports: Array<Record<string, any>>; nextEvaluatedKey: string | null }> {
+    return this.call('GET', `/export${limit ? `?limit=${limit}` : ''}`);
+  }
+
+  removeExport(exportId: string): Promise<void> {
+    return this.call('DELETE', `/export/${exportId}`);
+  }
+
+  /** Streams a presigned GET to a file. */
+  async download(url: string, path: string): Promise<number> {
+    const res = await fetch(url);
+    if (!res.ok || !res.body) throw new ApiCallError(res.status, 'DOWNLOAD_FAILED', `the download was refused (HTTP ${res.status})`);
+    const { Readable } = await import('node:stream');
+    const { pipeline } = await import('node:stream/promises');
+    const { createWriteStream, statSync } = await import('node:fs');
+    await pipeline(Readable.fromWeb(res.body as never), createWriteStream(path));
+    return statSync(path).size;
+  }
+
   get stateMachineArn(): string | undefined {
     return this.cfg.stateMachineArn;
   }

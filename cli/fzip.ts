@@ -16,6 +16,8 @@ import {
   clientErrorMessage,
   cancelCommand,
   deleteCommand,
+  exportCommand,
+  exportsCommand,
   historyCommand,
   undoCommand,
   importCommand,
@@ -37,6 +39,8 @@ or FZIP_API and FZIP_TOKEN, for another one):
   fzip jobs [--limit N] [--json]                        your imports, newest first
   fzip status <importId> [--json]                       one import
   fzip delete <importId>                                remove an import and its objects
+  fzip export [-o file] [--json]                        export your data as an FZIP package, download it and validate it
+  fzip exports [--limit N] [--json]                     your exports, newest first
   fzip cancel <importId> [--wait]                       cancel: nothing written yet -> canceled; else stop and roll back
   fzip undo <importId> [--force] [--wait]               roll a completed import back (--force: past later imports' changes)
   fzip history <importId> [--json] [--state-machine ARN]
@@ -196,6 +200,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await historyCommand(rest, io);
       case 'cancel':
         return await cancelCommand(rest, io);
+      case 'export':
+        return await exportCommand(rest, io, io === defaultIo && process.stdout.isTTY === true);
+      case 'exports':
+        return await exportsCommand(rest, io);
       case 'undo':
         return await undoCommand(rest, io);
       case 'token':

@@ -24,28 +24,29 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { NagSuppressions } from 'cdk-nag';
 import { readFileSync } from 'node:fs';
-import { JOB_TABLE } from '../functions/jobs/job-table';
-import { WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS, WorkflowSubstitution } from '../functions/workflow/steps';
+import { EXPORT_TABLE, JOB_TABLE } from '../functions/jobs/job-table';
+import { EXPORT_STEPS, EXPORT_SUBSTITUTIONS, ExportSubstitution, WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS, WorkflowSubstitution } from '../functions/workflow/steps';
 import { ImportStackConfig } from './config';
 
 const ROOT = join(__dirname, '..');
 const ASL = join(ROOT, 'statemachine', 'import.asl.json');
+const EXPORT_ASL = join(ROOT, 'statemachine', 'export.asl.json');
 
 /**
  * Each workflow Lambda's timeout is its Task's TimeoutSeconds in the ASL (the largest, if several
  * states use it): the state never gives up on a Lambda that is still allowed to run, so a
  * retry can never start beside a first attempt that is still writing.
  */
-export function taskTimeouts(): Record<WorkflowSubstitution, number> {
-  const out = {} as Record<WorkflowSubstitution, number>;
+export function taskTimeouts<S extends string = WorkflowSubstitution>(asl = ASL): Record<S, number> {
+  const out = {} as Record<S, number>;
   const walk = (states: Record<string, { Type: string; TimeoutSeconds?: number; Parameters?: { FunctionName?: string }; ItemProcessor?: { States: Record<string, never> } }>) => {
     for (const st of Object.values(states)) {
-      const sub = st.Parameters?.FunctionName?.replace(/^\$\{(.+)\}$/, '$1') as WorkflowSubstitution | undefined;
+      const sub = st.Parameters?.FunctionName?.replace(/^\$\{(.+)\}$/, '$1') as S | undefined;
       if (st.Type === 'Task' && sub) out[sub] = Math.max(out[sub] ?? 0, st.TimeoutSeconds ?? 60);
       if (st.ItemProcessor) walk(st.ItemProcessor.States);
     }
   };
-  walk(JSON.parse(readFileSync(ASL, 'utf8')).States);
+  walk(JSON.parse(readFileSync(asl, 'utf8')).States);
   return out;
 }
 
@@ -68,6 +69,8 @@ export class ImportStack extends Stack {
   readonly jobsTable: dynamodb.Table;
   readonly entityTables: Record<'accounts' | 'categories' | 'fileMaps' | 'transactionFiles' | 'transactions', dynamodb.Table>;
   readonly stateMachine: sfn.StateMachine;
+  readonly exportStateMachine: sfn.StateMachine;
+  readonly exportsTable: dynamodb.Table;
   readonly api: apigwv2.HttpApi;
   readonly functions: Record<string, nodejs.NodejsFunction> = {};
 
@@ -99,6 +102,8 @@ export class ImportStack extends Stack {
         { id: 'expire-uploads', prefix: 'uploads/', expiration: Duration.days(cfg.jobRetentionDays + 2) },
         { id: 'expire-staging', prefix: 'staging/', expiration: Duration.days(cfg.jobRetentionDays + 2) },
         { id: 'expire-journal', prefix: 'journal/', expiration: Duration.days(cfg.jobRetentionDays + 2) },
+        { id: 'expire-exports', prefix: 'exports/', expiration: Duration.days(4) },
+        { id: 'expire-export-staging', prefix: 'export-staging/', expiration: Duration.days(2) },
         { id: 'abort-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
@@ -149,6 +154,25 @@ export class ImportStack extends Stack {
       transactions: entityTable('TransactionsTable'),
     };
 
+    this.exportsTable = new dynamodb.Table(this, 'ExportsTable', {
+      ...tableDefaults,
+      partitionKey: { name: EXPORT_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: EXPORT_TABLE.ttlAttribute,
+    });
+    this.exportsTable.addGlobalSecondaryIndex({
+      indexName: EXPORT_TABLE.byUser.name,
+      partitionKey: { name: EXPORT_TABLE.byUser.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: EXPORT_TABLE.byUser.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    this.exportsTable.addGlobalSecondaryIndex({
+      indexName: EXPORT_TABLE.byExpiry.name,
+      partitionKey: { name: EXPORT_TABLE.byExpiry.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: EXPORT_TABLE.byExpiry.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...EXPORT_TABLE.byExpiry.projected],
+    });
+
     // --- Auth ----------------------------------------------------------------------------
     let userPoolId = cfg.cognitoUserPoolId;
     let clientId = cfg.cognitoClientId;
@@ -172,6 +196,7 @@ export class ImportStack extends Stack {
     // --- Lambdas -------------------------------------------------------------------------
     const commonEnv: Record<string, string> = {
       JOBS_TABLE: this.jobsTable.tableName,
+      EXPORTS_TABLE: this.exportsTable.tableName,
       PACKAGES_BUCKET: this.packagesBucket.bucketName,
       FILES_BUCKET: this.filesBucket.bucketName,
       ACCOUNTS_TABLE: this.entityTables.accounts.tableName,
@@ -227,6 +252,14 @@ export class ImportStack extends Stack {
       workflowFns[substitution] = fn(id, 'workflow.ts', handler, { timeout: timeouts[substitution], memory: heavy ? 1024 : 512 });
     }
 
+    const exportFns = {} as Record<ExportSubstitution, nodejs.NodejsFunction>;
+    const exportTimeouts = taskTimeouts<ExportSubstitution>(EXPORT_ASL);
+    for (const substitution of EXPORT_SUBSTITUTIONS) {
+      const handler = EXPORT_STEPS[substitution].handler;
+      const id = `Export${handler[0].toUpperCase()}${handler.slice(1)}Function`;
+      exportFns[substitution] = fn(id, 'export-workflow.ts', handler, { timeout: exportTimeouts[substitution], memory: exportTimeouts[substitution] >= 900 ? 1024 : 256 });
+    }
+
     // --- State machine -------------------------------------------------------------------
     const smLogs = new logs.LogGroup(this, 'StateMachineLogs', {
       logGroupName: `/aws/vendedlogs/states/fzip-import-${cfg.stage}-${this.node.addr.slice(0, 8)}`,
@@ -242,6 +275,21 @@ export class ImportStack extends Stack {
     });
     for (const f of Object.values(workflowFns)) f.grantInvoke(this.stateMachine);
     for (const f of [apiFn, starterFn, cleanupFn, reconcileFn]) f.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
+
+    const exportLogs = new logs.LogGroup(this, 'ExportStateMachineLogs', {
+      logGroupName: `/aws/vendedlogs/states/fzip-export-${cfg.stage}-${this.node.addr.slice(0, 8)}`,
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy,
+    });
+    this.exportStateMachine = new sfn.StateMachine(this, 'ExportStateMachine', {
+      definitionBody: sfn.DefinitionBody.fromFile(EXPORT_ASL),
+      definitionSubstitutions: Object.fromEntries(Object.entries(exportFns).map(([k, f]) => [k, f.functionArn])),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      tracingEnabled: true,
+      logs: { destination: exportLogs, level: sfn.LogLevel.ERROR, includeExecutionData: false },
+    });
+    for (const f of Object.values(exportFns)) f.grantInvoke(this.exportStateMachine);
+    apiFn.addEnvironment('EXPORT_STATE_MACHINE_ARN', this.exportStateMachine.stateMachineArn);
 
     // --- Permissions: exact tables, buckets and prefixes --------------------------------
     const objects = (bucket: s3.IBucket, prefix: string) => bucket.arnForObjects(`${prefix}*`);
@@ -268,7 +316,13 @@ export class ImportStack extends Stack {
     allow(apiFn, ['s3:DeleteObject'], [objects(this.packagesBucket, 'staging/'), objects(this.packagesBucket, 'journal/')]);
     listPrefix(apiFn, 'staging/');
     listPrefix(apiFn, 'journal/');
-    allow(apiFn, ['states:StartExecution'], [this.stateMachine.stateMachineArn]);
+    allow(apiFn, ['states:StartExecution'], [this.stateMachine.stateMachineArn, this.exportStateMachine.stateMachineArn]);
+    const exportRW = [this.exportsTable.tableArn, `${this.exportsTable.tableArn}/index/*`];
+    allow(apiFn, jobRW, exportRW);
+    // the download URL is signed by the API: reading exports/ is what it grants
+    allow(apiFn, ['s3:GetObject', 's3:DeleteObject'], [objects(this.packagesBucket, 'exports/')]);
+    allow(apiFn, ['s3:DeleteObject'], [objects(this.packagesBucket, 'export-staging/')]);
+    listPrefix(apiFn, 'export-staging/');
 
     allow(starterFn, jobRW, jobResources);
     listBucket(starterFn, this.packagesBucket);
@@ -284,6 +338,24 @@ export class ImportStack extends Stack {
       allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'uploads/')]);
     }
     allow(cleanupFn, ['states:DescribeExecution'], executionArns);
+    allow(cleanupFn, jobRW, exportRW);
+    allow(reconcileFn, jobRW, exportRW);
+    allow(cleanupFn, ['s3:DeleteObject'], [objects(this.packagesBucket, 'exports/'), objects(this.packagesBucket, 'export-staging/')]);
+    listPrefix(cleanupFn, 'export-staging/');
+
+    // Export steps: read the user's items and statement files; write only under exports/ and export-staging/
+    for (const [substitution, f] of Object.entries(exportFns) as Array<[ExportSubstitution, nodejs.NodejsFunction]>) {
+      allow(f, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [this.exportsTable.tableArn]);
+      if (substitution === 'ExportShardFunctionArn' || substitution === 'ExportWritePackageFunctionArn') {
+        allow(f, ['dynamodb:Query'], entityArns);
+        allow(f, ['s3:PutObject', 's3:AbortMultipartUpload'], [objects(this.packagesBucket, 'export-staging/'), objects(this.packagesBucket, 'exports/')]);
+      }
+      if (substitution === 'ExportWritePackageFunctionArn') {
+        allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'export-staging/'), this.filesBucket.arnForObjects('*')]);
+        listBucket(f, this.filesBucket);
+      }
+      if (substitution === 'ExportCompleteFunctionArn') allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'exports/')]);
+    }
     allow(cleanupFn, ['s3:DeleteObject'], [objects(this.packagesBucket, 'uploads/'), objects(this.packagesBucket, 'staging/'), objects(this.packagesBucket, 'journal/')]);
     listPrefix(cleanupFn, 'staging/');
     listPrefix(cleanupFn, 'journal/');
@@ -335,6 +407,9 @@ export class ImportStack extends Stack {
     this.api.addRoutes({ path: '/import/{importId}/upload', methods: [apigwv2.HttpMethod.POST], integration });
     this.api.addRoutes({ path: '/import/{importId}/cancel', methods: [apigwv2.HttpMethod.POST], integration });
     this.api.addRoutes({ path: '/import/{importId}/undo', methods: [apigwv2.HttpMethod.POST], integration });
+    this.api.addRoutes({ path: '/export', methods: [apigwv2.HttpMethod.POST, apigwv2.HttpMethod.GET], integration });
+    this.api.addRoutes({ path: '/export/{exportId}/status', methods: [apigwv2.HttpMethod.GET], integration });
+    this.api.addRoutes({ path: '/export/{exportId}', methods: [apigwv2.HttpMethod.DELETE], integration });
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy });
     const stage = this.api.defaultStage?.node.defaultChild as apigwv2.CfnStage;
     stage.accessLogSettings = {
@@ -349,7 +424,7 @@ export class ImportStack extends Stack {
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
-        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] },
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn, this.exportStateMachine.stateMachineArn], status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] },
       },
       targets: [new targets.LambdaFunction(reconcileFn, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
     });
@@ -372,6 +447,7 @@ export class ImportStack extends Stack {
     new CfnOutput(this, 'PackagesBucketName', { value: this.packagesBucket.bucketName });
     new CfnOutput(this, 'FilesBucketName', { value: this.filesBucket.bucketName });
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ExportStateMachineArn', { value: this.exportStateMachine.stateMachineArn });
 
     this.suppressNagFindings();
   }

@@ -75,17 +75,23 @@ export function historyEvents(e: ExecutionRecord): Array<Record<string, unknown>
   });
 }
 
-function handle(machine: LocalStateMachine, op: string, body: Record<string, any>): unknown {
+function handle(machines: LocalStateMachine[], op: string, body: Record<string, any>): unknown {
   const byArn = (arn: unknown): ExecutionRecord => {
-    const e = [...machine.executions.values()].find((x) => x.executionArn === arn);
-    if (!e) throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
-    return e;
+    for (const m of machines) {
+      const e = [...m.executions.values()].find((x) => x.executionArn === arn);
+      if (e) return e;
+    }
+    throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
   };
+  const machineOf = (arn: unknown): LocalStateMachine => {
+    const m = machines.find((x) => x.stateMachineArn === arn);
+    if (!m) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(arn)}'`);
+    return m;
+  };
+  const ownerOf = (e: ExecutionRecord) => machines.find((m) => m.executions.get(e.name) === e) as LocalStateMachine;
   switch (op) {
     case 'StartExecution': {
-      if (body.stateMachineArn !== machine.stateMachineArn) {
-        throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`);
-      }
+      const machine = machineOf(body.stateMachineArn);
       const name = String(body.name ?? '');
       if (!NAME_RE.test(name)) throw new SfnError('InvalidName', `Invalid Name: '${name}'`);
       const input = typeof body.input === 'string' ? body.input : '{}';
@@ -101,9 +107,12 @@ function handle(machine: LocalStateMachine, op: string, body: Record<string, any
       e.abort();
       return { stopDate: Date.now() / 1000 };
     }
-    case 'DescribeExecution':
-      return describe(machine, byArn(body.executionArn));
+    case 'DescribeExecution': {
+      const e = byArn(body.executionArn);
+      return describe(ownerOf(e), e);
+    }
     case 'ListExecutions': {
+      const machine = machineOf(body.stateMachineArn);
       const list = [...machine.executions.values()]
         .filter((e) => !body.statusFilter || e.status === body.statusFilter)
         .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
@@ -120,7 +129,7 @@ function handle(machine: LocalStateMachine, op: string, body: Record<string, any
   }
 }
 
-export async function startSfnEndpoint(machine: LocalStateMachine, port = 0): Promise<{ url: string; server: Server; stop(): Promise<void> }> {
+export async function startSfnEndpoint(machine: LocalStateMachine | LocalStateMachine[], port = 0): Promise<{ url: string; server: Server; stop(): Promise<void> }> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -130,7 +139,7 @@ export async function startSfnEndpoint(machine: LocalStateMachine, port = 0): Pr
       let status = 200;
       let payload: unknown;
       try {
-        payload = handle(machine, op, chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {});
+        payload = handle(Array.isArray(machine) ? machine : [machine], op, chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {});
       } catch (err) {
         status = 400;
         payload = err instanceof SfnError ? { __type: err.type, message: err.message } : { __type: 'ValidationException', message: (err as Error).message };

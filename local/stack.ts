@@ -12,14 +12,15 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } fr
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
 import { LOCAL_AWS, LocalServers, startLocalServers } from './servers';
-import { entityTableDefinition, jobTableDefinition } from './tables';
-import { LocalStateMachine, TaskFunction, TaskFunctions } from './state-machine';
-import { WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS } from '../functions/workflow/steps';
+import { entityTableDefinition, exportTableDefinition, jobTableDefinition } from './tables';
+import { EXPORT_ASL_PATH, LocalStateMachine, TaskFunction, TaskFunctions } from './state-machine';
+import { EXPORT_STEPS, EXPORT_SUBSTITUTIONS, WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS } from '../functions/workflow/steps';
 import { startSfnEndpoint } from './sfn-endpoint';
 import { LocalTokenIssuer } from './token-issuer';
 
 export const LOCAL_NAMES = {
   jobsTable: 'fzip-jobs',
+  exportsTable: 'fzip-exports',
   packagesBucket: 'fzip-packages',
   filesBucket: 'fzip-files',
   entityTables: {
@@ -30,6 +31,7 @@ export const LOCAL_NAMES = {
     transactions: 'fzip-transactions',
   },
   stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:fzip-import',
+  exportStateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:fzip-export',
   issuer: 'http://127.0.0.1/fzip-local',
   audience: 'fzip-import',
 };
@@ -53,6 +55,7 @@ export interface LocalStack {
   s3Endpoint: string;
   issuer: LocalTokenIssuer;
   machine: LocalStateMachine;
+  exportMachine: LocalStateMachine;
   servers: LocalServers;
   stop(): Promise<void>;
 }
@@ -101,7 +104,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   if (dataDir) mkdirSync(join(dataDir, 's3'), { recursive: true });
   const servers = await startLocalServers({
     buckets: [LOCAL_NAMES.packagesBucket, LOCAL_NAMES.filesBucket],
-    tables: [jobTableDefinition(LOCAL_NAMES.jobsTable), ...Object.values(LOCAL_NAMES.entityTables).map(entityTableDefinition)],
+    tables: [
+      jobTableDefinition(LOCAL_NAMES.jobsTable),
+      exportTableDefinition(LOCAL_NAMES.exportsTable),
+      ...Object.values(LOCAL_NAMES.entityTables).map(entityTableDefinition),
+    ],
     dynamoPath: dataDir ? join(dataDir, 'dynamodb') : undefined,
     s3Directory: dataDir ? join(dataDir, 's3') : undefined,
     dynamoPort: opts.dynamoPort,
@@ -119,6 +126,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     AWS_ENDPOINT_URL_S3: servers.s3Endpoint,
     S3_FORCE_PATH_STYLE: 'true',
     JOBS_TABLE: LOCAL_NAMES.jobsTable,
+    EXPORTS_TABLE: LOCAL_NAMES.exportsTable,
     PACKAGES_BUCKET: LOCAL_NAMES.packagesBucket,
     FILES_BUCKET: LOCAL_NAMES.filesBucket,
     ACCOUNTS_TABLE: LOCAL_NAMES.entityTables.accounts,
@@ -127,6 +135,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     TRANSACTION_FILES_TABLE: LOCAL_NAMES.entityTables.transactionFiles,
     TRANSACTIONS_TABLE: LOCAL_NAMES.entityTables.transactions,
     STATE_MACHINE_ARN: LOCAL_NAMES.stateMachineArn,
+    EXPORT_STATE_MACHINE_ARN: LOCAL_NAMES.exportStateMachineArn,
     JWT_ISSUER: issuer.issuer,
     JWT_AUDIENCE: issuer.audience,
     JWT_JWKS_JSON: JSON.stringify(issuer.jwks),
@@ -139,6 +148,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const cleanup = await import('../functions/handlers/cleanup');
 
   const reconcile = await import('../functions/handlers/reconcile');
+  const exportWorkflow = await import('../functions/handlers/export-workflow');
 
   // Each Task state runs the exported handler CDK deploys for its substitution.
   const functions: TaskFunctions = Object.fromEntries(
@@ -150,7 +160,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // EventBridge's rule on execution status changes -> the reconcile Lambda
     onExecutionEnd: (event) => reconcile.handler(event).catch((err: Error) => log(`reconcile failed: ${err.message}`)),
   });
-  const sfn = await startSfnEndpoint(machine, opts.sfnPort ?? 0);
+  const exportMachine = new LocalStateMachine({
+    stateMachineArn: LOCAL_NAMES.exportStateMachineArn,
+    aslPath: EXPORT_ASL_PATH,
+    functions: Object.fromEntries(
+      EXPORT_SUBSTITUTIONS.map((sub) => [sub, (payload: unknown) => (exportWorkflow as unknown as Record<string, TaskFunction>)[EXPORT_STEPS[sub].handler](payload)]),
+    ),
+    onExecutionEnd: (event) => reconcile.handler(event).catch((err: Error) => log(`reconcile failed: ${err.message}`)),
+  });
+  const sfn = await startSfnEndpoint([machine, exportMachine], opts.sfnPort ?? 0);
   process.env.AWS_ENDPOINT_URL_SFN = sfn.url;
 
   // S3 ObjectCreated on the packages bucket -> the starter Lambda (asynchronous, like S3 -> Lambda).
@@ -197,12 +215,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     s3Endpoint: servers.s3Endpoint,
     issuer,
     machine,
+    exportMachine,
     servers,
     async stop() {
       if (timer) clearInterval(timer);
       apiServer.closeAllConnections();
       await new Promise<void>((r) => apiServer.close(() => r()));
       await machine.idle().catch(() => undefined);
+      await exportMachine.idle().catch(() => undefined);
       await sfn.stop();
       await servers.stop();
     },

@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import { ExecutionStatus, WorkflowInput as StartInput, WorkflowStarter, executionArnOf, executionInput } from '../functions/jobs/workflow-starter';
 
-/** The one workflow definition, found from the sources (local/) or the build (dist/local/). */
-export const ASL_PATH =
-  [join(__dirname, '..', 'statemachine', 'import.asl.json'), join(__dirname, '..', '..', 'statemachine', 'import.asl.json')].find((p) =>
-    existsSync(p),
-  ) ?? join(__dirname, '..', 'statemachine', 'import.asl.json');
+/** A workflow definition, found from the sources (local/) or the build (dist/local/). */
+function aslPath(file: string): string {
+  return [join(__dirname, '..', 'statemachine', file), join(__dirname, '..', '..', 'statemachine', file)].find((p) => existsSync(p)) ?? join(__dirname, '..', 'statemachine', file);
+}
+
+export const ASL_PATH = aslPath('import.asl.json');
+export const EXPORT_ASL_PATH = aslPath('export.asl.json');
 
 export type TaskFunction = (payload: any) => Promise<unknown>;
 
@@ -28,8 +30,8 @@ interface AslState {
   ItemProcessor?: { States: Record<string, AslState> };
 }
 
-export function loadDefinition(): { States: Record<string, AslState> } & Record<string, unknown> {
-  return JSON.parse(readFileSync(ASL_PATH, 'utf8'));
+export function loadDefinition(path = ASL_PATH): { States: Record<string, AslState> } & Record<string, unknown> {
+  return JSON.parse(readFileSync(path, 'utf8'));
 }
 
 /** Every Task state (Map iterations included) with the substitution its FunctionName names. */
@@ -70,6 +72,8 @@ export interface ExecutionEndEvent {
 
 export interface LocalStateMachineOptions {
   stateMachineArn: string;
+  /** The definition (statemachine/import.asl.json by default). */
+  aslPath?: string;
   functions: TaskFunctions;
   /** Retry waits in ms (0 keeps tests fast); undefined: the definition's own backoff. */
   retryIntervalMs?: number;
@@ -94,7 +98,7 @@ export class LocalStateMachine implements WorkflowStarter {
   private readonly reporting = new Set<Promise<unknown>>();
 
   constructor(private readonly opts: LocalStateMachineOptions) {
-    const def = loadDefinition();
+    const def = loadDefinition(opts.aslPath);
     if (opts.executionTimeoutSeconds !== undefined) def.TimeoutSeconds = opts.executionTimeoutSeconds;
     // Substitutions become placeholder ARNs; the Task states run local functions instead.
     const text = JSON.stringify(def).replace(/\$\{(\w+)\}/g, (_m, n: string) => `arn:aws:lambda:us-east-1:000000000000:function:${n}`);

@@ -19,6 +19,7 @@ import { IllegalTransitionError, JobConflictError, JobNotFoundError, TooManyJobs
 import { bearerToken, TokenVerifier, UnauthorizedError } from '../auth/token-verifier';
 import { Logger, errorFields } from '../shared/logger';
 import { decodeCursor, encodeCursor } from './cursor';
+import { ExportApi } from './export-api';
 import { ApiError, HttpRequest, HttpResponse, json } from './http';
 
 export interface ImportApiDeps {
@@ -31,6 +32,8 @@ export interface ImportApiDeps {
   uploadUrlExpiresSeconds: number;
   /** Secret that signs pagination cursors. */
   cursorSecret: string;
+  /** The /export routes (when the deployment has exports). */
+  exports?: ExportApi;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -127,6 +130,7 @@ export class ImportApi {
 
   private async route(req: HttpRequest, userId: string, log: Logger): Promise<HttpResponse> {
     const parts = req.path.replace(/\/+$/, '').split('/').filter(Boolean);
+    if (parts[0] === 'export' && this.deps.exports) return this.deps.exports.route(req, parts, userId, log);
     if (parts[0] !== 'import') throw new ApiError(404, 'NOT_FOUND', 'no such route');
     if (parts.length === 1) {
       if (req.method === 'POST') return this.create(req, userId, log);
@@ -308,7 +312,7 @@ export class ImportApi {
       return json(401, { error: { code: 'UNAUTHORIZED', message: err.message } });
     }
     if (err instanceof JobNotFoundError) return this.failure(notFound(), log);
-    if (err instanceof TooManyJobsError) return json(429, { error: { code: 'TOO_MANY_IMPORTS', message: err.message } });
+    if (err instanceof TooManyJobsError) return json(429, { error: { code: err.what === 'exports' ? 'TOO_MANY_EXPORTS' : 'TOO_MANY_IMPORTS', message: err.message } });
     if (err instanceof IllegalTransitionError || err instanceof JobConflictError) {
       return json(409, { error: { code: 'CONFLICT', message: err.message } });
     }

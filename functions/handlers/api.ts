@@ -3,10 +3,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyEvent, APIGatewayProxyStruc
 import { ImportApi } from '../api/import-api';
 import { HttpRequest } from '../api/http';
 import { cognitoVerifier, jwksVerifier } from '../auth/token-verifier';
-import { jobStoreFromEnv, packageStoreFromEnv } from '../shared/stores';
-import { SfnWorkflowStarter } from '../jobs/workflow-starter';
+import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv } from '../shared/stores';
+import { SfnExportStarter, SfnWorkflowStarter } from '../jobs/workflow-starter';
+import { ExportApi } from '../api/export-api';
 import { authConfig, jobsConfig, stateMachineArn } from '../shared/config';
-import { sfnClient } from '../shared/aws-clients';
+import { s3Client, sfnClient } from '../shared/aws-clients';
 import { Logger } from '../shared/logger';
 
 export function toHttpRequest(event: APIGatewayProxyEventV2 | APIGatewayProxyEvent): HttpRequest {
@@ -26,6 +27,17 @@ let api: ImportApi | undefined;
 function build(): ImportApi {
   const cfg = jobsConfig();
   const auth = authConfig();
+  const cursorSecret = process.env.CURSOR_SECRET ?? cfg.jobsTable;
+  const exportMachine = process.env.EXPORT_STATE_MACHINE_ARN;
+  const exports = exportMachine
+    ? new ExportApi({
+        exports: exportStoreFromEnv(),
+        packages: packageStoreFromEnv(),
+        s3: s3Client(),
+        starter: new SfnExportStarter(sfnClient(), exportMachine),
+        cursorSecret,
+      })
+    : undefined;
   return new ImportApi({
     jobs: jobStoreFromEnv(),
     packages: packageStoreFromEnv(),
@@ -35,7 +47,8 @@ function build(): ImportApi {
     maxPackageBytes: cfg.maxPackageBytes,
     uploadUrlExpiresSeconds: cfg.uploadUrlExpiresSeconds,
     // Cursors are bound to their user either way; the secret only stops tampering within one's own list.
-    cursorSecret: process.env.CURSOR_SECRET ?? cfg.jobsTable,
+    cursorSecret,
+    exports,
   });
 }
 

@@ -1,12 +1,15 @@
 /** Cleanup Lambda, run on a schedule (EventBridge): reconciles stuck jobs, removes expired ones and their S3 objects. */
-import { cleanupExpiredJobs, CleanupResult } from '../jobs/cleanup';
+import { cleanupExpiredExports, cleanupExpiredJobs, CleanupResult } from '../jobs/cleanup';
 import { SfnWorkflowStarter } from '../jobs/workflow-starter';
-import { jobStoreFromEnv, packageStoreFromEnv } from '../shared/stores';
+import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv } from '../shared/stores';
 import { jobsConfig, stateMachineArn } from '../shared/config';
 import { sfnClient } from '../shared/aws-clients';
 import { Logger } from '../shared/logger';
 
 export async function handler(): Promise<CleanupResult> {
+  if (process.env.EXPORTS_TABLE) {
+    await cleanupExpiredExports({ exports: exportStoreFromEnv(), packages: packageStoreFromEnv(), logger: new Logger('fzip-cleanup') });
+  }
   return cleanupExpiredJobs({
     jobs: jobStoreFromEnv(),
     packages: packageStoreFromEnv(),

@@ -1,11 +1,12 @@
 /**
  * Reconcile Lambda: EventBridge "Step Functions Execution Status Change" (SUCCEEDED, FAILED,
- * TIMED_OUT, ABORTED) of the import state machine -> reconcileExecution. At-least-once delivery
+ * TIMED_OUT, ABORTED) of the import state machine -> reconcileExecution; of the export state
+ * machine (its input names an exportId) -> reconcileExportExecution. At-least-once delivery
  * is fine: reconciling the same end twice changes nothing the second time.
  */
-import { reconcileExecution, ReconcileOutcome } from '../jobs/reconcile';
+import { reconcileExecution, reconcileExportExecution, ReconcileOutcome } from '../jobs/reconcile';
 import { ExecutionStatus, SfnWorkflowStarter } from '../jobs/workflow-starter';
-import { jobStoreFromEnv, packageStoreFromEnv } from '../shared/stores';
+import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv } from '../shared/stores';
 import { jobsConfig, stateMachineArn } from '../shared/config';
 import { sfnClient } from '../shared/aws-clients';
 import { Logger } from '../shared/logger';
@@ -18,9 +19,13 @@ export interface ExecutionStatusChange {
 export async function handler(event: ExecutionStatusChange): Promise<{ outcome: ReconcileOutcome }> {
   const d = event.detail ?? {};
   const name = d.name ?? String(d.executionArn ?? '').split(':').pop() ?? '';
+  const end = { name, status: (d.status ?? 'RUNNING') as ExecutionStatus, input: d.input ?? undefined };
+  if (/"exportId"/.test(d.input ?? '')) {
+    return { outcome: await reconcileExportExecution(end, { exports: exportStoreFromEnv(), logger: new Logger('fzip-reconcile') }) };
+  }
   const cfg = jobsConfig();
   const outcome = await reconcileExecution(
-    { name, status: (d.status ?? 'RUNNING') as ExecutionStatus, input: d.input ?? undefined },
+    end,
     {
       jobs: jobStoreFromEnv(),
       packages: packageStoreFromEnv(),

@@ -14,6 +14,8 @@ import { reconcileExecution } from './reconcile';
 import { jobEnded, joinLine, launch, SchedulerDeps, startNextQueued } from './scheduler';
 import { executionInput } from './workflow-starter';
 import { Logger } from '../shared/logger';
+import { ExportStore } from './export-store';
+import { PackageStore } from './package-store';
 
 export interface CleanupResult {
   expiredFound: number;
@@ -97,5 +99,43 @@ export async function cleanupExpiredJobs(deps: CleanupDeps, nowSeconds = Math.fl
     }
   } while (start);
   deps.logger.info('cleanup finished', { ...result });
+  return result;
+}
+
+/**
+ * Removes finished exports whose retention has passed, with their package and staging objects
+ * (the item first, then the objects). An export still processing past its expiry has stopped
+ * moving: it is failed (its execution ended long ago) and removed at the next run.
+ */
+export async function cleanupExpiredExports(
+  deps: { exports: ExportStore; packages: PackageStore; logger: Logger },
+  nowSeconds = Math.floor(Date.now() / 1000),
+  pageSize = 100,
+): Promise<{ exportsDeleted: number; objectsDeleted: number; stuckFailed: number }> {
+  const result = { exportsDeleted: 0, objectsDeleted: 0, stuckFailed: 0 };
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.exports.listExpired(nowSeconds, pageSize, start);
+    start = page.next;
+    for (const expired of page.jobs) {
+      const job = await deps.exports.get(expired.exportId);
+      if (!job || job.expiresAt > nowSeconds) continue;
+      if (job.status === 'processing') {
+        await deps.exports.finish(job.exportId, 'failed', { currentPhase: 'failed', errorMessage: 'Export failed: it did not finish in time' });
+        result.stuckFailed++;
+        continue;
+      }
+      try {
+        await deps.exports.deleteUnlessRunning(job.exportId);
+      } catch (err) {
+        if (!(err instanceof JobConflictError)) throw err;
+        continue;
+      }
+      result.objectsDeleted += await deps.packages.deleteExportObjects(job.packageKey, job.exportId);
+      await deps.exports.slots.releaseSlot(job.userId, job.exportId);
+      result.exportsDeleted++;
+    }
+  } while (start);
+  deps.logger.info('export cleanup finished', { ...result });
   return result;
 }

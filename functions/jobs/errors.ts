@@ -21,7 +21,7 @@ export class IllegalTransitionError extends Error {
 export class TooManyJobsError extends Error {
   constructor(
     readonly limit: number,
-    what = 'imports',
+    readonly what: 'imports' | 'exports' = 'imports',
   ) {
     super(`at most ${limit} unfinished ${what} are allowed at once; wait for one to finish or delete one`);
     this.name = 'TooManyJobsError';

@@ -140,6 +140,7 @@ export class ExportStore {
         }),
       );
       const { expiryPartition: _p, shardsDone: _s, ...job } = out.Attributes ?? {};
+      await this.slots.releaseSlot(job.userId as string, exportId);
       return job as ExportJob;
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;

@@ -77,9 +77,18 @@ export class PackageStore {
 
   /** Deletes the package, the staging objects and the journal of an import; returns how many were removed. */
   async deleteImportObjects(key: string, importId: string): Promise<number> {
+    return this.deleteObjects(key, [stagingPrefix(importId), journalPrefix(importId)], `import ${importId}`);
+  }
+
+  /** Deletes an export's package and its staging objects. */
+  async deleteExportObjects(key: string, exportId: string): Promise<number> {
+    return this.deleteObjects(key, [`export-staging/${exportId}/`], `export ${exportId}`);
+  }
+
+  private async deleteObjects(key: string, prefixes: string[], what: string): Promise<number> {
     let removed = 0;
     const keys: string[] = [key];
-    for (const prefix of [stagingPrefix(importId), journalPrefix(importId)]) {
+    for (const prefix of prefixes) {
       let token: string | undefined;
       do {
         const out: ListObjectsV2CommandOutput = await this.s3.send(
@@ -94,7 +103,7 @@ export class PackageStore {
       const out = await this.s3.send(
         new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
       );
-      if (out.Errors?.length) throw new Error(`could not delete ${out.Errors.length} object(s) of import ${importId}`);
+      if (out.Errors?.length) throw new Error(`could not delete ${out.Errors.length} object(s) of ${what}`);
       removed += batch.length;
     }
     return removed;

@@ -15,6 +15,7 @@ import { SchedulerDeps, jobEnded, launch } from './scheduler';
 import { ExecutionStatus, WorkflowInput } from './workflow-starter';
 import { Logger } from '../shared/logger';
 import { IllegalTransitionError } from './errors';
+import { ExportStore } from './export-store';
 
 export interface ExecutionEnd {
   name: string;
@@ -120,4 +121,31 @@ async function reconcileOnce(end: ExecutionEnd, deps: SchedulerDeps & { logger: 
   const started = await launch({ ...next, rollbackAttempts: attempts + 1 }, next.status === 'undoing' ? 'undo' : 'rollback', deps);
   log.warn('execution ended outside the workflow; rollback started', { execution: started.executionName });
   return 'rollback_started';
+}
+
+/** The export state machine's executions: an export whose execution ended without finishing it ends failed. */
+export async function reconcileExportExecution(end: ExecutionEnd, deps: { exports: ExportStore; logger: Logger }): Promise<ReconcileOutcome> {
+  if (end.status === 'RUNNING') return 'still_running';
+  let input: { exportId?: unknown; userId?: unknown };
+  try {
+    input = JSON.parse(end.input ?? '');
+  } catch {
+    return 'ignored';
+  }
+  if (typeof input.exportId !== 'string' || typeof input.userId !== 'string') return 'ignored';
+  const job = await deps.exports.get(input.exportId);
+  if (!job || job.userId !== input.userId) {
+    await deps.exports.slots.releaseSlot(input.userId, input.exportId);
+    return 'released';
+  }
+  if (job.status !== 'processing') {
+    await deps.exports.slots.releaseSlot(job.userId, job.exportId);
+    return 'released';
+  }
+  await deps.exports.finish(job.exportId, 'failed', {
+    currentPhase: 'failed',
+    errorMessage: `Export failed: the workflow ${end.status === 'SUCCEEDED' ? 'ended' : `ended ${end.status}`} before the package was complete`,
+  });
+  deps.logger.child({ exportId: job.exportId, executionStatus: end.status }).warn('export execution ended outside the workflow');
+  return 'marked_failed';
 }

@@ -63,3 +63,22 @@ export class SfnWorkflowStarter implements WorkflowStarter {
     }
   }
 }
+
+/** Starts executions of the export state machine (named after the export: a start is idempotent). */
+export class SfnExportStarter {
+  constructor(
+    private readonly sfn: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
+
+  async start(name: string, input: { exportId: string; userId: string; bucket: string; packageKey: string }): Promise<string> {
+    const body = JSON.stringify({ exportId: input.exportId, userId: input.userId, bucket: input.bucket, packageKey: input.packageKey });
+    try {
+      const out = await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: body }));
+      return out.executionArn ?? executionArnOf(this.stateMachineArn, name);
+    } catch (err) {
+      if (err instanceof ExecutionAlreadyExists || (err as Error).name === 'ExecutionAlreadyExists') return executionArnOf(this.stateMachineArn, name);
+      throw err;
+    }
+  }
+}

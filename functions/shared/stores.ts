@@ -1,7 +1,8 @@
 /** The job and package stores as configured by the Lambda environment. */
 import { JobStore } from '../jobs/job-store';
 import { PackageStore } from '../jobs/package-store';
-import { jobsConfig } from './config';
+import { ExportStore } from '../jobs/export-store';
+import { int, jobsConfig } from './config';
 import { documentClient, s3Client } from './aws-clients';
 
 export function jobStoreFromEnv(): JobStore {
@@ -16,4 +17,15 @@ export function jobStoreFromEnv(): JobStore {
 
 export function packageStoreFromEnv(): PackageStore {
   return new PackageStore(s3Client(), jobsConfig().packagesBucket);
+}
+
+/** The export table (EXPORTS_TABLE); exports are kept EXPORT_RETENTION_DAYS (default 2) after they end. */
+export function exportStoreFromEnv(): ExportStore {
+  const table = process.env.EXPORTS_TABLE;
+  if (!table) throw new Error('environment variable EXPORTS_TABLE is required');
+  return new ExportStore(documentClient(), {
+    tableName: table,
+    retentionDays: int('EXPORT_RETENTION_DAYS', 2, 1),
+    maxUnfinishedPerUser: int('MAX_UNFINISHED_EXPORTS', 2, 1),
+  });
 }

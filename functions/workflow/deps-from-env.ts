@@ -1,5 +1,6 @@
 /** Builds the workflow's dependencies from the Lambda environment (once per container). */
-import { jobStoreFromEnv } from '../shared/stores';
+import { exportStoreFromEnv, jobStoreFromEnv } from '../shared/stores';
+import { ExportDeps } from './export-phase';
 import { EntityStore } from '../entities/entity-store';
 import { entityTableNamesFromEnv } from '../entities/entity-tables';
 import { documentClient, s3Client } from '../shared/aws-clients';
@@ -25,4 +26,22 @@ export function workflowDepsFromEnv(): WorkflowDeps {
     chunkBytes: int('STAGING_CHUNK_BYTES', 4 * 1024 * 1024, 64 * 1024),
   };
   return deps;
+}
+
+let exportDeps: ExportDeps | undefined;
+
+/** The export workflow's dependencies from the Lambda environment (once per container). */
+export function exportDepsFromEnv(): ExportDeps {
+  if (exportDeps) return exportDeps;
+  const filesBucket = process.env.FILES_BUCKET;
+  if (!filesBucket) throw new Error('environment variable FILES_BUCKET is required');
+  exportDeps = {
+    exports: exportStoreFromEnv(),
+    entities: new EntityStore(documentClient(), entityTableNamesFromEnv()),
+    s3: s3Client(),
+    packagesBucket: jobsConfig().packagesBucket,
+    filesBucket,
+    logger: new Logger('fzip-export'),
+  };
+  return exportDeps;
 }

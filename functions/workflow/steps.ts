@@ -8,6 +8,7 @@ import { validatePhase } from './validate-phase';
 import { completePhase, importEntityPhase, importTransactionsChunk } from './import-phase';
 import { checkWriters, rollbackBegin, rollbackFailed, rollbackFinish, rollbackStep } from './rollback-phase';
 import { ChunkInput, FailInput, WorkflowDeps, WorkflowInput } from './context';
+import { ExportDeps, ExportInput, ShardInput, exportComplete, exportFail, exportStart, exportTransactionsShard, exportWritePackage } from './export-phase';
 
 /** The ids every step needs, checked: a payload without them is a definition error, not data. */
 export function stepInput(event: WorkflowInput): WorkflowInput {
@@ -49,3 +50,30 @@ export const WORKFLOW_STEPS = {
 
 export type WorkflowSubstitution = keyof typeof WORKFLOW_STEPS;
 export const WORKFLOW_SUBSTITUTIONS = Object.keys(WORKFLOW_STEPS) as WorkflowSubstitution[];
+
+/** The ids every export step needs, checked. */
+export function exportStepInput(event: ExportInput): ExportInput {
+  const { exportId, userId, bucket, packageKey } = event ?? ({} as ExportInput);
+  for (const [k, v] of Object.entries({ exportId, userId, bucket, packageKey })) {
+    if (typeof v !== 'string' || !v) throw new Error(`the step input has no ${k}`);
+  }
+  return { exportId, userId, bucket, packageKey };
+}
+
+type ExportStep = (payload: any, deps: ExportDeps) => Promise<unknown>;
+
+/** The same table for statemachine/export.asl.json (handlers in functions/handlers/export-workflow.ts). */
+export const EXPORT_STEPS = {
+  ExportStartFunctionArn: { handler: 'start', run: (p: ExportInput, d: ExportDeps) => exportStart(exportStepInput(p), d) },
+  ExportShardFunctionArn: { handler: 'shard', run: (p: ShardInput, d: ExportDeps) => exportTransactionsShard({ ...exportStepInput(p), shard: p.shard }, d) },
+  ExportWritePackageFunctionArn: { handler: 'writePackage', run: (p: ExportInput, d: ExportDeps) => exportWritePackage(exportStepInput(p), d) },
+  ExportCompleteFunctionArn: { handler: 'complete', run: (p: ExportInput, d: ExportDeps) => exportComplete(exportStepInput(p), d) },
+  ExportFailFunctionArn: {
+    handler: 'fail',
+    run: (p: ExportInput & { phase?: string; error?: { Error?: string; Cause?: string } }, d: ExportDeps) =>
+      exportFail({ ...exportStepInput(p), phase: p.phase, error: p.error }, d),
+  },
+} satisfies Record<string, { handler: string; run: ExportStep }>;
+
+export type ExportSubstitution = keyof typeof EXPORT_STEPS;
+export const EXPORT_SUBSTITUTIONS = Object.keys(EXPORT_STEPS) as ExportSubstitution[];

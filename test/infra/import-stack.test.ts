@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ImportStack } from '../../infra/import-stack';
 import { configFromContext } from '../../infra/config';
-import { WORKFLOW_SUBSTITUTIONS } from '../../functions/workflow/steps';
+import { EXPORT_SUBSTITUTIONS, WORKFLOW_SUBSTITUTIONS } from '../../functions/workflow/steps';
 
 // Bundling is skipped here (aws:cdk:bundling-stacks = []): `npx cdk synth` in CI bundles for real.
 function synth(context: Record<string, unknown> = {}) {
@@ -22,14 +22,14 @@ const logicalIdOf = (fnId: string) => stack.getLogicalId(stack.functions[fnId].n
 describe('ImportStack', () => {
   it('runs every handler as a Node 22 Lambda with tracing', () => {
     const ours = Object.keys(stack.functions).map(logicalIdOf);
-    expect(ours).toHaveLength(4 + WORKFLOW_SUBSTITUTIONS.length);
+    expect(ours).toHaveLength(4 + WORKFLOW_SUBSTITUTIONS.length + EXPORT_SUBSTITUTIONS.length);
     for (const id of ours) {
       expect(resources[id].Properties).toMatchObject({ Runtime: 'nodejs22.x', TracingConfig: { Mode: 'Active' } });
     }
   });
 
   it('substitutes every phase Lambda into the state machine, logs errors without execution data, traces', () => {
-    const [, sm] = ofType('AWS::StepFunctions::StateMachine')[0];
+    const [, sm] = ofType('AWS::StepFunctions::StateMachine').find(([id]) => id.startsWith('ImportStateMachine'))!;
     expect(sm.Properties.StateMachineType).toBe('STANDARD');
     expect(sm.Properties.TracingConfiguration).toEqual({ Enabled: true });
     expect(sm.Properties.LoggingConfiguration).toMatchObject({ Level: 'ERROR', IncludeExecutionData: false });
@@ -55,7 +55,8 @@ describe('ImportStack', () => {
     expect(routes).toEqual([
       'DELETE /import/{importId}', 'GET /import', 'GET /import/{importId}/status', 'POST /import',
       'POST /import/{importId}/cancel', 'POST /import/{importId}/undo', 'POST /import/{importId}/upload',
-    ]);
+      'DELETE /export/{exportId}', 'GET /export', 'GET /export/{exportId}/status', 'POST /export',
+    ].sort());
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationUri: { 'Fn::GetAtt': [logicalIdOf('ApiFunction'), 'Arn'] },
     });
@@ -87,11 +88,35 @@ describe('ImportStack', () => {
       }
     };
     walk(asl.States);
-    const [, sm] = ofType('AWS::StepFunctions::StateMachine')[0];
+    const [, sm] = ofType('AWS::StepFunctions::StateMachine').find(([id]) => id.startsWith('ImportStateMachine'))!;
     for (const t of tasks) {
       const fnId = sm.Properties.DefinitionSubstitutions[t.sub]['Fn::GetAtt'][0];
       expect({ sub: t.sub, timeout: resources[fnId].Properties.Timeout }).toEqual({ sub: t.sub, timeout: t.timeout });
     }
+  });
+
+  it('deploys the export state machine with its own Lambdas, and export steps write only under exports/ and export-staging/', () => {
+    const [, sm] = ofType('AWS::StepFunctions::StateMachine').find(([id]) => id.startsWith('ExportStateMachine'))!;
+    expect(Object.keys(sm.Properties.DefinitionSubstitutions).sort()).toEqual([...EXPORT_SUBSTITUTIONS].sort());
+    const exportRoles = new Set(
+      Object.keys(stack.functions)
+        .filter((id) => id.startsWith('Export'))
+        .map((id) => stack.getLogicalId(stack.functions[id].role!.node.defaultChild as never)),
+    );
+    expect(exportRoles.size).toBe(EXPORT_SUBSTITUTIONS.length);
+    for (const [, p] of ofType('AWS::IAM::Policy')) {
+      if (!(p.Properties.Roles as Array<{ Ref: string }>).some((r) => exportRoles.has(r.Ref))) continue;
+      for (const st of p.Properties.PolicyDocument.Statement) {
+        const actions: string[] = [].concat(st.Action);
+        if (!actions.some((a) => a === 's3:PutObject')) continue;
+        const res = JSON.stringify(st.Resource);
+        expect(res).toMatch(/exports\/\*|export-staging\/\*/);
+        expect(res).not.toMatch(/uploads|journal|staging\/\*"(?!.*export)/);
+      }
+    }
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ detail: Match.objectLike({ stateMachineArn: Match.arrayWith([{ Ref: Match.stringLikeRegexp('ExportStateMachine') }]) }) }),
+    });
   });
 
   it('has a job table with TTL, its three indexes, on-demand billing and point-in-time recovery', () => {

@@ -1,0 +1,14 @@
+/**
+ * The export state machine's Lambdas (statemachine/export.asl.json), one export each, by the
+ * table EXPORT_STEPS in functions/workflow/steps.ts.
+ */
+import { exportDepsFromEnv } from '../workflow/deps-from-env';
+import { EXPORT_STEPS, ExportSubstitution } from '../workflow/steps';
+
+const step = (substitution: ExportSubstitution) => (event: unknown) => EXPORT_STEPS[substitution].run(event as never, exportDepsFromEnv());
+
+export const start = step('ExportStartFunctionArn');
+export const shard = step('ExportShardFunctionArn');
+export const writePackage = step('ExportWritePackageFunctionArn');
+export const complete = step('ExportCompleteFunctionArn');
+export const fail = step('ExportFailFunctionArn');
