@@ -13,7 +13,9 @@ import { ExecutionStatus, WorkflowInput, WorkflowStarter, executionArnOf } from 
 import { Logger } from '../../functions/shared/logger';
 import { LocalTokenIssuer } from '../../local/token-issuer';
 import { LocalServers, startLocalServers } from '../../local/servers';
-import { jobTableDefinition } from '../../local/tables';
+import { exportTableDefinition, jobTableDefinition } from '../../local/tables';
+import { ExportApi, ExportInputPayload, ExportStarter } from '../../functions/api/export-api';
+import { ExportStore } from '../../functions/jobs/export-store';
 
 export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:fzip-import';
 
@@ -33,7 +35,17 @@ export class RecordingStarter implements WorkflowStarter {
   }
 }
 
+export class RecordingExportStarter implements ExportStarter {
+  readonly starts: Array<ExportInputPayload & { name: string }> = [];
+  async start(name: string, input: ExportInputPayload): Promise<string> {
+    this.starts.push({ ...input, name });
+    return `arn:aws:states:us-east-1:000000000000:execution:fzip-export:${name}`;
+  }
+}
+
 export interface ApiHarness {
+  exports: ExportStore;
+  exportStarter: RecordingExportStarter;
   servers: LocalServers;
   issuer: LocalTokenIssuer;
   jobs: JobStore;
@@ -49,7 +61,10 @@ export interface ApiHarness {
 export async function startApiHarness(opts: { maxUnfinishedJobsPerUser?: number } = {}): Promise<ApiHarness> {
   const tableName = `jobs-${randomUUID().slice(0, 8)}`;
   const bucket = 'fzip-packages';
-  const servers = await startLocalServers({ buckets: [bucket], tables: [jobTableDefinition(tableName)] });
+  const exportsTable = `exports-${randomUUID().slice(0, 8)}`;
+  const servers = await startLocalServers({ buckets: [bucket], tables: [jobTableDefinition(tableName), exportTableDefinition(exportsTable)] });
+  const exports = new ExportStore(servers.doc, { tableName: exportsTable, retentionDays: 2, maxUnfinishedPerUser: 2 });
+  const exportStarter = new RecordingExportStarter();
   const issuer = new LocalTokenIssuer();
   const jobs = new JobStore(servers.doc, {
     tableName,
@@ -68,9 +83,12 @@ export async function startApiHarness(opts: { maxUnfinishedJobsPerUser?: number 
     maxPackageBytes: 1024 * 1024,
     uploadUrlExpiresSeconds: 600,
     cursorSecret: 'test-secret',
+    exports: new ExportApi({ exports, packages, s3: servers.s3, starter: exportStarter, cursorSecret: 'test-secret' }),
   };
   const defaultApi = new ImportApi(baseDeps);
   return {
+    exports,
+    exportStarter,
     servers,
     issuer,
     jobs,
