@@ -18,7 +18,7 @@ const child = (script: string, args: string[]) =>
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { sizes: { type: 'string' }, runs: { type: 'string' }, import: { type: 'string' }, e2e: { type: 'string' }, check: { type: 'boolean' } },
+    options: { sizes: { type: 'string' }, runs: { type: 'string' }, import: { type: 'string' }, e2e: { type: 'string' }, export: { type: 'string' }, check: { type: 'boolean' } },
   });
   const sizes = (values.sizes ?? '10000,100000,1000000').split(',').map(Number);
   const runs = Number(values.runs ?? 3);
@@ -65,12 +65,19 @@ async function main(): Promise<void> {
   for (const [phase, s] of Object.entries(e2e.phases as Record<string, number>)) {
     out(`| ${phase} | ${s.toFixed(1)} | ${((s / e2e.wallSeconds) * 100).toFixed(0)}% |`);
   }
+  const exportN = Number(values.export ?? importN);
+  const ex = child('export-child.js', [String(exportN)]);
+  out(`\n| export (${exportN.toLocaleString('en')} transactions, dynalite + s3rver) | records/s | floor: plain Query records/s | ratio | package | peak RSS (base before export) |`);
+  out('|---|---|---|---|---|---|');
+  out(
+    `| 16 shards staged 4 at a time, package streamed to a multipart upload | ${Math.round(ex.exportRecordsPerSec)} | ${Math.round(ex.floorRecordsPerSec)} | ${((ex.exportRecordsPerSec / ex.floorRecordsPerSec) * 100).toFixed(0)}% | ${(ex.packageBytes / 1e6).toFixed(1)} MB | ${ex.peakRssMB.toFixed(0)} MB (${ex.baseRssMB.toFixed(0)} MB) |`,
+  );
   mkdirSync(join(__dirname, '..', '..', 'bench', 'results'), { recursive: true });
   writeFileSync(join(__dirname, '..', '..', 'bench', 'results', 'latest.md'), lines.join('\n') + '\n');
   if (values.check) {
     // Generous bounds: catch breakage, not noise.
     const bad = results.filter((r) => (Number.isFinite(r.ratio) && r.ratio < 0.05) || r.vRss > 512);
-    if (bad.length || phaseRate / floorRate < 0.2) {
+    if (bad.length || phaseRate / floorRate < 0.2 || ex.records !== exportN || ex.peakRssMB > 1024) {
       console.error('benchmark out of bounds');
       process.exit(1);
     }

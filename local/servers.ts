@@ -44,6 +44,20 @@ export interface ServerOptions {
   s3Port?: number;
 }
 
+/** SDK clients for stand-ins at these endpoints (in this process or another). */
+export function localClients(dynamoEndpoint: string, s3Endpoint: string): { dynamo: DynamoDBClient; doc: DynamoDBDocumentClient; s3: S3Client } {
+  const dynamo = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamoEndpoint });
+  const doc = DynamoDBDocumentClient.from(dynamo, DOCUMENT_TRANSLATION);
+  const s3 = new S3Client({
+    ...LOCAL_AWS,
+    endpoint: s3Endpoint,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  return { dynamo, doc, s3 };
+}
+
 export async function startLocalServers(opts: ServerOptions): Promise<LocalServers> {
   const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.dynamoPath ? { path: opts.dynamoPath } : {}) });
   await new Promise<void>((resolve) => dyn.listen(opts.dynamoPort ?? 0, '127.0.0.1', resolve));
@@ -61,15 +75,7 @@ export async function startLocalServers(opts: ServerOptions): Promise<LocalServe
   const addr = await s3rver.run();
   const s3Endpoint = `http://127.0.0.1:${addr.port}`;
 
-  const dynamo = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamoEndpoint });
-  const doc = DynamoDBDocumentClient.from(dynamo, DOCUMENT_TRANSLATION);
-  const s3 = new S3Client({
-    ...LOCAL_AWS,
-    endpoint: s3Endpoint,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const { dynamo, doc, s3 } = localClients(dynamoEndpoint, s3Endpoint);
   for (const t of opts.tables) {
     try {
       await dynamo.send(new CreateTableCommand(t));

@@ -16,10 +16,12 @@ import { entityTableDefinition, exportTableDefinition, jobTableDefinition } from
 import { EXPORT_ASL_PATH, LocalStateMachine, TaskFunction, TaskFunctions } from './state-machine';
 import { EXPORT_STEPS, EXPORT_SUBSTITUTIONS, WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS } from '../functions/workflow/steps';
 import { startSfnEndpoint } from './sfn-endpoint';
+import { LocalEventBus, startLocalEventBus } from './event-bus';
 import { LocalTokenIssuer } from './token-issuer';
 
 export const LOCAL_NAMES = {
   jobsTable: 'fzip-jobs',
+  eventBus: 'fzip-import-events',
   exportsTable: 'fzip-exports',
   packagesBucket: 'fzip-packages',
   filesBucket: 'fzip-files',
@@ -56,6 +58,8 @@ export interface LocalStack {
   issuer: LocalTokenIssuer;
   machine: LocalStateMachine;
   exportMachine: LocalStateMachine;
+  /** The EventBridge stand-in: import-end events as the handlers put them. */
+  eventBus: LocalEventBus;
   servers: LocalServers;
   stop(): Promise<void>;
 }
@@ -115,6 +119,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     s3Port: opts.s3Port,
   });
   const issuer = loadIssuer(dataDir);
+  const eventBus = await startLocalEventBus({ file: dataDir ? join(dataDir, 'events.jsonl') : undefined });
 
   // The Lambdas' configuration: exactly the variables CDK sets, plus endpoints.
   Object.assign(process.env, {
@@ -124,6 +129,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: servers.dynamoEndpoint,
     AWS_ENDPOINT_URL_S3: servers.s3Endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBus.url,
+    EVENT_BUS_NAME: LOCAL_NAMES.eventBus,
     S3_FORCE_PATH_STYLE: 'true',
     JOBS_TABLE: LOCAL_NAMES.jobsTable,
     EXPORTS_TABLE: LOCAL_NAMES.exportsTable,
@@ -216,6 +223,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     issuer,
     machine,
     exportMachine,
+    eventBus,
     servers,
     async stop() {
       if (timer) clearInterval(timer);
@@ -224,6 +232,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       await machine.idle().catch(() => undefined);
       await exportMachine.idle().catch(() => undefined);
       await sfn.stop();
+      await eventBus.stop();
       await servers.stop();
     },
   };

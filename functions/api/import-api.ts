@@ -20,6 +20,7 @@ import { bearerToken, TokenVerifier, UnauthorizedError } from '../auth/token-ver
 import { Logger, errorFields } from '../shared/logger';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ExportApi } from './export-api';
+import { ImportEventPublisher } from '../jobs/import-events';
 import { ApiError, HttpRequest, HttpResponse, json } from './http';
 
 export interface ImportApiDeps {
@@ -34,6 +35,8 @@ export interface ImportApiDeps {
   cursorSecret: string;
   /** The /export routes (when the deployment has exports). */
   exports?: ExportApi;
+  /** Where import-end events go. */
+  events?: ImportEventPublisher;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -196,7 +199,7 @@ export class ImportApi {
   }
 
   private scheduler() {
-    return { jobs: this.deps.jobs, packages: this.deps.packages, workflow: this.deps.workflow, maxPackageBytes: this.deps.maxPackageBytes };
+    return { jobs: this.deps.jobs, packages: this.deps.packages, workflow: this.deps.workflow, maxPackageBytes: this.deps.maxPackageBytes, events: this.deps.events };
   }
 
   private async upload(importId: string, userId: string, log: Logger): Promise<HttpResponse> {

@@ -43,6 +43,8 @@ export interface JournalPart {
   /** What this part does: created, updated (replaced), skipped; and which imports' items it replaces. */
   result: EntityResult;
   overwrote: Record<string, number>;
+  /** What the part's writes touch: account ids, and the dates (epoch ms) of its transactions. */
+  touched?: { accounts: string[]; dateFrom?: number; dateTo?: number };
 }
 
 function kindFolder(kind: EntityKind): string {

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyEvent, APIGatewayProxyStruc
 import { ImportApi } from '../api/import-api';
 import { HttpRequest } from '../api/http';
 import { cognitoVerifier, jwksVerifier } from '../auth/token-verifier';
-import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv } from '../shared/stores';
+import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv, eventPublisherFromEnv } from '../shared/stores';
 import { SfnExportStarter, SfnWorkflowStarter } from '../jobs/workflow-starter';
 import { ExportApi } from '../api/export-api';
 import { authConfig, jobsConfig, stateMachineArn } from '../shared/config';
@@ -45,6 +45,7 @@ function build(): ImportApi {
     verifier: auth.mode === 'cognito' ? cognitoVerifier(auth) : jwksVerifier(auth),
     logger: new Logger('fzip-api'),
     maxPackageBytes: cfg.maxPackageBytes,
+    events: eventPublisherFromEnv(),
     uploadUrlExpiresSeconds: cfg.uploadUrlExpiresSeconds,
     // Cursors are bound to their user either way; the secret only stops tampering within one's own list.
     cursorSecret,

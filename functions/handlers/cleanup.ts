@@ -1,7 +1,7 @@
 /** Cleanup Lambda, run on a schedule (EventBridge): reconciles stuck jobs, removes expired ones and their S3 objects. */
 import { cleanupExpiredExports, cleanupExpiredJobs, CleanupResult } from '../jobs/cleanup';
 import { SfnWorkflowStarter } from '../jobs/workflow-starter';
-import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv } from '../shared/stores';
+import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv, eventPublisherFromEnv } from '../shared/stores';
 import { jobsConfig, stateMachineArn } from '../shared/config';
 import { sfnClient } from '../shared/aws-clients';
 import { Logger } from '../shared/logger';
@@ -15,6 +15,7 @@ export async function handler(): Promise<CleanupResult> {
     packages: packageStoreFromEnv(),
     workflow: new SfnWorkflowStarter(sfnClient(), stateMachineArn()),
     maxPackageBytes: jobsConfig().maxPackageBytes,
+    events: eventPublisherFromEnv(),
     logger: new Logger('fzip-cleanup'),
   });
 }

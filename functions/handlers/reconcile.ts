@@ -6,7 +6,7 @@
  */
 import { reconcileExecution, reconcileExportExecution, ReconcileOutcome } from '../jobs/reconcile';
 import { ExecutionStatus, SfnWorkflowStarter } from '../jobs/workflow-starter';
-import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv } from '../shared/stores';
+import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv, eventPublisherFromEnv } from '../shared/stores';
 import { jobsConfig, stateMachineArn } from '../shared/config';
 import { sfnClient } from '../shared/aws-clients';
 import { Logger } from '../shared/logger';
@@ -31,6 +31,7 @@ export async function handler(event: ExecutionStatusChange): Promise<{ outcome: 
       packages: packageStoreFromEnv(),
       workflow: new SfnWorkflowStarter(sfnClient(), stateMachineArn()),
       maxPackageBytes: cfg.maxPackageBytes,
+      events: eventPublisherFromEnv(),
       logger: new Logger('fzip-reconcile'),
     },
   );

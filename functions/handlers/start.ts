@@ -5,7 +5,7 @@
  */
 import type { S3Event } from 'aws-lambda';
 import { parsePackageKey } from '../jobs/package-store';
-import { jobStoreFromEnv, packageStoreFromEnv } from '../shared/stores';
+import { jobStoreFromEnv, packageStoreFromEnv, eventPublisherFromEnv } from '../shared/stores';
 import { startImport } from '../jobs/scheduler';
 import { SfnWorkflowStarter } from '../jobs/workflow-starter';
 import { JobNotFoundError } from '../jobs/errors';
@@ -69,6 +69,7 @@ export async function handler(event: S3Event): Promise<void> {
       packages: packageStoreFromEnv(),
       workflow: new SfnWorkflowStarter(sfnClient(), stateMachineArn()),
       maxPackageBytes: cfg.maxPackageBytes,
+      events: eventPublisherFromEnv(),
     },
     cfg.packagesBucket,
   );

@@ -407,6 +407,48 @@ export class JobStore {
     }
   }
 
+  /** Notes that the end event of `status` was sent. */
+  async markEventSent(importId: string, status: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { importId },
+        UpdateExpression: 'ADD eventsSent :s',
+        ConditionExpression: 'attribute_exists(importId)',
+        ExpressionAttributeValues: { ':s': new Set([status]) },
+      }),
+    ).catch((err) => {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    });
+  }
+
+  /** Adds what a chunk touched: its accounts and the dates of its transactions. */
+  async recordTouched(importId: string, accounts: readonly string[], dateFrom?: number, dateTo?: number): Promise<void> {
+    if (accounts.length) {
+      await this.doc.send(
+        new UpdateCommand({ TableName: this.table, Key: { importId }, UpdateExpression: 'ADD touchedAccounts :a', ExpressionAttributeValues: { ':a': new Set(accounts.slice(0, 1000)) } }),
+      );
+    }
+    const widen = async (field: 'dateFrom' | 'dateTo', value: number | undefined, op: '>' | '<') => {
+      if (value === undefined) return;
+      await this.doc
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { importId },
+            UpdateExpression: `SET ${field} = :v`,
+            ConditionExpression: `attribute_exists(importId) AND (attribute_not_exists(${field}) OR ${field} ${op} :v)`,
+            ExpressionAttributeValues: { ':v': value },
+          }),
+        )
+        .catch((err) => {
+          if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        });
+    };
+    await widen('dateFrom', dateFrom, '>');
+    await widen('dateTo', dateTo, '<');
+  }
+
   /** Deletes a job unless a workflow may be running for it. */
   async deleteUnlessRunning(importId: string): Promise<void> {
     const running = RUNNING_STATUSES.filter((st) => st !== 'validation_passed');
@@ -468,6 +510,9 @@ function setVersioned(fields: Record<string, unknown>): { expression: string; na
 
 function strip<T extends object>(item: T): ImportJob {
   const { expiryPartition: _p, chunksDone: _c, writers: _w, ...rest } = item as T & { expiryPartition?: string; chunksDone?: unknown; writers?: unknown };
+  const r = rest as Record<string, unknown>;
+  // string sets come back as Sets: the job record holds arrays
+  for (const k of ['touchedAccounts', 'eventsSent']) if (r[k] instanceof Set) r[k] = [...(r[k] as Set<string>)];
   // journalParts / rollbackParts stay: rollback compares them
   return rest as unknown as ImportJob;
 }

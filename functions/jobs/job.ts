@@ -6,6 +6,8 @@ export const JOB_STATUSES = [
   'validating',
   'validation_passed',
   'validation_failed',
+  'awaiting_confirmation',
+  'expired',
   'processing',
   'canceling',
   'rolling_back',
@@ -31,14 +33,17 @@ export const ALLOWED_FROM: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   validating: ['uploaded', 'queued'],
   validation_passed: ['validating'],
   validation_failed: ['validating'],
-  processing: ['validation_passed'],
+  // requireConfirmation: validated and planned, nothing written; waits for confirm, cancel or expiry
+  awaiting_confirmation: ['validating'],
+  expired: ['awaiting_confirmation'],
+  processing: ['validation_passed', 'awaiting_confirmation'],
   // cancel requested while a workflow runs: it stops at its next check and rolls back
   canceling: ['validating', 'validation_passed', 'processing'],
   // undoing this import's writes after a failure or a cancel
   rolling_back: ['validating', 'validation_passed', 'processing', 'canceling'],
   completed: ['processing'],
-  failed: ['uploaded', 'queued', 'validating', 'validation_passed', 'processing', 'canceling', 'rolling_back', 'undoing'],
-  canceled: ['uploaded', 'queued', 'canceling', 'rolling_back'],
+  failed: ['uploaded', 'queued', 'validating', 'validation_passed', 'awaiting_confirmation', 'processing', 'canceling', 'rolling_back', 'undoing'],
+  canceled: ['uploaded', 'queued', 'awaiting_confirmation', 'canceling', 'rolling_back'],
   // undo of a completed import, or a new try at rolling back a failed one that could not be
   undoing: ['completed', 'failed'],
   undone: ['undoing'],
@@ -47,7 +52,7 @@ export const ALLOWED_FROM: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
 /** Statuses during which a workflow execution is (or may be) running: never deleted, never expired. */
 export const RUNNING_STATUSES: readonly JobStatus[] = ['validating', 'validation_passed', 'processing', 'canceling', 'rolling_back', 'undoing'];
 /** Statuses after which nothing more happens to the job on its own. */
-export const TERMINAL_STATUSES: readonly JobStatus[] = ['validation_failed', 'completed', 'failed', 'canceled', 'undone'];
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['validation_failed', 'completed', 'failed', 'canceled', 'undone', 'expired'];
 
 export function isFinished(job: Pick<ImportJob, 'status' | 'validateOnly'>): boolean {
   return TERMINAL_STATUSES.includes(job.status) || (job.status === 'validation_passed' && job.validateOnly);
@@ -115,6 +120,13 @@ export interface ImportJob {
   rollbackParts?: number;
   /** Undo asked to leave items changed since (instead of being refused). */
   undoForce?: boolean;
+  /** Accounts whose data the import wrote (its accounts and its transactions' accounts). */
+  touchedAccounts?: string[];
+  /** Epoch ms of the earliest and latest transaction it wrote. */
+  dateFrom?: number;
+  dateTo?: number;
+  /** Statuses whose end event was sent (at least once). */
+  eventsSent?: string[];
   /** How many items of earlier imports (by id) this import replaced: undo of those is refused. */
   overwrote?: Record<string, number>;
   /** Epoch seconds: the table's TTL attribute. */

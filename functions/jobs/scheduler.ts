@@ -11,12 +11,15 @@ import { JobStore } from './job-store';
 import { IllegalTransitionError, JobConflictError, JobNotFoundError } from './errors';
 import { PackageStore } from './package-store';
 import { WorkflowAction, WorkflowStarter } from './workflow-starter';
+import { announceEnd, ImportEventPublisher } from './import-events';
 
 export interface SchedulerDeps {
   jobs: JobStore;
   packages: PackageStore;
   workflow: WorkflowStarter;
   maxPackageBytes: number;
+  /** Where the event of an import's end goes (the stack's EventBridge bus). */
+  events?: ImportEventPublisher;
 }
 
 export type StartOutcome =
@@ -127,6 +130,10 @@ export async function startNextQueued(userId: string, deps: SchedulerDeps, waiti
  * queued import of the user starts. Idempotent: every path that sees an end may call it.
  */
 export async function jobEnded(job: Pick<ImportJob, 'importId' | 'userId'> & Partial<ImportJob>, deps: SchedulerDeps): Promise<void> {
+  if (job.status !== undefined && isFinished(job as ImportJob)) {
+    const current = await deps.jobs.get(job.importId);
+    if (current) await announceEnd(current, deps);
+  }
   if (job.status === undefined || isFinished(job as ImportJob)) await deps.jobs.users.releaseSlot(job.userId, job.importId);
   if (job.status === undefined || job.status === 'queued' || job.status === 'uploaded') await deps.jobs.users.dequeue(job.userId, job.importId);
   const waiting = await deps.jobs.users.releaseLock(job.userId, job.importId);

@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient, NumberValue, TranslateConfig } from '@aws-sdk/l
 import { canonicalDecimal } from '../fzip/money';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 
 let doc: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
@@ -46,4 +47,11 @@ export function s3Client(): S3Client {
 export function sfnClient(): SFNClient {
   sfn ??= new SFNClient({});
   return sfn;
+}
+
+let eventBridge: EventBridgeClient | undefined;
+
+export function eventBridgeClient(): EventBridgeClient {
+  eventBridge ??= new EventBridgeClient({});
+  return eventBridge;
 }

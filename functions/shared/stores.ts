@@ -3,7 +3,8 @@ import { JobStore } from '../jobs/job-store';
 import { PackageStore } from '../jobs/package-store';
 import { ExportStore } from '../jobs/export-store';
 import { int, jobsConfig } from './config';
-import { documentClient, s3Client } from './aws-clients';
+import { documentClient, eventBridgeClient, s3Client } from './aws-clients';
+import { EventBridgePublisher, ImportEventPublisher } from '../jobs/import-events';
 
 export function jobStoreFromEnv(): JobStore {
   const cfg = jobsConfig();
@@ -28,4 +29,10 @@ export function exportStoreFromEnv(): ExportStore {
     retentionDays: int('EXPORT_RETENTION_DAYS', 2, 1),
     maxUnfinishedPerUser: int('MAX_UNFINISHED_EXPORTS', 2, 1),
   });
+}
+
+/** The import-end event publisher, when the stack has a bus (EVENT_BUS_NAME). */
+export function eventPublisherFromEnv(): ImportEventPublisher | undefined {
+  const bus = process.env.EVENT_BUS_NAME;
+  return bus ? new EventBridgePublisher(eventBridgeClient(), bus) : undefined;
 }

@@ -188,7 +188,23 @@ async function journalPart(
       objects.push(entry);
     }
   }
-  const journaled: JournalPart = { kind, chunk, part, items, objects, result, overwrote };
+  const written = new Set(items.map((i) => i.sk));
+  const touched: NonNullable<JournalPart['touched']> = { accounts: [] };
+  const accounts = new Set<string>();
+  for (const { record } of records) {
+    if (!written.has(record[idField] as string)) continue;
+    if (kind === 'accounts') accounts.add(record.accountId as string);
+    if (kind === 'transactions') {
+      if (typeof record.accountId === 'string') accounts.add(record.accountId);
+      const date = record.date;
+      if (typeof date === 'number') {
+        touched.dateFrom = Math.min(touched.dateFrom ?? date, date);
+        touched.dateTo = Math.max(touched.dateTo ?? date, date);
+      }
+    }
+  }
+  touched.accounts = [...accounts];
+  const journaled: JournalPart = { kind, chunk, part, items, objects, result, overwrote, touched };
   // Written once: if another invocation of this step (a retry that started beside the first)
   // journaled the part first, its part is the true before-image and is used instead.
   return (await journal.writeOnce(journaled)) ?? journaled;
@@ -267,6 +283,9 @@ async function writeChunk(kind: EntityKind, chunk: number, job: ImportJob, input
   const done = await journal.partsOf(kind, chunk);
   const result = emptyResult();
   const overwrote: Record<string, number> = {};
+  const accounts = new Set<string>();
+  let dateFrom: number | undefined;
+  let dateTo: number | undefined;
   for (let p = 0; p * PART_SIZE < staged.length; p++) {
     await deps.jobs.assertProcessing(job.importId); // stop within one part on cancel or failure elsewhere
     const records = staged.slice(p * PART_SIZE, (p + 1) * PART_SIZE);
@@ -274,7 +293,11 @@ async function writeChunk(kind: EntityKind, chunk: number, job: ImportJob, input
     await applyPart(kind, part, records, job, deps, files);
     for (const f of ['created', 'updated', 'skipped', 'errors'] as const) result[f] += part.result[f];
     for (const [other, n] of Object.entries(part.overwrote)) overwrote[other] = (overwrote[other] ?? 0) + n;
+    for (const a of part.touched?.accounts ?? []) accounts.add(a);
+    if (part.touched?.dateFrom !== undefined) dateFrom = Math.min(dateFrom ?? part.touched.dateFrom, part.touched.dateFrom);
+    if (part.touched?.dateTo !== undefined) dateTo = Math.max(dateTo ?? part.touched.dateTo, part.touched.dateTo);
   }
+  await deps.jobs.recordTouched(job.importId, [...accounts], dateFrom, dateTo);
   return { result, overwrote, records: staged.length, parts: Math.ceil(staged.length / PART_SIZE) };
 }
 

@@ -10,6 +10,7 @@ import { JobStore } from '../../functions/jobs/job-store';
 import { PackageStore, packageKey } from '../../functions/jobs/package-store';
 import { startImport } from '../../functions/jobs/scheduler';
 import { reconcileExecution } from '../../functions/jobs/reconcile';
+import { ImportEvent, ImportEventPublisher } from '../../functions/jobs/import-events';
 import { ImportJob, MergeStrategy } from '../../functions/jobs/job';
 import { EntityStore } from '../../functions/entities/entity-store';
 import { EntityTableNames } from '../../functions/entities/entity-tables';
@@ -35,7 +36,9 @@ export interface WorkflowHarness {
   deps: WorkflowDeps;
   machine: LocalStateMachine;
   /** What startImport and reconcile need (the local state machine as the workflow). */
-  startDeps: { jobs: JobStore; packages: PackageStore; workflow: LocalStateMachine; maxPackageBytes: number };
+  startDeps: { jobs: JobStore; packages: PackageStore; workflow: LocalStateMachine; maxPackageBytes: number; events: ImportEventPublisher };
+  /** Import-end events, as the EventBridge bus would receive them. */
+  events: ImportEvent[];
   packagesBucket: string;
   filesBucket: string;
   tables: EntityTableNames;
@@ -79,7 +82,14 @@ export async function startWorkflowHarness(
   const base = workflowFunctions(() => deps);
   const functions: TaskFunctions = {};
   for (const [name, fn] of Object.entries(base)) functions[name] = (p) => (faults[name] ?? fn)(p);
-  const startDeps = { jobs, packages, workflow: undefined as unknown as LocalStateMachine, maxPackageBytes: 50 * 1024 * 1024 };
+  const events: ImportEvent[] = [];
+  const startDeps = {
+    jobs,
+    packages,
+    workflow: undefined as unknown as LocalStateMachine,
+    maxPackageBytes: 50 * 1024 * 1024,
+    events: { publish: async (e: ImportEvent) => void events.push(e) },
+  };
   // Execution ends reach the reconcile core, as the EventBridge rule delivers them in AWS.
   const machine = new LocalStateMachine({
     stateMachineArn: STATE_MACHINE_ARN,
@@ -103,6 +113,7 @@ export async function startWorkflowHarness(
     },
     machine,
     startDeps,
+    events,
     packagesBucket,
     filesBucket,
     tables,

@@ -79,6 +79,7 @@ async function snapshot(user: string) {
 const lambdaError = (name: string, message: string) => Object.assign(new Error(message), { name });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const newUser = () => `user-${randomUUID()}`;
+const eventsOf = (importId: string) => h.events.filter((e) => e.detail.importId === importId).map((e) => e.detailType);
 
 beforeAll(async () => {
   h = await startWorkflowHarness({ chunkSize: 200 });
@@ -86,6 +87,7 @@ beforeAll(async () => {
     jobs: h.jobs,
     packages: h.packages,
     workflow: h.machine,
+    events: h.startDeps.events,
     verifier: jwksVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, jwks: issuer.jwks }),
     logger: new Logger('t', {}, () => undefined),
     maxPackageBytes: 50 * 1024 * 1024,
@@ -139,6 +141,7 @@ describe('a fault in any phase after it has written rolls the whole import back'
     expect(job.errorMessage).toBe(`Import failed in phase "${phase}": the database was too busy; try again later`);
     expect(job.rollbackResults!.changedSince).toBe(0);
     expect(job.rollbackResults!.restored).toBeGreaterThan(0);
+    expect(eventsOf(job.importId)).toEqual(['Import Failed']);
     const after = await snapshot(user);
     expect(after.objects).toEqual(before.objects);
     expect(after.items).toEqual(before.items);
@@ -177,6 +180,7 @@ describe('cancel', () => {
     expect(canceled).toBe(true);
     expect(job).toMatchObject({ status: 'canceled', rolledBack: true, cancelRequested: true });
     expect(await snapshot(user)).toEqual(before);
+    expect(eventsOf(job.importId)).toEqual(['Import Canceled']);
     expect(h.machine.executions.get(job.importId)!.status).toBe('SUCCEEDED'); // ended in "Import canceled"
     expect((await call('POST', `/import/${job.importId}/cancel`, user)).status).toBe(409);
   });
@@ -201,6 +205,12 @@ describe('undo', () => {
     const undone = (await h.jobs.get(job.importId))!;
     expect(undone).toMatchObject({ status: 'undone', rolledBack: true, rollbackResults: { changedSince: 0, deleted: 100 } });
     expect(await snapshot(user)).toEqual(before);
+    // one event per way it ended: completed, then undone; each with what the import touched
+    expect(eventsOf(job.importId)).toEqual(['Import Completed', 'Import Undone']);
+    const completed = h.events.find((e) => e.detail.importId === job.importId && e.detailType === 'Import Completed')!;
+    expect(completed).toMatchObject({ source: 'fzip-import', detail: { userId: user, status: 'completed', counts: { transactions: { created: 100, updated: TX } } } });
+    expect((completed.detail.accountIds as string[]).length).toBe(2);
+    expect(completed.detail.dateRange).toEqual({ from: expect.any(Number), to: expect.any(Number) });
     expect(h.machine.executions.get(`${job.importId}-undo-2`)!.status).toBe('SUCCEEDED');
   });
 
@@ -377,6 +387,7 @@ describe('hostile packages are refused at validation; nothing is written', () =>
     const job = await h.runImport(user, await toBuffer(data as PackageInput), { mergeStrategy: 'overwrite' });
     expect(job.status).toBe('validation_failed');
     expect((job.validationResults as { errors: Array<{ code: string }> }).errors[0].code).toBe('ITEM_TOO_LARGE');
+    expect(eventsOf(job.importId)).toEqual(['Import Validation Failed']);
     expect(await snapshot(user)).toEqual({ items: Object.fromEntries(ENTITY_KINDS.map((k) => [k, []])), objects: {} });
   });
 

@@ -30,6 +30,8 @@ async function jobIn(status: JobStatus): Promise<string> {
     validating: ['validating'],
     validation_passed: ['validating', 'validation_passed'],
     validation_failed: ['validating', 'validation_failed'],
+    awaiting_confirmation: ['validating', 'awaiting_confirmation'],
+    expired: ['validating', 'awaiting_confirmation', 'expired'],
     processing: ['validating', 'validation_passed', 'processing'],
     canceling: ['validating', 'validation_passed', 'processing', 'canceling'],
     rolling_back: ['validating', 'validation_passed', 'processing', 'rolling_back'],
