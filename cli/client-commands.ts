@@ -301,6 +301,35 @@ export async function exportsCommand(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+/** The import-end events the local stack's event bus received (its events.jsonl). */
+export async function eventsCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, import: { type: 'string' } } });
+  const { existsSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const file = join(localDir(), 'events.jsonl');
+  if (!existsSync(file)) {
+    io.out(values.json ? '[]' : `no events yet (${file}); the local stack (npm start) writes them there`);
+    return 0;
+  }
+  const events = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { time: string; detailType: string; detail: Record<string, unknown> })
+    .filter((e) => !values.import || e.detail.importId === values.import);
+  if (values.json) {
+    io.out(JSON.stringify(events, null, 2));
+    return 0;
+  }
+  for (const e of events) {
+    const range = e.detail.dateRange as { from: number; to: number } | null;
+    io.out(
+      `${e.time}  ${e.detailType.padEnd(26)} ${String(e.detail.importId)}  accounts ${(e.detail.accountIds as string[]).length}` +
+        (range ? `  ${new Date(range.from).toISOString().slice(0, 10)}..${new Date(range.to).toISOString().slice(0, 10)}` : ''),
+    );
+  }
+  return 0;
+}
+
 export async function tokenCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { user: { type: 'string' }, ttl: { type: 'string' } } });
   const issuer = loadIssuer(localDir());

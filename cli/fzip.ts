@@ -16,6 +16,7 @@ import {
   clientErrorMessage,
   cancelCommand,
   deleteCommand,
+  eventsCommand,
   exportCommand,
   exportsCommand,
   historyCommand,
@@ -41,6 +42,7 @@ or FZIP_API and FZIP_TOKEN, for another one):
   fzip delete <importId>                                remove an import and its objects
   fzip export [-o file] [--json]                        export your data as an FZIP package, download it and validate it
   fzip exports [--limit N] [--json]                     your exports, newest first
+  fzip events [--import ID] [--json]                    import-end events the local stack's event bus received
   fzip cancel <importId> [--wait]                       cancel: nothing written yet -> canceled; else stop and roll back
   fzip undo <importId> [--force] [--wait]               roll a completed import back (--force: past later imports' changes)
   fzip history <importId> [--json] [--state-machine ARN]
@@ -204,6 +206,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await exportCommand(rest, io, io === defaultIo && process.stdout.isTTY === true);
       case 'exports':
         return await exportsCommand(rest, io);
+      case 'events':
+        return await eventsCommand(rest, io);
       case 'undo':
         return await undoCommand(rest, io);
       case 'token':

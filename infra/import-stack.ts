@@ -71,6 +71,7 @@ export class ImportStack extends Stack {
   readonly stateMachine: sfn.StateMachine;
   readonly exportStateMachine: sfn.StateMachine;
   readonly exportsTable: dynamodb.Table;
+  readonly eventBus: events.EventBus;
   readonly api: apigwv2.HttpApi;
   readonly functions: Record<string, nodejs.NodejsFunction> = {};
 
@@ -276,6 +277,13 @@ export class ImportStack extends Stack {
     for (const f of Object.values(workflowFns)) f.grantInvoke(this.stateMachine);
     for (const f of [apiFn, starterFn, cleanupFn, reconcileFn]) f.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
 
+    // Import-end events (source fzip-import) for other services: put by whoever sees a job end.
+    this.eventBus = new events.EventBus(this, 'ImportEventBus', { description: 'fzip-import: one event per import that ends (at least once).' });
+    for (const f of [apiFn, starterFn, cleanupFn, reconcileFn]) {
+      f.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
+      this.eventBus.grantPutEventsTo(f);
+    }
+
     const exportLogs = new logs.LogGroup(this, 'ExportStateMachineLogs', {
       logGroupName: `/aws/vendedlogs/states/fzip-export-${cfg.stage}-${this.node.addr.slice(0, 8)}`,
       retention: logs.RetentionDays.ONE_MONTH,
@@ -448,6 +456,7 @@ export class ImportStack extends Stack {
     new CfnOutput(this, 'FilesBucketName', { value: this.filesBucket.bucketName });
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ExportStateMachineArn', { value: this.exportStateMachine.stateMachineArn });
+    new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
 
     this.suppressNagFindings();
   }

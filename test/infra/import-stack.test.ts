@@ -119,6 +119,13 @@ describe('ImportStack', () => {
     });
   });
 
+  it('has an event bus for import-end events that the ending Lambdas may put to', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ EVENT_BUS_NAME: Match.anyValue() }) } });
+    const puts = ofType('AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('events:PutEvents'));
+    expect(puts.length).toBeGreaterThanOrEqual(4);
+  });
+
   it('has a job table with TTL, its three indexes, on-demand billing and point-in-time recovery', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'importId', KeyType: 'HASH' }],
