@@ -17,6 +17,7 @@ import { Logger } from '../functions/shared/logger';
 import { syntheticPackage } from '../cli/synthetic-package';
 import { PlainRecord } from '../functions/fzip/normalize';
 import { ENTITY_KINDS } from '../functions/fzip/entities';
+import { emptyResult } from '../functions/jobs/job';
 
 const MAP_CONCURRENCY = 4;
 const BATCH_CONCURRENCY = 4;
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     const importId = randomUUID();
     const userId = 'bench-user';
     await jobs.create({ importId, userId, mergeStrategy: 'fail_on_conflict', validateOnly: false, packageFormat: 'fzip', packageS3Key: 'k' });
-    const importResults = Object.fromEntries(ENTITY_KINDS.map((k) => [k, { created: 0, updated: 0, skipped: 0, errors: 0 }]));
+    const importResults = Object.fromEntries(ENTITY_KINDS.map((k) => [k, emptyResult()]));
     for (const s of ['validating', 'validation_passed', 'processing'] as const) await jobs.transition(importId, s, s === 'processing' ? { importResults } : {});
 
     // Stage the transactions as the validate phase does (not timed).
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
       const { userId: _u, ...rest } = r;
       return rest;
     });
-    const staging = new StagingWriter(servers.s3, 'bench', importId, async () => new Set<string>());
+    const staging = new StagingWriter(servers.s3, 'bench', importId, async () => new Map<string, Record<string, unknown>>());
     for (const r of records) await staging.add('transactions', r);
     const manifest = await staging.finish();
     const deps = { jobs, s3: servers.s3, entities, filesBucket: 'bench', logger: new Logger('bench', {}, () => undefined) };

@@ -36,16 +36,20 @@ export function summaryTable(job: Job): string {
   const rows: string[] = [];
   const entities = ['accounts', 'categories', 'fileMaps', 'transactionFiles', 'transactions'];
   if (results && Object.keys(results).length) {
-    rows.push(`${'entity'.padEnd(18)}${'created'.padStart(10)}${'updated'.padStart(10)}${'skipped'.padStart(10)}${'errors'.padStart(10)}`);
+    rows.push(`${'entity'.padEnd(18)}${'created'.padStart(10)}${'updated'.padStart(10)}${'skipped'.padStart(10)}${'unchanged'.padStart(11)}${'errors'.padStart(10)}`);
     for (const e of entities) {
       const r = results[e] ?? {};
-      rows.push(`${e.padEnd(18)}${String(r.created ?? 0).padStart(10)}${String(r.updated ?? 0).padStart(10)}${String(r.skipped ?? 0).padStart(10)}${String(r.errors ?? 0).padStart(10)}`);
+      rows.push(
+        `${e.padEnd(18)}${String(r.created ?? 0).padStart(10)}${String(r.updated ?? 0).padStart(10)}${String(r.skipped ?? 0).padStart(10)}${String(r.unchanged ?? 0).padStart(11)}${String(r.errors ?? 0).padStart(10)}`,
+      );
     }
   } else if (plan) {
-    rows.push(`${'entity'.padEnd(18)}${'would create'.padStart(14)}${'overwrite'.padStart(11)}${'skip'.padStart(8)}`);
+    rows.push(`${'entity'.padEnd(18)}${'would create'.padStart(14)}${'unchanged'.padStart(11)}${'conflicts'.padStart(11)}${'overwrite'.padStart(11)}${'skip'.padStart(8)}`);
     for (const e of entities) {
       const r = plan[e] ?? {};
-      rows.push(`${e.padEnd(18)}${String(r.create ?? 0).padStart(14)}${String(r.overwrite ?? 0).padStart(11)}${String(r.skip ?? 0).padStart(8)}`);
+      rows.push(
+        `${e.padEnd(18)}${String(r.create ?? 0).padStart(14)}${String(r.unchanged ?? 0).padStart(11)}${String(r.conflicts ?? 0).padStart(11)}${String(r.overwrite ?? 0).padStart(11)}${String(r.skip ?? 0).padStart(8)}`,
+      );
     }
   }
   return rows.join('\n');
@@ -65,7 +69,19 @@ function validationProblems(job: Job): string[] {
 export async function importCommand(args: string[], io: Io, isTty = false): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { ...COMMON, strategy: { type: 'string' }, 'validate-only': { type: 'boolean' }, format: { type: 'string' }, interval: { type: 'string' } },
+    options: {
+      ...COMMON,
+      strategy: { type: 'string' },
+      'validate-only': { type: 'boolean' },
+      format: { type: 'string' },
+      interval: { type: 'string' },
+      preview: { type: 'boolean' },
+      yes: { type: 'boolean' },
+      account: { type: 'string', multiple: true },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      only: { type: 'string' },
+    },
     allowPositionals: true,
   });
   const file = positionals[0];
@@ -82,7 +98,18 @@ export async function importCommand(args: string[], io: Io, isTty = false): Prom
   }
   const format = values.format ?? (await sniffFormat(source)) ?? 'fzip';
   const client = new FzipClient(resolveClientConfig(values));
-  const created = await client.create({ mergeStrategy: strategy, validateOnly: values['validate-only'] ?? false, packageFormat: format });
+  const filter: Record<string, unknown> = {};
+  if (values.account?.length) filter.accountIds = values.account;
+  if (values.from) filter.dateFrom = values.from;
+  if (values.to) filter.dateTo = values.to;
+  if (values.only) filter.kinds = values.only.split(',').map((k) => k.trim()).filter(Boolean);
+  const created = await client.create({
+    mergeStrategy: strategy,
+    validateOnly: values['validate-only'] ?? false,
+    packageFormat: format,
+    ...(values.preview ? { requireConfirmation: true } : {}),
+    ...(Object.keys(filter).length ? { filter } : {}),
+  });
   const say = (s: string) => {
     if (!values.json) io.out(s);
   };
@@ -105,6 +132,21 @@ export async function importCommand(args: string[], io: Io, isTty = false): Prom
       else io.out(`${bar(job.progress)} ${lastPhase}`);
     }
     if (isFinishedJob(job)) break;
+    if (job.status === 'awaiting_confirmation') {
+      // The preview: the plan and the first conflicts, then confirm (asked, or --yes).
+      if (isTty && !values.json) io.out('');
+      if (!values.json) {
+        io.out(summaryTable(job));
+        for (const l of await conflictLines(client, created.importId, 10)) io.out(l);
+      }
+      const go = values.yes === true || (isTty && (await ask(`confirm import ${created.importId}? [y/N] `)));
+      if (!go) {
+        say(`not confirmed: fzip confirm ${created.importId} imports it, fzip cancel ${created.importId} drops it (it expires otherwise)`);
+        return values.json ? (io.out(JSON.stringify(job, null, 2)), 0) : 0;
+      }
+      await client.confirm(created.importId, {});
+      lastPhase = '';
+    }
     await sleep(interval);
     job = await client.status(created.importId);
   }
@@ -210,6 +252,63 @@ function rollbackLine(job: Job): string | undefined {
   const r = job.rollbackResults as { restored: number; deleted: number; changedSince: number } | null;
   if (!r) return undefined;
   return `rolled back: ${r.restored} restored, ${r.deleted} deleted, ${r.changedSince} changed since (left as they are)`;
+}
+
+/** Asks on the terminal; true for y/yes. */
+async function ask(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** The first conflicts of an import as table lines. */
+async function conflictLines(client: FzipClient, importId: string, limit: number): Promise<string[]> {
+  const page = await client.conflicts(importId, { limit });
+  if (!page.total) return ['no conflicts: every existing record is unchanged'];
+  const lines = [`${page.total} conflict(s)${page.total > page.conflicts.length ? `, the first ${page.conflicts.length}` : ''}:`];
+  lines.push(`  ${'kind'.padEnd(17)}${'id'.padEnd(38)}${'field'.padEnd(18)}${'current'.padEnd(24)}incoming`);
+  const show = (v: unknown) => (JSON.stringify(v) ?? '').slice(0, 22);
+  for (const c of page.conflicts) {
+    for (const f of c.fields) lines.push(`  ${c.kind.padEnd(17)}${c.id.padEnd(38)}${f.field.padEnd(18)}${show(f.current).padEnd(24)}${show(f.incoming)}`);
+  }
+  return lines;
+}
+
+export async function conflictsCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { ...COMMON, kind: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } }, allowPositionals: true });
+  if (!positionals[0]) throw new CliUsageError('an import id is required');
+  const client = new FzipClient(resolveClientConfig(values));
+  if (values.json) {
+    io.out(JSON.stringify(await client.conflicts(positionals[0], { kind: values.kind, limit: values.limit ? Number(values.limit) : undefined, cursor: values.cursor }), null, 2));
+    return 0;
+  }
+  for (const l of await conflictLines(client, positionals[0], values.limit ? Number(values.limit) : 50)) io.out(l);
+  return 0;
+}
+
+export async function confirmCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...COMMON, strategy: { type: 'string' }, decisions: { type: 'string' }, wait: { type: 'boolean' }, interval: { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (!positionals[0]) throw new CliUsageError('an import id is required');
+  if (values.strategy && !['fail_on_conflict', 'overwrite', 'skip_existing'].includes(values.strategy)) {
+    throw new CliUsageError('--strategy must be fail_on_conflict, overwrite or skip_existing');
+  }
+  const { readFileSync } = await import('node:fs');
+  const decisions = values.decisions ? (JSON.parse(readFileSync(values.decisions, 'utf8')) as unknown[]) : undefined;
+  const client = new FzipClient(resolveClientConfig(values));
+  const res = await client.confirm(positionals[0], { ...(values.strategy ? { mergeStrategy: values.strategy } : {}), ...(decisions ? { decisions } : {}) });
+  io.out(`${res.importId}: ${res.status} — ${res.message}`);
+  if (!values.wait) return 0;
+  const job = await follow(client, positionals[0], io, Number(values.interval ?? 500));
+  io.out(summaryTable(job));
+  return job.status === 'completed' ? 0 : 1;
 }
 
 export async function cancelCommand(args: string[], io: Io): Promise<number> {

@@ -77,7 +77,7 @@ export class FzipClient {
     return parsed;
   }
 
-  create(body: { mergeStrategy?: string; validateOnly?: boolean; packageFormat?: string }): Promise<{ importId: string; uploadUrl: { url: string; fields: Record<string, string> } }> {
+  create(body: { mergeStrategy?: string; validateOnly?: boolean; packageFormat?: string; requireConfirmation?: boolean; filter?: Record<string, unknown> }): Promise<{ importId: string; uploadUrl: { url: string; fields: Record<string, string> } }> {
     return this.call('POST', '/import', body);
   }
 
@@ -115,6 +115,18 @@ export class FzipClient {
 
   remove(importId: string): Promise<void> {
     return this.call('DELETE', `/import/${importId}`);
+  }
+
+  conflicts(importId: string, q: { kind?: string; limit?: number; cursor?: string } = {}): Promise<{ total: number; conflicts: Array<{ kind: string; id: string; fields: Array<{ field: string; current: unknown; incoming: unknown }> }>; cursor: string | null }> {
+    const p = new URLSearchParams();
+    if (q.kind) p.set('kind', q.kind);
+    if (q.limit) p.set('limit', String(q.limit));
+    if (q.cursor) p.set('cursor', q.cursor);
+    return this.call('GET', `/import/${importId}/conflicts${p.size ? `?${p}` : ''}`);
+  }
+
+  confirm(importId: string, body: { mergeStrategy?: string; decisions?: unknown[] }): Promise<{ importId: string; status: string; message: string }> {
+    return this.call('POST', `/import/${importId}/confirm`, body);
   }
 
   cancel(importId: string): Promise<{ importId: string; status: string; message: string }> {

@@ -15,6 +15,8 @@ import {
   CliUsageError,
   clientErrorMessage,
   cancelCommand,
+  confirmCommand,
+  conflictsCommand,
   deleteCommand,
   eventsCommand,
   exportCommand,
@@ -36,7 +38,14 @@ export const USAGE = `Usage:
 Talking to a deployment (the local stack of npm start by default; --api URL --token T,
 or FZIP_API and FZIP_TOKEN, for another one):
   fzip import <file> [--strategy fail_on_conflict|overwrite|skip_existing] [--validate-only] [--json]
-                                                        upload, start, follow the progress; exit 0 only if it completed
+             [--preview [--yes]] [--account ID]... [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--only kind,kind]
+                                                        upload, start, follow the progress; exit 0 only if it completed.
+                                                        --preview: show the plan and conflicts, then confirm (asked, or --yes);
+                                                        --account/--from/--to/--only: a selective import
+  fzip conflicts <importId> [--kind K] [--limit N] [--json]
+                                                        a previewed import's conflicts, field by field
+  fzip confirm <importId> [--strategy S] [--decisions file.json] [--wait]
+                                                        run a previewed import (decisions: [{kind, id, action}])
   fzip jobs [--limit N] [--json]                        your imports, newest first
   fzip status <importId> [--json]                       one import
   fzip delete <importId>                                remove an import and its objects
@@ -202,6 +211,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await historyCommand(rest, io);
       case 'cancel':
         return await cancelCommand(rest, io);
+      case 'conflicts':
+        return await conflictsCommand(rest, io);
+      case 'confirm':
+        return await confirmCommand(rest, io);
       case 'export':
         return await exportCommand(rest, io, io === defaultIo && process.stdout.isTTY === true);
       case 'exports':

@@ -322,6 +322,8 @@ export class ImportStack extends Stack {
     listBucket(apiFn, this.packagesBucket);
     allow(apiFn, ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], [objects(this.packagesBucket, 'uploads/')]);
     allow(apiFn, ['s3:DeleteObject'], [objects(this.packagesBucket, 'staging/'), objects(this.packagesBucket, 'journal/')]);
+    // the preview: staged conflicts read, the confirm call's decisions written beside them
+    allow(apiFn, ['s3:GetObject', 's3:PutObject'], [objects(this.packagesBucket, 'staging/')]);
     listPrefix(apiFn, 'staging/');
     listPrefix(apiFn, 'journal/');
     allow(apiFn, ['states:StartExecution'], [this.stateMachine.stateMachineArn, this.exportStateMachine.stateMachineArn]);
@@ -415,6 +417,8 @@ export class ImportStack extends Stack {
     this.api.addRoutes({ path: '/import/{importId}/upload', methods: [apigwv2.HttpMethod.POST], integration });
     this.api.addRoutes({ path: '/import/{importId}/cancel', methods: [apigwv2.HttpMethod.POST], integration });
     this.api.addRoutes({ path: '/import/{importId}/undo', methods: [apigwv2.HttpMethod.POST], integration });
+    this.api.addRoutes({ path: '/import/{importId}/confirm', methods: [apigwv2.HttpMethod.POST], integration });
+    this.api.addRoutes({ path: '/import/{importId}/conflicts', methods: [apigwv2.HttpMethod.GET], integration });
     this.api.addRoutes({ path: '/export', methods: [apigwv2.HttpMethod.POST, apigwv2.HttpMethod.GET], integration });
     this.api.addRoutes({ path: '/export/{exportId}/status', methods: [apigwv2.HttpMethod.GET], integration });
     this.api.addRoutes({ path: '/export/{exportId}', methods: [apigwv2.HttpMethod.DELETE], integration });

@@ -10,7 +10,7 @@
  * Every job route checks ownership; another user's job is a 404 identical to a missing one.
  */
 import { randomUUID } from 'node:crypto';
-import { ImportJob, isFinished, isRunning, jobSummary, jobView, MERGE_STRATEGIES, MergeStrategy, PACKAGE_FORMATS, JobPackageFormat } from '../jobs/job';
+import { emptyResult, ImportJob, isFinished, isRunning, jobSummary, jobView, MERGE_STRATEGIES, MergeStrategy, PACKAGE_FORMATS, JobPackageFormat } from '../jobs/job';
 import { JobStore } from '../jobs/job-store';
 import { PackageStore, packageKey } from '../jobs/package-store';
 import { jobEnded, launch, startImport } from '../jobs/scheduler';
@@ -21,10 +21,17 @@ import { Logger, errorFields } from '../shared/logger';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ExportApi } from './export-api';
 import { ImportEventPublisher } from '../jobs/import-events';
+import { filterProblems, ImportFilter } from '../jobs/import-filter';
+import { ConflictListing, StagingReader } from '../entities/staging';
+import { Decision, writeDecisions } from '../entities/decisions';
+import { ENTITY_KINDS, EntityKind } from '../fzip/entities';
+import { S3Client } from '@aws-sdk/client-s3';
 import { ApiError, HttpRequest, HttpResponse, json } from './http';
 
 export interface ImportApiDeps {
   jobs: JobStore;
+  /** Reads staged conflicts and writes decisions (the packages bucket). */
+  s3?: S3Client;
   packages: PackageStore;
   workflow: WorkflowStarter;
   verifier: TokenVerifier;
@@ -50,6 +57,8 @@ interface CreateRequest {
   mergeStrategy: MergeStrategy;
   validateOnly: boolean;
   packageFormat: JobPackageFormat;
+  requireConfirmation?: boolean;
+  filter?: ImportFilter;
 }
 
 export function parseCreateBody(body: string | undefined): CreateRequest {
@@ -70,7 +79,7 @@ export function parseCreateBody(body: string | undefined): CreateRequest {
   const v = value as Record<string, unknown>;
   const details: Array<{ field: string; message: string }> = [];
   for (const k of Object.keys(v)) {
-    if (!['mergeStrategy', 'validateOnly', 'packageFormat'].includes(k)) details.push({ field: k, message: 'is not a known field' });
+    if (!['mergeStrategy', 'validateOnly', 'packageFormat', 'requireConfirmation', 'filter'].includes(k)) details.push({ field: k, message: 'is not a known field' });
   }
   if (v.mergeStrategy !== undefined && !MERGE_STRATEGIES.includes(v.mergeStrategy as MergeStrategy)) {
     details.push({ field: 'mergeStrategy', message: `must be one of ${MERGE_STRATEGIES.join(', ')}` });
@@ -81,6 +90,10 @@ export function parseCreateBody(body: string | undefined): CreateRequest {
   if (v.packageFormat !== undefined && !PACKAGE_FORMATS.includes(v.packageFormat as JobPackageFormat)) {
     details.push({ field: 'packageFormat', message: `must be one of ${PACKAGE_FORMATS.join(', ')}` });
   }
+  if (v.requireConfirmation !== undefined && typeof v.requireConfirmation !== 'boolean') {
+    details.push({ field: 'requireConfirmation', message: 'must be true or false' });
+  }
+  if (v.filter !== undefined) details.push(...filterProblems(v.filter));
   if (details.length) {
     throw new ApiError(400, 'INVALID_REQUEST', details.map((d) => `${d.field} ${d.message}`).join('; '), details);
   }
@@ -88,7 +101,43 @@ export function parseCreateBody(body: string | undefined): CreateRequest {
     mergeStrategy: (v.mergeStrategy as MergeStrategy | undefined) ?? 'fail_on_conflict',
     validateOnly: (v.validateOnly as boolean | undefined) ?? false,
     packageFormat: (v.packageFormat as JobPackageFormat | undefined) ?? 'fzip',
+    ...(v.requireConfirmation === true ? { requireConfirmation: true } : {}),
+    ...(v.filter !== undefined ? { filter: v.filter as ImportFilter } : {}),
   };
+}
+
+const MAX_CONFIRM_BODY_BYTES = 1024 * 1024;
+
+function parseConfirmBody(body: string | undefined): { mergeStrategy?: MergeStrategy; decisions?: Decision[] } {
+  if (body === undefined || body.trim() === '') return {};
+  if (Buffer.byteLength(body) > MAX_CONFIRM_BODY_BYTES) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${MAX_CONFIRM_BODY_BYTES} bytes`);
+  let v: unknown;
+  try {
+    v = JSON.parse(body);
+  } catch {
+    throw new ApiError(400, 'INVALID_BODY', 'the request body is not valid JSON');
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ApiError(400, 'INVALID_BODY', 'the request body must be a JSON object');
+  const o = v as Record<string, unknown>;
+  const details: Array<{ field: string; message: string }> = [];
+  for (const k of Object.keys(o)) if (k !== 'mergeStrategy' && k !== 'decisions') details.push({ field: k, message: 'is not a known field' });
+  if (o.mergeStrategy !== undefined && !MERGE_STRATEGIES.includes(o.mergeStrategy as MergeStrategy)) {
+    details.push({ field: 'mergeStrategy', message: `must be one of ${MERGE_STRATEGIES.join(', ')}` });
+  }
+  if (o.decisions !== undefined) {
+    if (!Array.isArray(o.decisions) || o.decisions.length > 50_000) details.push({ field: 'decisions', message: 'must be a list of at most 50000 decisions' });
+    else
+      o.decisions.forEach((d, i) => {
+        const x = d as Record<string, unknown>;
+        if (!x || typeof x !== 'object') return void details.push({ field: `decisions[${i}]`, message: 'must be an object {kind, id, action}' });
+        if (!ENTITY_KINDS.includes(x.kind as EntityKind)) details.push({ field: `decisions[${i}].kind`, message: `must be one of ${ENTITY_KINDS.join(', ')}` });
+        if (typeof x.id !== 'string' || !x.id || x.id.length > 200) details.push({ field: `decisions[${i}].id`, message: 'must be a record id' });
+        if (x.action !== 'overwrite' && x.action !== 'skip') details.push({ field: `decisions[${i}].action`, message: 'must be overwrite or skip' });
+        for (const k of Object.keys(x)) if (!['kind', 'id', 'action'].includes(k)) details.push({ field: `decisions[${i}].${k}`, message: 'is not a known field' });
+      });
+  }
+  if (details.length) throw new ApiError(400, 'INVALID_REQUEST', details.slice(0, 20).map((d) => `${d.field} ${d.message}`).join('; '), details.slice(0, 100));
+  return { mergeStrategy: o.mergeStrategy as MergeStrategy | undefined, decisions: o.decisions as Decision[] | undefined };
 }
 
 function parseUndoBody(body: string | undefined): boolean {
@@ -148,6 +197,8 @@ export class ImportApi {
     if (tail === 'upload' && req.method === 'POST') return this.upload(importId, userId, log);
     if (tail === 'cancel' && req.method === 'POST') return this.cancel(importId, userId, log);
     if (tail === 'undo' && req.method === 'POST') return this.undo(importId, userId, req.body, log);
+    if (tail === 'confirm' && req.method === 'POST') return this.confirm(importId, userId, req.body, log);
+    if (tail === 'conflicts' && req.method === 'GET') return this.conflicts(importId, userId, req);
     throw new ApiError(404, 'NOT_FOUND', 'no such route');
   }
 
@@ -232,8 +283,8 @@ export class ImportApi {
     const job = await this.deps.jobs.getOwned(importId, userId);
     const answer = (j: ImportJob, message: string) =>
       json(j.status === 'canceled' ? 200 : 202, { importId, status: j.status, message });
-    if (job.status === 'uploaded' || job.status === 'queued') {
-      // Nothing has run: the job just ends.
+    if (job.status === 'uploaded' || job.status === 'queued' || job.status === 'awaiting_confirmation') {
+      // Nothing has been written: the job just ends.
       const done = await this.deps.jobs.transition(importId, 'canceled', { cancelRequested: true, rolledBack: true, currentPhase: 'canceled', errorMessage: 'canceled by the user' });
       await jobEnded(done, this.scheduler());
       log.info('import canceled', { importId, before: job.status });
@@ -248,6 +299,107 @@ export class ImportApi {
       return answer(next, 'Canceling: the workflow stops at its next step and rolls back everything it wrote; the job ends canceled.');
     }
     throw new ApiError(409, 'NOT_CANCELABLE', `import ${importId} is ${job.status}; only an import that has not finished can be canceled`);
+  }
+
+  /** The staged data of a previewed import (the conflicts endpoint reads it). */
+  private staging(importId: string): StagingReader {
+    return new StagingReader(this.deps.s3 as S3Client, this.deps.packages.bucket, importId);
+  }
+
+  /**
+   * GET /import/{id}/conflicts?kind=&limit=&cursor=: the conflicts of a validated import with
+   * their field-level differences, paged through the staged conflict chunks (any number).
+   */
+  private async conflicts(importId: string, userId: string, req: HttpRequest): Promise<HttpResponse> {
+    const job = await this.deps.jobs.getOwned(importId, userId);
+    const kind = req.query.kind;
+    if (kind !== undefined && !ENTITY_KINDS.includes(kind as EntityKind)) {
+      throw new ApiError(400, 'INVALID_REQUEST', `kind must be one of ${ENTITY_KINDS.join(', ')}`, [{ field: 'kind', message: 'is not an entity kind' }]);
+    }
+    const limit = parseLimit(req.query.limit);
+    if (!['awaiting_confirmation', 'validation_passed', 'processing', 'completed'].includes(job.status) || !job.validationResults) {
+      throw new ApiError(409, 'NOT_VALIDATED', `import ${importId} is ${job.status}; conflicts are known once it has been validated`);
+    }
+    let pos = { k: 0, c: 0, o: 0 };
+    if (req.query.cursor) {
+      const decoded = decodeCursor(req.query.cursor, userId, this.deps.cursorSecret) as { k?: unknown; c?: unknown; o?: unknown; i?: unknown; kind?: unknown };
+      if (decoded.i !== importId || (decoded.kind ?? null) !== (kind ?? null)) throw new ApiError(400, 'INVALID_CURSOR', 'cursor is not a cursor from a previous page of this list', [{ field: 'cursor', message: 'is not valid' }]);
+      pos = { k: Number(decoded.k), c: Number(decoded.c), o: Number(decoded.o) };
+    }
+    let manifest;
+    try {
+      manifest = await this.staging(importId).manifest();
+    } catch {
+      throw new ApiError(409, 'NOT_VALIDATED', `the staged data of import ${importId} is gone`);
+    }
+    const kinds = kind ? [kind as EntityKind] : [...ENTITY_KINDS];
+    const out: ConflictListing[] = [];
+    let next: typeof pos | undefined;
+    for (let k = pos.k; k < kinds.length && !next; k++) {
+      const chunks = manifest.conflictChunks?.[kinds[k]] ?? [];
+      for (let c = k === pos.k ? pos.c : 0; c < chunks.length && !next; c++) {
+        const listed = await this.staging(importId).conflictChunk(kinds[k], chunks[c][0]);
+        let o = k === pos.k && c === pos.c ? pos.o : 0;
+        for (; o < listed.length; o++) {
+          if (out.length === limit) {
+            next = { k, c, o };
+            break;
+          }
+          out.push(listed[o]);
+        }
+      }
+    }
+    const total = kinds.reduce((a, k) => a + (manifest.plan[k].conflicts ?? 0), 0);
+    return json(200, {
+      importId,
+      total,
+      conflicts: out,
+      cursor: next ? encodeCursor({ ...next, i: importId, kind: kind ?? null, userId }, userId, this.deps.cursorSecret) : null,
+    });
+  }
+
+  /**
+   * POST /import/{id}/confirm {mergeStrategy?, decisions?}: a previewed import runs. Decisions
+   * override the strategy for their ids; with fail_on_conflict every conflict needs a decision.
+   */
+  private async confirm(importId: string, userId: string, body: string | undefined, log: Logger): Promise<HttpResponse> {
+    const request = parseConfirmBody(body);
+    const job = await this.deps.jobs.getOwned(importId, userId);
+    if (job.status !== 'awaiting_confirmation') {
+      throw new ApiError(409, 'NOT_AWAITING_CONFIRMATION', `import ${importId} is ${job.status}; only an import awaiting confirmation can be confirmed`);
+    }
+    const strategy = request.mergeStrategy ?? job.mergeStrategy;
+    const manifest = await this.staging(importId).manifest();
+    if (strategy === 'fail_on_conflict') {
+      const conflicts = ENTITY_KINDS.reduce((a, k) => a + (manifest.plan[k].conflicts ?? 0), 0);
+      const decided = new Set((request.decisions ?? []).map((d) => `${d.kind}#${d.id}`)).size;
+      if (conflicts > decided) {
+        throw new ApiError(409, 'UNDECIDED_CONFLICTS', `${conflicts - decided} conflict(s) have no decision; with mergeStrategy fail_on_conflict decide each (overwrite or skip) or choose overwrite / skip_existing`);
+      }
+    }
+    if (!(await this.deps.jobs.users.acquireLock(userId, importId))) {
+      throw new ApiError(409, 'IMPORT_RUNNING', 'another import of yours is running; confirm this one when it has finished');
+    }
+    let started: ImportJob;
+    try {
+      await writeDecisions(this.deps.s3 as S3Client, this.deps.packages.bucket, importId, request.decisions ?? []);
+      const processing = await this.deps.jobs.transition(
+        importId,
+        'processing',
+        {
+          mergeStrategy: strategy,
+          importResults: Object.fromEntries(ENTITY_KINDS.map((k) => [k, emptyResult()])),
+          currentPhase: 'starting_import',
+        },
+        { expected: 'awaiting_confirmation' },
+      );
+      started = await launch(processing, 'confirm', this.scheduler());
+    } catch (err) {
+      await this.deps.jobs.users.releaseLock(userId, importId);
+      throw err;
+    }
+    log.info('import confirmed', { importId, mergeStrategy: strategy, decisions: request.decisions?.length ?? 0 });
+    return json(202, { importId, status: started.status, message: 'Confirmed: the import runs.' });
   }
 
   /** Items of this import that later imports (still in effect) replaced, from their journals' counts. */

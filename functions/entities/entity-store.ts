@@ -28,32 +28,11 @@ export class EntityStore {
     return { ...record, userId, importId, ...entityKey(kind, userId, id) };
   }
 
-  /** Which of these ids the user already has. */
-  async existing(kind: EntityKind, userId: string, ids: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    const table = this.tables[kind];
-    const groups: string[][] = [];
-    for (let i = 0; i < ids.length; i += 100) groups.push(ids.slice(i, i + 100) as string[]);
-    await mapLimit(groups, 4, async (group) => {
-      let keys: Record<string, unknown>[] = [...new Set(group)].map((id) => entityKey(kind, userId, id) as unknown as Record<string, unknown>);
-      for (let attempt = 0; keys.length; attempt++) {
-        const out = await this.doc.send(
-          new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ProjectionExpression: 'sk' } } }),
-        );
-        for (const item of out.Responses?.[table] ?? []) found.add(item.sk as string);
-        keys = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
-        if (keys.length && attempt > 8) throw new Error(`could not read ${keys.length} key(s) of ${table} (throttled)`);
-        if (keys.length) await new Promise((r) => setTimeout(r, Math.random() * Math.min(2000, 50 * 2 ** attempt)));
-      }
-    });
-    return found;
-  }
-
   /**
    * The user's current items under these ids, whole (a strongly consistent read): the
    * before-images the journal keeps. Ids without an item are absent from the map.
    */
-  async currentItems(kind: EntityKind, userId: string, ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+  async currentItems(kind: EntityKind, userId: string, ids: readonly string[], consistent = true): Promise<Map<string, Record<string, unknown>>> {
     const found = new Map<string, Record<string, unknown>>();
     const table = this.tables[kind];
     const groups: string[][] = [];
@@ -61,7 +40,7 @@ export class EntityStore {
     await mapLimit(groups, 4, async (group) => {
       let keys: Record<string, unknown>[] = [...new Set(group)].map((id) => entityKey(kind, userId, id) as unknown as Record<string, unknown>);
       for (let attempt = 0; keys.length; attempt++) {
-        const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
+        const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: consistent } } }));
         for (const item of out.Responses?.[table] ?? []) found.set(item.sk as string, item);
         keys = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
         if (keys.length && attempt > 8) throw new Error(`could not read ${keys.length} key(s) of ${table} (throttled)`);

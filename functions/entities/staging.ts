@@ -1,24 +1,49 @@
 /**
  * Staging: the validation phase writes each valid, normalized record to S3 as NDJSON chunks
- * (staging/{importId}/{kind}/{n}.ndjson), each line also saying whether the user already had
- * that id when the import was validated. The import phases read chunks back, so no state
- * payload ever carries a record, and a re-run of a phase sees exactly the same input and
- * reports exactly the same counts.
+ * (staging/{importId}/{kind}/{n}.ndjson), each line also saying how it compares with what the
+ * user had when the import was validated: new, unchanged (the user's item holds exactly this
+ * record), or a conflict (same id, other content). Conflicts are staged with their field-level
+ * differences (staging/{importId}/conflicts/{kind}/{n}.ndjson) for the preview, whatever their
+ * number. The import phases read chunks back, so no state payload ever carries a record.
+ *
+ * Selective imports: transactions outside the filter are not staged; the reference records they
+ * need (accounts, categories with their ancestors, transaction files, file maps) are computed
+ * at the end and written as staging/{importId}/selection.json; the import phases write only those.
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ENTITIES, ENTITY_KINDS, EntityKind } from '../fzip/entities';
 import { PlainRecord } from '../fzip/normalize';
 import { stagingPrefix } from '../jobs/package-store';
+import { listedValue, recordDifferences } from './compare';
 
 export interface StagedRecord {
   record: PlainRecord;
   /** The user already had this id when the import was validated. */
   exists: boolean;
+  /** ... holding exactly this record. */
+  same?: boolean;
 }
 
 export interface EntityPlan {
   records: number;
   existing: number;
+  /** Existing and identical: never rewritten. */
+  unchanged: number;
+  /** Existing and different. */
+  conflicts: number;
+}
+
+export interface ConflictListing {
+  kind: EntityKind;
+  id: string;
+  fields: Array<{ field: string; current: unknown; incoming: unknown }>;
+}
+
+/** Which records a selective import writes: kinds left out, and the ids of reference kinds it needs. */
+export interface Selection {
+  kinds: EntityKind[];
+  /** Per reference kind, the ids to write; absent: every staged record of the kind. */
+  ids: Partial<Record<EntityKind, string[]>>;
 }
 
 export interface StagingManifest {
@@ -28,33 +53,46 @@ export interface StagingManifest {
   /** A few of the ids the user already has (for fail_on_conflict messages), and how many in all. */
   conflicts: Array<{ kind: EntityKind; id: string }>;
   conflictCount: number;
+  /** Chunks of staged conflicts per kind: [chunk number, how many] (what GET …/conflicts pages through). */
+  conflictChunks: Record<EntityKind, Array<[number, number]>>;
+  /** Transactions the filter left out. */
+  filteredOut?: number;
+  selective?: boolean;
 }
 
-export type ExistingLookup = (kind: EntityKind, ids: string[]) => Promise<Set<string>>;
+/** The user's current items under these ids (whole), by id. */
+export type ExistingLookup = (kind: EntityKind, ids: string[]) => Promise<Map<string, Record<string, unknown>>>;
 
 export function chunkKey(importId: string, kind: EntityKind, n: number): string {
   return `${stagingPrefix(importId)}${kind}/${n}.ndjson`;
+}
+
+export function conflictChunkKey(importId: string, kind: EntityKind, n: number): string {
+  return `${stagingPrefix(importId)}conflicts/${kind}/${n}.ndjson`;
 }
 
 function manifestKey(importId: string): string {
   return `${stagingPrefix(importId)}manifest.json`;
 }
 
+function selectionKey(importId: string): string {
+  return `${stagingPrefix(importId)}selection.json`;
+}
+
 /** Bytes of NDJSON a staging chunk holds at most (besides the record count): bounds validate's memory. */
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+
+const zeroPlan = (): EntityPlan => ({ records: 0, existing: 0, unchanged: 0, conflicts: 0 });
 
 export class StagingWriter {
   private buffer: { kind: EntityKind; records: PlainRecord[]; lines: string[]; bytes: number } | undefined;
   private readonly chunks: Record<EntityKind, number> = { accounts: 0, categories: 0, fileMaps: 0, transactionFiles: 0, transactions: 0 };
-  private readonly plan: Record<EntityKind, EntityPlan> = {
-    accounts: { records: 0, existing: 0 },
-    categories: { records: 0, existing: 0 },
-    fileMaps: { records: 0, existing: 0 },
-    transactionFiles: { records: 0, existing: 0 },
-    transactions: { records: 0, existing: 0 },
-  };
+  private readonly plan = Object.fromEntries(ENTITY_KINDS.map((k) => [k, zeroPlan()])) as Record<EntityKind, EntityPlan>;
   private readonly conflicts: Array<{ kind: EntityKind; id: string }> = [];
+  private readonly conflictChunks = Object.fromEntries(ENTITY_KINDS.map((k) => [k, []])) as unknown as Record<EntityKind, Array<[number, number]>>;
   private conflictCount = 0;
+  /** Reference kinds: how each staged id compared (to recount the plan for a selection). */
+  private readonly classes = new Map<EntityKind, Map<string, 'new' | 'same' | 'conflict'>>();
 
   constructor(
     private readonly s3: S3Client,
@@ -95,35 +133,82 @@ export class StagingWriter {
     const { kind, records } = buf;
     const idField = ENTITIES[kind].idField;
     const found = await this.existing(kind, records.map((r) => r[idField] as string));
+    const n = this.chunks[kind]++;
+    const conflictLines: string[] = [];
+    const classes = kind === 'transactions' ? undefined : (this.classes.get(kind) ?? this.classes.set(kind, new Map()).get(kind));
     const lines = records.map((record, i) => {
-      const exists = found.has(record[idField] as string);
-      if (exists) {
+      const id = record[idField] as string;
+      const current = found.get(id);
+      let same = false;
+      if (current) {
+        this.plan[kind].existing++;
         this.conflictCount++;
-        if (this.conflicts.length < this.maxListedConflicts) this.conflicts.push({ kind, id: record[idField] as string });
+        if (this.conflicts.length < this.maxListedConflicts) this.conflicts.push({ kind, id });
+        const fields = recordDifferences(kind, record, current);
+        same = fields.length === 0;
+        if (same) this.plan[kind].unchanged++;
+        else {
+          this.plan[kind].conflicts++;
+          const listing: ConflictListing = { kind, id, fields: fields.map((f) => ({ field: f.field, current: listedValue(f.current), incoming: listedValue(f.incoming) })) };
+          conflictLines.push(JSON.stringify(listing));
+        }
       }
-      // The StagedRecord {record, exists} written from the record's own line.
-      return `{"record":${buf.lines[i]},"exists":${exists}}`;
+      classes?.set(id, !current ? 'new' : same ? 'same' : 'conflict');
+      // The StagedRecord {record, exists, same} written from the record's own line.
+      return `{"record":${buf.lines[i]},"exists":${current !== undefined},"same":${same}}`;
     });
     this.plan[kind].records += records.length;
-    this.plan[kind].existing += found.size;
     await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: chunkKey(this.importId, kind, this.chunks[kind]++),
-        Body: lines.join('\n') + '\n',
-        ContentType: 'application/x-ndjson',
-      }),
+      new PutObjectCommand({ Bucket: this.bucket, Key: chunkKey(this.importId, kind, n), Body: lines.join('\n') + '\n', ContentType: 'application/x-ndjson' }),
     );
+    if (conflictLines.length) {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: conflictChunkKey(this.importId, kind, n),
+          Body: conflictLines.join('\n') + '\n',
+          ContentType: 'application/x-ndjson',
+        }),
+      );
+      this.conflictChunks[kind].push([n, conflictLines.length]);
+    }
   }
 
-  async finish(): Promise<StagingManifest> {
+  async finish(selection?: Selection, filteredOut = 0): Promise<StagingManifest> {
     await this.flush();
+    const plan = JSON.parse(JSON.stringify(this.plan)) as Record<EntityKind, EntityPlan>;
+    if (selection) {
+      // The plan counts what the selective import writes: kinds left out count nothing, reference
+      // kinds only their selected ids (transactions outside the filter were never staged).
+      for (const kind of ENTITY_KINDS) {
+        if (!selection.kinds.includes(kind)) {
+          plan[kind] = zeroPlan();
+          continue;
+        }
+        const ids = selection.ids[kind];
+        const classes = this.classes.get(kind);
+        if (!ids || !classes) continue;
+        const p = zeroPlan();
+        for (const id of ids) {
+          const c = classes.get(id);
+          if (!c) continue;
+          p.records++;
+          if (c !== 'new') p.existing++;
+          if (c === 'same') p.unchanged++;
+          if (c === 'conflict') p.conflicts++;
+        }
+        plan[kind] = p;
+      }
+      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: selectionKey(this.importId), Body: JSON.stringify(selection), ContentType: 'application/json' }));
+    }
     const manifest: StagingManifest = {
       importId: this.importId,
       chunks: { ...this.chunks },
-      plan: JSON.parse(JSON.stringify(this.plan)),
+      plan,
       conflicts: this.conflicts,
       conflictCount: this.conflictCount,
+      conflictChunks: this.conflictChunks,
+      ...(selection ? { selective: true, filteredOut } : {}),
     };
     await this.s3.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: manifestKey(this.importId), Body: JSON.stringify(manifest), ContentType: 'application/json' }),
@@ -154,5 +239,25 @@ export class StagingReader {
       .split('\n')
       .filter((l) => l.length)
       .map((l) => JSON.parse(l) as StagedRecord);
+  }
+
+  /** The staged conflicts of one chunk, with their field differences. */
+  async conflictChunk(kind: EntityKind, n: number): Promise<ConflictListing[]> {
+    const text = await this.text(conflictChunkKey(this.importId, kind, n));
+    return text
+      .split('\n')
+      .filter((l) => l.length)
+      .map((l) => JSON.parse(l) as ConflictListing);
+  }
+
+  /** The selection of a selective import (undefined: the whole package). */
+  async selection(): Promise<Selection | undefined> {
+    try {
+      return JSON.parse(await this.text(selectionKey(this.importId))) as Selection;
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
+      throw err;
+    }
   }
 }

@@ -41,8 +41,9 @@ export const ERROR_CODES = [
   'UNKNOWN_REFERENCE',
   'CATEGORY_CYCLE',
   'INVALID_VALUE',
-  // merge strategy (used by the import workflow)
+  // merge strategy and selective import (used by the import workflow)
   'ID_CONFLICT',
+  'FILTER_UNKNOWN_ACCOUNT',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -40,6 +40,7 @@ function build(): ImportApi {
     : undefined;
   return new ImportApi({
     jobs: jobStoreFromEnv(),
+    s3: s3Client(),
     packages: packageStoreFromEnv(),
     workflow: new SfnWorkflowStarter(sfnClient(), stateMachineArn()),
     verifier: auth.mode === 'cognito' ? cognitoVerifier(auth) : jwksVerifier(auth),

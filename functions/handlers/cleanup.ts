@@ -16,6 +16,7 @@ export async function handler(): Promise<CleanupResult> {
     workflow: new SfnWorkflowStarter(sfnClient(), stateMachineArn()),
     maxPackageBytes: jobsConfig().maxPackageBytes,
     events: eventPublisherFromEnv(),
+    confirmationTtlSeconds: jobsConfig().confirmationTtlSeconds,
     logger: new Logger('fzip-cleanup'),
   });
 }

@@ -16,6 +16,7 @@ function lambdaStep(substitution: WorkflowSubstitution) {
 }
 
 export const validate = lambdaStep('ValidateFunctionArn');
+export const resume = lambdaStep('ResumeFunctionArn');
 export const importAccounts = lambdaStep('ImportAccountsFunctionArn');
 export const importCategories = lambdaStep('ImportCategoriesFunctionArn');
 export const importFileMaps = lambdaStep('ImportFileMapsFunctionArn');

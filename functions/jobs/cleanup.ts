@@ -24,17 +24,20 @@ export interface CleanupResult {
   skippedRunning: number;
   reconciled: number;
   queuedStarted: number;
+  expiredPreviews: number;
 }
 
 export interface CleanupDeps extends SchedulerDeps {
   logger: Logger;
+  /** Seconds a previewed import waits for confirmation before it expires (default 24 h). */
+  confirmationTtlSeconds?: number;
 }
 
 /** A queued or running job not updated for this long is checked against its execution. */
 export const STALE_AFTER_MS = 10 * 60 * 1000;
 
 async function reconcileStale(deps: CleanupDeps, nowMs: number, result: CleanupResult, pageSize: number): Promise<void> {
-  const statuses: JobStatus[] = ['queued', ...RUNNING_STATUSES];
+  const statuses: JobStatus[] = ['queued', 'awaiting_confirmation', ...RUNNING_STATUSES];
   for (const status of statuses) {
     let start: Record<string, unknown> | undefined;
     do {
@@ -42,7 +45,16 @@ async function reconcileStale(deps: CleanupDeps, nowMs: number, result: CleanupR
       start = page.next;
       for (const key of page.jobs) {
         const job = await deps.jobs.get(key.importId);
-        if (!job || job.status !== status || nowMs - job.updatedAt < STALE_AFTER_MS) continue;
+        if (!job || job.status !== status) continue;
+        if (status === 'awaiting_confirmation') {
+          // a preview nobody confirmed or canceled in time ends expired (nothing was written)
+          if (nowMs - job.updatedAt < (deps.confirmationTtlSeconds ?? 86400) * 1000) continue;
+          const expired = await deps.jobs.transition(job.importId, 'expired', { currentPhase: 'expired', errorMessage: 'not confirmed in time; nothing was written' }, { expected: 'awaiting_confirmation' });
+          await jobEnded(expired, deps);
+          result.expiredPreviews++;
+          continue;
+        }
+        if (nowMs - job.updatedAt < STALE_AFTER_MS) continue;
         if (status === 'queued') {
           // back in line if it dropped out of it, and started if the user's lock is free
           if (await joinLine(job, deps)) {
@@ -70,7 +82,7 @@ async function reconcileStale(deps: CleanupDeps, nowMs: number, result: CleanupR
 }
 
 export async function cleanupExpiredJobs(deps: CleanupDeps, nowSeconds = Math.floor(Date.now() / 1000), pageSize = 100): Promise<CleanupResult> {
-  const result: CleanupResult = { expiredFound: 0, jobsDeleted: 0, objectsDeleted: 0, skippedRunning: 0, reconciled: 0, queuedStarted: 0 };
+  const result: CleanupResult = { expiredFound: 0, jobsDeleted: 0, objectsDeleted: 0, skippedRunning: 0, reconciled: 0, queuedStarted: 0, expiredPreviews: 0 };
   await reconcileStale(deps, nowSeconds * 1000, result, pageSize);
   let start: Record<string, unknown> | undefined;
   do {

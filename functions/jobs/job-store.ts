@@ -43,6 +43,7 @@ export type JobUpdate = Partial<
     | 'packageSize'
     | 'completedAt'
     | 'packageETag'
+    | 'mergeStrategy'
     | 'executionName'
     | 'executionCount'
     | 'writesStarted'

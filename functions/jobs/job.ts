@@ -1,4 +1,5 @@
 /** The import job: its statuses, the legal transitions between them, and its public view. */
+import type { ImportFilter } from './import-filter';
 
 export const JOB_STATUSES = [
   'uploaded',
@@ -67,8 +68,12 @@ export interface EntityResult {
   created: number;
   updated: number;
   skipped: number;
+  /** The user's item already held exactly this record: not rewritten. */
+  unchanged: number;
   errors: number;
 }
+
+export const emptyResult = (): EntityResult => ({ created: 0, updated: 0, skipped: 0, unchanged: 0, errors: 0 });
 
 export interface RollbackResults {
   /** Items and statement files put back to what the user had before the import. */
@@ -86,6 +91,10 @@ export interface ImportJob {
   mergeStrategy: MergeStrategy;
   validateOnly: boolean;
   packageFormat: JobPackageFormat;
+  /** Preview: after validation the job waits (awaiting_confirmation) for confirm, cancel or expiry. */
+  requireConfirmation?: boolean;
+  /** Selective import. */
+  filter?: ImportFilter;
   /** Epoch ms: when the job was created (the package is expected from then on). */
   uploadedAt: number;
   updatedAt: number;
@@ -142,6 +151,8 @@ export function jobView(job: ImportJob): Record<string, unknown> {
     mergeStrategy: job.mergeStrategy,
     validateOnly: job.validateOnly,
     packageFormat: job.packageFormat,
+    requireConfirmation: job.requireConfirmation ?? false,
+    filter: job.filter ?? null,
     progress: job.progress,
     currentPhase: job.currentPhase ?? null,
     uploadedAt: job.uploadedAt,

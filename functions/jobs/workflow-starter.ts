@@ -5,7 +5,7 @@
  */
 import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 
-export const WORKFLOW_ACTIONS = ['import', 'rollback', 'undo'] as const;
+export const WORKFLOW_ACTIONS = ['import', 'confirm', 'rollback', 'undo'] as const;
 export type WorkflowAction = (typeof WORKFLOW_ACTIONS)[number];
 
 /** The execution input, the same for every state: ids and keys only. */

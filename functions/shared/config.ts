@@ -26,6 +26,8 @@ export interface JobsConfig {
   jobRetentionDays: number;
   pendingJobTtlSeconds: number;
   uploadUrlExpiresSeconds: number;
+  /** How long a previewed import waits for confirm before it expires. */
+  confirmationTtlSeconds: number;
 }
 
 export function jobsConfig(): JobsConfig {
@@ -37,6 +39,7 @@ export function jobsConfig(): JobsConfig {
     jobRetentionDays: int('JOB_RETENTION_DAYS', 7, 1),
     pendingJobTtlSeconds: int('PENDING_JOB_TTL_SECONDS', 24 * 3600, 60),
     uploadUrlExpiresSeconds: int('UPLOAD_URL_EXPIRES_SECONDS', 900, 1),
+    confirmationTtlSeconds: int('CONFIRMATION_TTL_SECONDS', 86400, 60),
   };
 }
 

@@ -29,6 +29,8 @@ import type { WorkflowInput } from '../jobs/workflow-starter';
 export interface ValidateOutput {
   valid: boolean;
   validateOnly: boolean;
+  /** A preview: the job waits for confirm; the execution ends. */
+  awaitConfirmation: boolean;
   /** One item per staged chunk of transactions: the Map state iterates over them. */
   transactionChunks: number[];
 }

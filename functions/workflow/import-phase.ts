@@ -20,7 +20,9 @@ import { S3RangeSource } from '../shared/s3-range-source';
 import { StagedRecord, StagingManifest, StagingReader } from '../entities/staging';
 import { Journal, JournalObject, JournalPart, objectCopyKey } from '../entities/journal';
 import { entityKey } from '../entities/entity-tables';
-import { EntityResult, ImportJob } from '../jobs/job';
+import { emptyResult, ImportJob } from '../jobs/job';
+import { recordDifferences } from '../entities/compare';
+import { DecisionAction, Decisions, readDecisions } from '../entities/decisions';
 import { ImportConflictError, ImportStateError, StagingMissingError } from './errors';
 import { ChunkInput, WorkflowDeps, WorkflowInput } from './context';
 
@@ -38,7 +40,6 @@ export const PHASES: Record<EntityKind, { phase: string; progress: number }> = {
   transactions: { phase: 'importing_transactions', progress: 60 },
 };
 
-const emptyResult = (): EntityResult => ({ created: 0, updated: 0, skipped: 0, errors: 0 });
 
 /** The job for this execution, moved to processing if validation just passed. */
 async function beginProcessing(input: WorkflowInput, deps: WorkflowDeps): Promise<ImportJob> {
@@ -138,6 +139,7 @@ async function journalPart(
   job: ImportJob,
   deps: WorkflowDeps,
   journal: Journal,
+  decisions: Decisions,
   files?: StatementSource,
 ): Promise<JournalPart> {
   const idField = ENTITIES[kind].idField;
@@ -154,9 +156,16 @@ async function journalPart(
       // is written before any item) and holds the real before-image.
       throw new JournalRaceError(kind, chunk, part);
     }
-    if (before && before.importId !== job.importId) {
-      if (job.mergeStrategy === 'fail_on_conflict') throw new ImportConflictError(kind, id);
-      if (job.mergeStrategy === 'skip_existing') {
+    if (before) {
+      // Identical items are never rewritten, whatever the strategy.
+      if (recordDifferences(kind, record, before).length === 0) {
+        result.unchanged++;
+        continue;
+      }
+      // A decision of the confirm call overrides the strategy for its id.
+      const action: DecisionAction | undefined = decisions.get(`${kind}#${id}`) ?? (job.mergeStrategy === 'overwrite' ? 'overwrite' : job.mergeStrategy === 'skip_existing' ? 'skip' : undefined);
+      if (action === undefined) throw new ImportConflictError(kind, id);
+      if (action === 'skip') {
         result.skipped++;
         continue;
       }
@@ -238,8 +247,12 @@ async function applyPart(kind: EntityKind, part: JournalPart, records: StagedRec
     toWrite = rewritten;
   }
   if (job.mergeStrategy === 'skip_existing') {
-    // Conditional puts: an item the user has is never replaced, even one created since the journal read.
-    await deps.entities.putAbsent(kind, job.userId, job.importId, toWrite);
+    // New ids with conditional puts: an item the user has is never replaced, even one created
+    // since the journal read. Replacements are only those a confirm decision asked for.
+    const replacing = new Set(part.items.filter((i) => i.before).map((i) => i.sk));
+    const idField = ENTITIES[kind].idField;
+    await deps.entities.putAbsent(kind, job.userId, job.importId, toWrite.filter((r) => !replacing.has(r[idField] as string)));
+    await deps.entities.putAll(kind, job.userId, job.importId, toWrite.filter((r) => replacing.has(r[idField] as string)));
   } else {
     await deps.entities.putAll(kind, job.userId, job.importId, toWrite);
   }
@@ -262,12 +275,13 @@ async function partFor(
   job: ImportJob,
   deps: WorkflowDeps,
   journal: Journal,
+  decisions: Decisions,
   files?: StatementSource,
 ): Promise<JournalPart> {
   const key = done.get(p);
   if (key) return journal.read(key);
   try {
-    return await journalPart(kind, chunk, p, records, job, deps, journal, files);
+    return await journalPart(kind, chunk, p, records, job, deps, journal, decisions, files);
   } catch (err) {
     if (!(err instanceof JournalRaceError)) throw err;
     const again = (await journal.partsOf(kind, chunk)).get(p);
@@ -276,9 +290,27 @@ async function partFor(
   }
 }
 
+/** What the step writes besides the strategy: a selective import's selection and the confirm call's decisions. */
+interface WritePlan {
+  selected: (kind: EntityKind, id: string) => boolean;
+  decisions: Decisions;
+}
+
+async function writePlan(input: WorkflowInput, deps: WorkflowDeps): Promise<WritePlan> {
+  const reader = new StagingReader(deps.s3, input.bucket, input.importId);
+  const [selection, decisions] = await Promise.all([reader.selection(), readDecisions(deps.s3, input.bucket, input.importId)]);
+  const sets = new Map<EntityKind, Set<string>>();
+  for (const [kind, ids] of Object.entries(selection?.ids ?? {})) sets.set(kind as EntityKind, new Set(ids));
+  return {
+    selected: (kind, id) => !selection || (selection.kinds.includes(kind) && (!sets.has(kind) || (sets.get(kind) as Set<string>).has(id))),
+    decisions,
+  };
+}
+
 /** Journals and writes one staged chunk, part by part; returns what it did. */
-async function writeChunk(kind: EntityKind, chunk: number, job: ImportJob, input: WorkflowInput, deps: WorkflowDeps, files?: StatementSource) {
-  const staged = await new StagingReader(deps.s3, input.bucket, input.importId).chunk(kind, chunk);
+async function writeChunk(kind: EntityKind, chunk: number, job: ImportJob, input: WorkflowInput, deps: WorkflowDeps, plan: WritePlan, files?: StatementSource) {
+  const idField = ENTITIES[kind].idField;
+  const staged = (await new StagingReader(deps.s3, input.bucket, input.importId).chunk(kind, chunk)).filter((s) => plan.selected(kind, s.record[idField] as string));
   const journal = new Journal(deps.s3, input.bucket, input.importId);
   const done = await journal.partsOf(kind, chunk);
   const result = emptyResult();
@@ -289,9 +321,9 @@ async function writeChunk(kind: EntityKind, chunk: number, job: ImportJob, input
   for (let p = 0; p * PART_SIZE < staged.length; p++) {
     await deps.jobs.assertProcessing(job.importId); // stop within one part on cancel or failure elsewhere
     const records = staged.slice(p * PART_SIZE, (p + 1) * PART_SIZE);
-    const part = await partFor(kind, chunk, p, records, done, job, deps, journal, files);
+    const part = await partFor(kind, chunk, p, records, done, job, deps, journal, plan.decisions, files);
     await applyPart(kind, part, records, job, deps, files);
-    for (const f of ['created', 'updated', 'skipped', 'errors'] as const) result[f] += part.result[f];
+    for (const f of ['created', 'updated', 'skipped', 'unchanged', 'errors'] as const) result[f] += part.result[f] ?? 0;
     for (const [other, n] of Object.entries(part.overwrote)) overwrote[other] = (overwrote[other] ?? 0) + n;
     for (const a of part.touched?.accounts ?? []) accounts.add(a);
     if (part.touched?.dateFrom !== undefined) dateFrom = Math.min(dateFrom ?? part.touched.dateFrom, part.touched.dateFrom);
@@ -309,12 +341,13 @@ export async function importEntityPhase(kind: Exclude<EntityKind, 'transactions'
     await deps.jobs.reportProgress(input.importId, PHASES[kind].progress, PHASES[kind].phase);
     const manifest = await manifestOf(input, deps);
     const files = kind === 'transactionFiles' ? new StatementSource(job, input, deps) : undefined;
+    const plan = await writePlan(input, deps);
     try {
       const total = emptyResult();
       for (let n = 0; n < manifest.chunks[kind]; n++) {
-        const { result, overwrote, parts } = await writeChunk(kind, n, job, input, deps, files);
+        const { result, overwrote, parts } = await writeChunk(kind, n, job, input, deps, plan, files);
         await deps.jobs.recordChunk(input.importId, `${kind}#${n}`, kind, result, overwrote, parts);
-        for (const f of ['created', 'updated', 'skipped'] as const) total[f] += result[f];
+        for (const f of ['created', 'updated', 'skipped', 'unchanged'] as const) total[f] += result[f];
       }
       log.info('phase finished', { records: manifest.plan[kind].records, ...total, durationMs: Date.now() - started });
     } finally {
@@ -336,7 +369,7 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
     if (!Number.isInteger(input.chunk) || input.chunk < 0 || input.chunk >= manifest.chunks.transactions) {
       throw new ImportStateError(`import ${input.importId} has no transactions chunk ${input.chunk}`);
     }
-    const { result, overwrote, records, parts } = await writeChunk('transactions', input.chunk, job, input, deps);
+    const { result, overwrote, records, parts } = await writeChunk('transactions', input.chunk, job, input, deps, await writePlan(input, deps));
     const done = await deps.jobs.recordChunk(input.importId, `transactions#${input.chunk}`, 'transactions', result, overwrote, parts);
     const before = ENTITY_KINDS.filter((k) => k !== 'transactions').reduce((a, k) => a + manifest.chunks[k], 0);
     const txDone = Math.max(0, done - before);
@@ -347,6 +380,15 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
       DurationMs: { value: Date.now() - started, unit: 'Milliseconds' },
     });
   });
+}
+
+/** Resume confirmed import: the confirm call moved the job to processing; the Map needs the staged chunks. */
+export async function resumePhase(input: WorkflowInput, deps: WorkflowDeps): Promise<{ transactionChunks: number[] }> {
+  const job = await deps.jobs.get(input.importId);
+  if (!job || job.userId !== input.userId) throw new ImportStateError(`import ${input.importId} does not match this execution`);
+  if (job.status !== 'processing') throw new ImportStateError(`import ${input.importId} is ${job.status}, not confirmed`);
+  const manifest = await manifestOf(input, deps);
+  return { transactionChunks: Array.from({ length: manifest.chunks.transactions }, (_, i) => i) };
 }
 
 /** Complete import: the results were added chunk by chunk from what the journal says was written. */

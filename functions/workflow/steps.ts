@@ -5,7 +5,7 @@
  * (the local stack and the tests call these with their own dependencies).
  */
 import { validatePhase } from './validate-phase';
-import { completePhase, importEntityPhase, importTransactionsChunk } from './import-phase';
+import { completePhase, importEntityPhase, importTransactionsChunk, resumePhase } from './import-phase';
 import { checkWriters, rollbackBegin, rollbackFailed, rollbackFinish, rollbackStep } from './rollback-phase';
 import { ChunkInput, FailInput, WorkflowDeps, WorkflowInput } from './context';
 import { ExportDeps, ExportInput, ShardInput, exportComplete, exportFail, exportStart, exportTransactionsShard, exportWritePackage } from './export-phase';
@@ -23,6 +23,7 @@ type Step = (payload: any, deps: WorkflowDeps) => Promise<unknown>;
 
 export const WORKFLOW_STEPS = {
   ValidateFunctionArn: { handler: 'validate', run: (p: WorkflowInput, d: WorkflowDeps) => validatePhase(stepInput(p), d) },
+  ResumeFunctionArn: { handler: 'resume', run: (p: WorkflowInput, d: WorkflowDeps) => resumePhase(stepInput(p), d) },
   ImportAccountsFunctionArn: { handler: 'importAccounts', run: (p: WorkflowInput, d: WorkflowDeps) => importEntityPhase('accounts', stepInput(p), d) },
   ImportCategoriesFunctionArn: { handler: 'importCategories', run: (p: WorkflowInput, d: WorkflowDeps) => importEntityPhase('categories', stepInput(p), d) },
   ImportFileMapsFunctionArn: { handler: 'importFileMaps', run: (p: WorkflowInput, d: WorkflowDeps) => importEntityPhase('fileMaps', stepInput(p), d) },

@@ -1,7 +1,9 @@
 /**
  * Validate package: streams the package from S3 (ranged GETs) through the format validator,
- * stages every valid record to S3 with whether the user already has its id, applies the merge
- * strategy's conflict rule, and ends the job's validation (validation_passed / _failed).
+ * stages every valid record to S3 with how it compares with what the user has (new, unchanged,
+ * conflict), applies a selective import's filter and the merge strategy's conflict rule, and
+ * ends the job's validation: validation_passed, validation_failed, or awaiting_confirmation
+ * for a preview (requireConfirmation).
  */
 import { validatePackage, ValidationReport } from '../fzip/validator';
 import { ENTITY_KINDS, EntityKind } from '../fzip/entities';
@@ -11,20 +13,37 @@ import { StagingReader, StagingWriter, StagingManifest } from '../entities/stagi
 import { ImportJob, MergeStrategy } from '../jobs/job';
 import { ImportStateError } from './errors';
 import { WritesStoppedError } from '../jobs/errors';
+import { SelectionCollector } from './selection';
 import { ValidateOutput, WorkflowDeps, WorkflowInput } from './context';
 
-/** Per entity: how many items the import would create, overwrite and skip. */
-export function importPlan(manifest: StagingManifest, strategy: MergeStrategy): Record<EntityKind, { create: number; overwrite: number; skip: number }> {
-  const out = {} as Record<EntityKind, { create: number; overwrite: number; skip: number }>;
+export interface KindPlan {
+  /** Records of the kind the import would write or compare. */
+  records: number;
+  /** New ids. */
+  create: number;
+  /** The user has the id with exactly this content: never rewritten. */
+  unchanged: number;
+  /** The user has the id with other content. */
+  conflicts: number;
+  /** Of the conflicts, what the merge strategy does with them. */
+  overwrite: number;
+  skip: number;
+}
+
+/** Per entity kind: what the import would do (create, unchanged, conflicts, and the strategy's overwrite / skip). */
+export function importPlan(manifest: StagingManifest, strategy: MergeStrategy): Record<EntityKind, KindPlan> {
+  const out = {} as Record<EntityKind, KindPlan>;
   for (const kind of ENTITY_KINDS) {
     const p = manifest.plan[kind];
-    const create = p.records - p.existing;
-    out[kind] =
-      strategy === 'overwrite'
-        ? { create, overwrite: p.existing, skip: 0 }
-        : strategy === 'skip_existing'
-          ? { create, overwrite: 0, skip: p.existing }
-          : { create, overwrite: 0, skip: 0 };
+    const conflicts = p.conflicts ?? p.existing - (p.unchanged ?? 0);
+    out[kind] = {
+      records: p.records,
+      create: p.records - p.existing,
+      unchanged: p.unchanged ?? 0,
+      conflicts,
+      overwrite: strategy === 'overwrite' ? conflicts : 0,
+      skip: strategy === 'skip_existing' ? conflicts : 0,
+    };
   }
   return out;
 }
@@ -48,7 +67,14 @@ function results(report: ValidationReport, manifest: StagingManifest | undefined
     errors: report.errors,
     warningCount: report.warningCount,
     warnings: report.warnings,
-    ...(manifest ? { plan: importPlan(manifest, job.mergeStrategy), existingCount: manifest.conflictCount } : {}),
+    ...(manifest
+      ? {
+          plan: importPlan(manifest, job.mergeStrategy),
+          existingCount: manifest.conflictCount,
+          conflictCount: ENTITY_KINDS.reduce((a, k) => a + (manifest.plan[k].conflicts ?? 0), 0),
+          ...(manifest.selective ? { filter: job.filter ?? null, filteredOutTransactions: manifest.filteredOut ?? 0 } : {}),
+        }
+      : {}),
   };
 }
 
@@ -82,12 +108,12 @@ export async function validatePhase(input: WorkflowInput, deps: WorkflowDeps): P
   if (!job || job.userId !== input.userId || job.packageS3Key !== input.packageKey) {
     throw new ImportStateError(`import ${input.importId} does not match this execution`);
   }
-  if (job.status === 'validation_passed' || job.status === 'processing') {
+  if (job.status === 'validation_passed' || job.status === 'processing' || job.status === 'awaiting_confirmation') {
     // A retry after the step succeeded but its answer was lost: answer the same again.
     const manifest = await new StagingReader(deps.s3, input.bucket, input.importId).manifest();
-    return { valid: true, validateOnly: job.validateOnly, transactionChunks: chunkList(manifest) };
+    return { valid: true, validateOnly: job.validateOnly, awaitConfirmation: job.status === 'awaiting_confirmation', transactionChunks: chunkList(manifest) };
   }
-  if (job.status === 'validation_failed') return { valid: false, validateOnly: job.validateOnly, transactionChunks: [] };
+  if (job.status === 'validation_failed') return { valid: false, validateOnly: job.validateOnly, awaitConfirmation: false, transactionChunks: [] };
   if (job.status === 'canceling') throw new WritesStoppedError(input.importId, job.status, true);
   if (job.status !== 'validating') throw new ImportStateError(`import ${input.importId} is ${job.status}, not validating`);
 
@@ -100,12 +126,14 @@ export async function validatePhase(input: WorkflowInput, deps: WorkflowDeps): P
     deps.s3,
     input.bucket,
     input.importId,
-    (kind, ids) => deps.entities.existing(kind, input.userId, ids),
+    // eventually consistent is fine for the plan: the write phases read again, consistently, before writing
+    (kind, ids) => deps.entities.currentItems(kind, input.userId, ids, false),
     deps.chunkSize,
     100,
     deps.chunkBytes,
   );
   let lastKind: EntityKind | undefined;
+  const selection = new SelectionCollector(job.filter);
   const report = await validatePackage(source, {
     packageFormat: job.packageFormat,
     limits: deps.limits,
@@ -114,13 +142,21 @@ export async function validatePhase(input: WorkflowInput, deps: WorkflowDeps): P
         lastKind = kind;
         const progress = deps.jobs.reportProgress(input.importId, kind === 'transactions' ? 10 : 7, `validating_${kind}`);
         // A cancel stops validation at the next entity rather than at its end.
-        return progress.then(() => stopIfCanceled(input.importId, deps)).then(() => staging.add(kind, record));
+        return progress.then(() => stopIfCanceled(input.importId, deps)).then(() => (selection.accept(kind, record) ? staging.add(kind, record) : undefined));
       }
-      return staging.add(kind, record);
+      return selection.accept(kind, record) ? staging.add(kind, record) : undefined;
     },
   });
-  const manifest = report.valid ? await staging.finish() : undefined;
-  if (manifest && job.mergeStrategy === 'fail_on_conflict' && manifest.conflictCount > 0) {
+  for (const [i, a] of selection.unknownAccounts().entries()) {
+    report.valid = false;
+    report.errorCount++;
+    if (report.errors.length < 100) {
+      report.errors.push({ code: 'FILTER_UNKNOWN_ACCOUNT', message: `the filter names account ${a}, which the package does not hold`, field: `/filter/accountIds/${job.filter?.accountIds?.indexOf(a) ?? i}`, id: a, file: 'filter' });
+    }
+  }
+  const manifest = report.valid ? await staging.finish(selection.selection(), selection.filteredOut) : undefined;
+  // A preview shows conflicts and lets the user decide: they do not fail it (confirm applies the strategy).
+  if (manifest && job.mergeStrategy === 'fail_on_conflict' && !job.requireConfirmation && manifest.conflictCount > 0) {
     const issues = conflictIssues(manifest);
     report.valid = false;
     report.errors = [...report.errors, ...issues].slice(0, 100);
@@ -148,7 +184,12 @@ export async function validatePhase(input: WorkflowInput, deps: WorkflowDeps): P
       currentPhase: 'validation_failed',
       errorMessage: `the package is invalid: ${report.errorCount} error(s)${first ? `, first: [${first.code}] ${first.file ? first.file + ': ' : ''}${first.message}` : ''}`,
     });
-    return { valid: false, validateOnly: job.validateOnly, transactionChunks: [] };
+    return { valid: false, validateOnly: job.validateOnly, awaitConfirmation: false, transactionChunks: [] };
+  }
+  if (job.requireConfirmation && !job.validateOnly) {
+    // The preview: nothing written; the execution ends here and confirm starts the import phases.
+    await deps.jobs.transition(input.importId, 'awaiting_confirmation', { validationResults, currentPhase: 'awaiting_confirmation', progress: 30 });
+    return { valid: true, validateOnly: false, awaitConfirmation: true, transactionChunks: chunkList(manifest as StagingManifest) };
   }
   await deps.jobs.transition(
     input.importId,
@@ -156,5 +197,5 @@ export async function validatePhase(input: WorkflowInput, deps: WorkflowDeps): P
     { validationResults, currentPhase: 'validation_passed', progress: job.validateOnly ? 100 : 30 },
     { final: job.validateOnly },
   );
-  return { valid: true, validateOnly: job.validateOnly, transactionChunks: chunkList(manifest as StagingManifest) };
+  return { valid: true, validateOnly: job.validateOnly, awaitConfirmation: false, transactionChunks: chunkList(manifest as StagingManifest) };
 }

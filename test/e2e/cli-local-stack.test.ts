@@ -64,7 +64,7 @@ describe('fzip CLI against the local stack', () => {
     expect(out.text()).toContain('[SCHEMA_VIOLATION] data/transactions.json.gz#0 /amount');
   });
 
-  it('validates only, and reports the plan (the first user already has these ids: they would be skipped)', async () => {
+  it('validates only, and reports the plan (the first user already has these records: unchanged)', async () => {
     const file = join(dir, 'good2.fzip');
     writeFileSync(file, housef3Package());
     const out = capture();
@@ -73,7 +73,7 @@ describe('fzip CLI against the local stack', () => {
       status: 'validation_passed',
       validateOnly: true,
       importResults: null,
-      validationResults: { plan: { transactions: { create: 0, overwrite: 0, skip: 2 } } },
+      validationResults: { plan: { transactions: { create: 0, unchanged: 2, conflicts: 0, overwrite: 0, skip: 0 } } },
     });
   });
 

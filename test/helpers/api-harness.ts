@@ -76,6 +76,7 @@ export async function startApiHarness(opts: { maxUnfinishedJobsPerUser?: number 
   const starter = new RecordingStarter();
   const baseDeps: ImportApiDeps = {
     jobs,
+    s3: servers.s3,
     packages,
     workflow: starter,
     verifier: jwksVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, jwks: issuer.jwks }),

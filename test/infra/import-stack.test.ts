@@ -55,6 +55,7 @@ describe('ImportStack', () => {
     expect(routes).toEqual([
       'DELETE /import/{importId}', 'GET /import', 'GET /import/{importId}/status', 'POST /import',
       'POST /import/{importId}/cancel', 'POST /import/{importId}/undo', 'POST /import/{importId}/upload',
+      'POST /import/{importId}/confirm', 'GET /import/{importId}/conflicts',
       'DELETE /export/{exportId}', 'GET /export', 'GET /export/{exportId}/status', 'POST /export',
     ].sort());
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {

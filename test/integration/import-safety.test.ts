@@ -85,6 +85,7 @@ beforeAll(async () => {
   h = await startWorkflowHarness({ chunkSize: 200 });
   api = new ImportApi({
     jobs: h.jobs,
+    s3: h.servers.s3,
     packages: h.packages,
     workflow: h.machine,
     events: h.startDeps.events,
@@ -351,7 +352,7 @@ describe('what was validated is what is imported', () => {
     const base = workflowFunctions(() => h.deps);
     h.faults.ImportFileMapsFunctionArn = async (p) => {
       // the app creates a file map with the package's id between validation and the write
-      await h.deps.entities.putAll('fileMaps', user, 'someone-else', [data.fileMaps[0]]);
+      await h.deps.entities.putAll('fileMaps', user, 'someone-else', [{ ...data.fileMaps[0], name: 'made in the app' }]);
       return base.ImportFileMapsFunctionArn(p);
     };
     const job = await h.runImport(user, p1, { mergeStrategy: 'fail_on_conflict' });

@@ -17,11 +17,11 @@ describe('import workflow (real ASL, dynalite, s3rver)', () => {
     const job = await h.runImport(user, housef3Package());
     expect(job).toMatchObject({ status: 'completed', progress: 100, currentPhase: 'completed' });
     expect(job.importResults).toEqual({
-      accounts: { created: 2, updated: 0, skipped: 0, errors: 0 },
-      categories: { created: 2, updated: 0, skipped: 0, errors: 0 },
-      fileMaps: { created: 1, updated: 0, skipped: 0, errors: 0 },
-      transactionFiles: { created: 1, updated: 0, skipped: 0, errors: 0 },
-      transactions: { created: 2, updated: 0, skipped: 0, errors: 0 },
+      accounts: { created: 2, updated: 0, skipped: 0, unchanged: 0, errors: 0 },
+      categories: { created: 2, updated: 0, skipped: 0, unchanged: 0, errors: 0 },
+      fileMaps: { created: 1, updated: 0, skipped: 0, unchanged: 0, errors: 0 },
+      transactionFiles: { created: 1, updated: 0, skipped: 0, unchanged: 0, errors: 0 },
+      transactions: { created: 2, updated: 0, skipped: 0, unchanged: 0, errors: 0 },
     });
     const txs = await h.items('transactions', user);
     const tx = txs.find((t) => t.transactionId === TX1)!;
@@ -108,8 +108,9 @@ describe('merge strategies on a user who already has part of the data', () => {
     const job = await h.runImport(user, housef3Package(), { mergeStrategy: 'overwrite' });
     expect(job.status).toBe('completed');
     expect(job.importResults).toMatchObject({
-      accounts: { created: 0, updated: 2, skipped: 0 },
-      categories: { created: 0, updated: 2, skipped: 0 },
+      // the renamed account is replaced; the identical account and categories are not rewritten
+      accounts: { created: 0, updated: 1, skipped: 0, unchanged: 1 },
+      categories: { created: 0, updated: 0, skipped: 0, unchanged: 2 },
       transactions: { created: 2, updated: 0, skipped: 0 },
     });
     expect((await h.items('accounts', user)).find((a) => a.accountId === ACC1)!.accountName).toBe('Main Checking');
@@ -121,23 +122,23 @@ describe('merge strategies on a user who already has part of the data', () => {
     const job = await h.runImport(user, housef3Package(), { mergeStrategy: 'skip_existing' });
     expect(job.status).toBe('completed');
     expect(job.importResults).toMatchObject({
-      accounts: { created: 0, updated: 0, skipped: 2 },
-      categories: { created: 0, updated: 0, skipped: 2 },
+      accounts: { created: 0, updated: 0, skipped: 1, unchanged: 1 },
+      categories: { created: 0, updated: 0, skipped: 0, unchanged: 2 },
       fileMaps: { created: 1, updated: 0, skipped: 0 },
       transactions: { created: 2, updated: 0, skipped: 0 },
     });
     expect((await h.items('accounts', user)).find((a) => a.accountId === ACC1)!.accountName).toBe('Old name');
-    expect(job.validationResults).toMatchObject({ plan: { accounts: { create: 0, overwrite: 0, skip: 2 } } });
+    expect(job.validationResults).toMatchObject({ plan: { accounts: { create: 0, unchanged: 1, conflicts: 1, overwrite: 0, skip: 1 } } });
   });
 
-  it('re-importing the same package with skip_existing skips everything', async () => {
+  it('re-importing the same package writes nothing: every record is unchanged', async () => {
     const user = newUser();
     expect((await h.runImport(user, housef3Package())).status).toBe('completed');
     const again = await h.runImport(user, housef3Package(), { mergeStrategy: 'skip_existing' });
     expect(again.importResults).toMatchObject({
-      accounts: { created: 0, skipped: 2 },
-      transactions: { created: 0, skipped: 2 },
-      transactionFiles: { created: 0, skipped: 1 },
+      accounts: { created: 0, skipped: 0, unchanged: 2 },
+      transactions: { created: 0, skipped: 0, unchanged: 2 },
+      transactionFiles: { created: 0, skipped: 0, unchanged: 1 },
     });
   });
 });

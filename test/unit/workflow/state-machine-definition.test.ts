@@ -18,7 +18,7 @@ describe('statemachine/import.asl.json', () => {
 
   it('runs the phases in dependency order', () => {
     const order: string[] = [];
-    let cur: string | undefined = def.States['Import, roll back or undo?'].Default;
+    let cur: string | undefined = def.States['Import, confirm, roll back or undo?'].Default;
     while (cur && order.length < 20) {
       order.push(cur);
       const s: any = def.States[cur];
@@ -63,7 +63,7 @@ describe('statemachine/import.asl.json', () => {
     expect(def.States['Writers finished?'].Choices[0]).toMatchObject({ Variable: '$.writers.writersActive', Next: 'Wait for writers' });
     expect(def.States['Wait for writers']).toMatchObject({ Type: 'Wait', Next: 'Check writers' });
     expect(def.States['Rollback done?']).toMatchObject({ Default: 'Roll back import', Choices: [{ Next: 'Finish rollback' }] });
-    expect(def.States['Import, roll back or undo?'].Choices.map((c: any) => c.Next)).toEqual(['Begin rollback (requested)', 'Begin rollback (requested)']);
+    expect(def.States['Import, confirm, roll back or undo?'].Choices.map((c: any) => c.Next)).toEqual(['Begin rollback (requested)', 'Begin rollback (requested)', 'Resume confirmed import']);
   });
 
   it('passes only ids and keys to tasks, never records', () => {
