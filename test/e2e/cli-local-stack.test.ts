@@ -77,6 +77,34 @@ describe('fzip CLI against the local stack', () => {
     });
   });
 
+  it('previews a re-import (a transaction and an account differ), lists the conflicts, confirms with --yes; events are put on the bus', async () => {
+    const user = `preview-${Date.now()}`;
+    const who = ['--api', stack.apiUrl, '--token', stack.issuer.sign(user)];
+    const data = housef3Data();
+    const first = join(dir, 'p1.fzip');
+    writeFileSync(first, housef3Package({ data }));
+    expect(await main(['import', first, '--strategy', 'overwrite', '--interval', '100', ...who], capture())).toBe(0);
+    data.transactions[0].amount = '-99.99';
+    data.accounts[1].accountName = 'Renamed';
+    const second = join(dir, 'p2.fzip');
+    writeFileSync(second, housef3Package({ data }));
+    const out = capture();
+    expect(await main(['import', second, '--preview', '--yes', '--strategy', 'overwrite', '--interval', '100', ...who], out)).toBe(0);
+    expect(out.text()).toMatch(/status: awaiting_confirmation/);
+    expect(out.text()).toMatch(/2 conflict\(s\)/);
+    expect(out.text()).toMatch(/transactions\s+\S+\s+amount\s+"-12.34"\s+"-99.99"/);
+    expect(out.text()).toMatch(/status: completed/);
+    const id = /import ([0-9a-f-]{36}):/.exec(out.text())![1];
+    const status = capture();
+    await main(['status', id, '--json', ...who], status);
+    expect(JSON.parse(status.text()).importResults).toMatchObject({ transactions: { updated: 1, unchanged: 1 }, accounts: { updated: 1, unchanged: 1 } });
+    const conflicts = capture();
+    expect(await main(['conflicts', id, '--json', ...who], conflicts)).toBe(0);
+    expect(JSON.parse(conflicts.text()).total).toBe(2);
+    const kinds = stack.eventBus.events.filter((e) => e.detail.importId === id).map((e) => [e.source, e.detailType]);
+    expect(kinds).toEqual([['fzip-import', 'Import Completed']]);
+  });
+
   it('refuses a bad token with a clear message', async () => {
     const out = capture();
     expect(await main(['jobs', '--api', stack.apiUrl, '--token', 'x.y.z'], out)).toBe(2);
