@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { FileRangeSource } from '../functions/fzip/source';
 import { sniffFormat } from '../functions/fzip/package-reader';
-import { loadIssuer } from '../local/stack';
+import { loadIssuer } from '../local/token-issuer';
 import { ApiCallError, FzipClient, isFinishedJob, Job, localDir, resolveClientConfig } from './client';
 import { executionArnOf } from '../functions/jobs/workflow-starter';
 import type { Io } from './fzip';
@@ -94,7 +94,7 @@ export async function importCommand(args: string[], io: Io, isTty = false): Prom
   try {
     source = await FileRangeSource.open(file);
   } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
   const format = values.format ?? (await sniffFormat(source)) ?? 'fzip';
   const client = new FzipClient(resolveClientConfig(values));
@@ -225,7 +225,8 @@ export async function historyCommand(args: string[], io: Io): Promise<number> {
   }
   io.out(`execution ${job.executionName}`);
   for (const e of events) {
-    const d = (e.stateEnteredEventDetails ?? e.stateExitedEventDetails ?? (e as Record<string, any>).taskRetriedEventDetails ?? (e as Record<string, any>).taskCaughtEventDetails ?? {}) as { name?: string };
+    const extra = e as Record<string, any>;
+    const d = (e.stateEnteredEventDetails ?? e.stateExitedEventDetails ?? extra.taskRetriedEventDetails ?? extra.taskCaughtEventDetails ?? {}) as { name?: string };
     const failure = e.taskFailedEventDetails ?? e.executionFailedEventDetails;
     const at = e.timestamp ? new Date(e.timestamp).toISOString().slice(11, 23) : '';
     io.out(`${at}  ${String(e.type).padEnd(22)} ${d.name ?? e.taskFailedEventDetails?.resource ?? ''}${failure ? `  ${failure.error ?? ''}: ${failure.cause ?? ''}` : ''}`);

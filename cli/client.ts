@@ -54,6 +54,20 @@ export class ApiCallError extends Error {
 
 export type Job = Record<string, any> & { importId: string; status: string; progress: number };
 
+export interface CreateBody {
+  mergeStrategy?: string;
+  validateOnly?: boolean;
+  packageFormat?: string;
+  requireConfirmation?: boolean;
+  filter?: Record<string, unknown>;
+}
+
+export interface ConflictPage {
+  total: number;
+  conflicts: Array<{ kind: string; id: string; fields: Array<{ field: string; current: unknown; incoming: unknown }> }>;
+  cursor: string | null;
+}
+
 export class FzipClient {
   constructor(private readonly cfg: ClientConfig) {}
 
@@ -77,7 +91,7 @@ export class FzipClient {
     return parsed;
   }
 
-  create(body: { mergeStrategy?: string; validateOnly?: boolean; packageFormat?: string; requireConfirmation?: boolean; filter?: Record<string, unknown> }): Promise<{ importId: string; uploadUrl: { url: string; fields: Record<string, string> } }> {
+  create(body: CreateBody): Promise<{ importId: string; uploadUrl: { url: string; fields: Record<string, string> } }> {
     return this.call('POST', '/import', body);
   }
 
@@ -117,7 +131,7 @@ export class FzipClient {
     return this.call('DELETE', `/import/${importId}`);
   }
 
-  conflicts(importId: string, q: { kind?: string; limit?: number; cursor?: string } = {}): Promise<{ total: number; conflicts: Array<{ kind: string; id: string; fields: Array<{ field: string; current: unknown; incoming: unknown }> }>; cursor: string | null }> {
+  conflicts(importId: string, q: { kind?: string; limit?: number; cursor?: string } = {}): Promise<ConflictPage> {
     const p = new URLSearchParams();
     if (q.kind) p.set('kind', q.kind);
     if (q.limit) p.set('limit', String(q.limit));

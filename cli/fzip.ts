@@ -103,7 +103,7 @@ async function openSource(path: string | undefined): Promise<FileRangeSource> {
   try {
     return await FileRangeSource.open(path);
   } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -17,6 +17,8 @@ class SfnError extends Error {
   }
 }
 
+// Step Functions' execution name rule: no whitespace, brackets, wildcards, punctuation or control characters.
+// eslint-disable-next-line no-control-regex
 const NAME_RE = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
 
 function seconds(d: Date | undefined): number | undefined {

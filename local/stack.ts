@@ -7,8 +7,7 @@
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
 import { LOCAL_AWS, LocalServers, startLocalServers } from './servers';
@@ -17,7 +16,9 @@ import { EXPORT_ASL_PATH, LocalStateMachine, TaskFunction, TaskFunctions } from 
 import { EXPORT_STEPS, EXPORT_SUBSTITUTIONS, WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS } from '../functions/workflow/steps';
 import { startSfnEndpoint } from './sfn-endpoint';
 import { LocalEventBus, startLocalEventBus } from './event-bus';
-import { LocalTokenIssuer } from './token-issuer';
+import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadIssuer, LocalTokenIssuer } from './token-issuer';
+
+export { loadIssuer };
 
 export const LOCAL_NAMES = {
   jobsTable: 'fzip-jobs',
@@ -34,8 +35,8 @@ export const LOCAL_NAMES = {
   },
   stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:fzip-import',
   exportStateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:fzip-export',
-  issuer: 'http://127.0.0.1/fzip-local',
-  audience: 'fzip-import',
+  issuer: LOCAL_ISSUER,
+  audience: LOCAL_AUDIENCE,
 };
 
 export interface LocalStackOptions {
@@ -62,20 +63,6 @@ export interface LocalStack {
   eventBus: LocalEventBus;
   servers: LocalServers;
   stop(): Promise<void>;
-}
-
-/** The issuer's RSA key, kept in the data folder so tokens stay valid across restarts. */
-export function loadIssuer(dataDir: string | undefined): LocalTokenIssuer {
-  if (!dataDir) return new LocalTokenIssuer(LOCAL_NAMES.issuer, LOCAL_NAMES.audience);
-  const file = join(dataDir, 'issuer-key.json');
-  if (!existsSync(file)) {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, JSON.stringify({ kid: randomUUID(), privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }) }), { mode: 0o600 });
-  }
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as { kid: string; privateKey: string };
-  const privateKey = createPrivateKey(saved.privateKey);
-  return new LocalTokenIssuer(LOCAL_NAMES.issuer, LOCAL_NAMES.audience, { privateKey, publicKey: createPublicKey(privateKey), kid: saved.kid });
 }
 
 function toEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {

@@ -3,7 +3,9 @@
  * local stack (`fzip token`) and the tests; the API verifies its tokens with aws-jwt-verify
  * exactly as it verifies Cognito's.
  */
-import { createSign, generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, createSign, generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface TokenOptions {
   ttlSeconds?: number;
@@ -54,3 +56,22 @@ export class LocalTokenIssuer {
     return `${input}.${sig}`;
   }
 }
+
+/** The local stack's issuer and audience. */
+export const LOCAL_ISSUER = 'http://127.0.0.1/fzip-local';
+export const LOCAL_AUDIENCE = 'fzip-import';
+
+/** The issuer's RSA key, kept in the data folder so tokens stay valid across restarts. */
+export function loadIssuer(dataDir: string | undefined): LocalTokenIssuer {
+  if (!dataDir) return new LocalTokenIssuer(LOCAL_ISSUER, LOCAL_AUDIENCE);
+  const file = join(dataDir, 'issuer-key.json');
+  if (!existsSync(file)) {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify({ kid: randomUUID(), privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }) }), { mode: 0o600 });
+  }
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { kid: string; privateKey: string };
+  const privateKey = createPrivateKey(saved.privateKey);
+  return new LocalTokenIssuer(LOCAL_ISSUER, LOCAL_AUDIENCE, { privateKey, publicKey: createPublicKey(privateKey), kid: saved.kid });
+}
+

@@ -10,7 +10,7 @@
  * Every job route checks ownership; another user's job is a 404 identical to a missing one.
  */
 import { randomUUID } from 'node:crypto';
-import { emptyResult, ImportJob, isFinished, isRunning, jobSummary, jobView, MERGE_STRATEGIES, MergeStrategy, PACKAGE_FORMATS, JobPackageFormat } from '../jobs/job';
+import { emptyResult, ImportJob, isRunning, jobSummary, jobView, MERGE_STRATEGIES, MergeStrategy, PACKAGE_FORMATS, JobPackageFormat } from '../jobs/job';
 import { JobStore } from '../jobs/job-store';
 import { PackageStore, packageKey } from '../jobs/package-store';
 import { jobEnded, launch, startImport } from '../jobs/scheduler';

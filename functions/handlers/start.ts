@@ -22,7 +22,7 @@ export interface S3UploadRecord {
 export function uploadsOf(event: S3Event): S3UploadRecord[] {
   return (event.Records ?? []).map((r) => {
     const raw = r.s3.object.key;
-    let key = raw;
+    let key: string;
     try {
       key = decodeURIComponent(raw.replace(/\+/g, ' '));
     } catch {

@@ -14,7 +14,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { ALLOWED_FROM, EntityResult, ImportJob, RollbackResults, isFinished, JobStatus, RUNNING_STATUSES, TERMINAL_STATUSES } from './job';
+import { ALLOWED_FROM, EntityResult, ImportJob, RollbackResults, JobStatus, RUNNING_STATUSES, TERMINAL_STATUSES } from './job';
 import { IllegalTransitionError, JobConflictError, JobNotFoundError, TooManyJobsError, WritesStoppedError } from './errors';
 import { JOB_TABLE } from './job-table';
 import { UserImports } from './user-imports';

@@ -82,7 +82,7 @@ describe('cleanupExpiredJobs', () => {
     expect((await jobs.get(running))!.status).toBe('processing');
     expect(await exists(packageKey('u', running))).toBe(true);
     expect(a.skippedRunning).toBe(1);
-    expect(await jobs.get(young)).toBeDefined();
+    expect(await jobs.get(young)).toMatchObject({ importId: young, status: 'uploaded' });
     const again = await cleanupExpiredJobs(deps(), now);
     expect(again).toMatchObject({ jobsDeleted: 0, skippedRunning: 1 });
   });

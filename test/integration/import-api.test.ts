@@ -321,7 +321,7 @@ describe('DELETE /import/{id}', () => {
     await h.call({ method: 'POST', path: `/import/${importId}/upload` }, token(user));
     const res = await h.call({ method: 'DELETE', path: `/import/${importId}` }, token(user));
     expect(res.statusCode).toBe(409);
-    expect(await h.jobs.get(importId)).toBeDefined();
+    expect(await h.jobs.get(importId)).toMatchObject({ importId });
   });
 });
 

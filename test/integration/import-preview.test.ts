@@ -140,7 +140,8 @@ describe('preview and confirm', () => {
     await h.runImport(user, await pkg(base), { mergeStrategy: 'overwrite' });
     const again = await h.runImport(user, await pkg(base), { mergeStrategy: 'overwrite' });
     expect(again.status).toBe('completed');
-    for (const kind of ENTITY_KINDS) expect((again.importResults as Record<string, Record<string, number>>)[kind]).toMatchObject({ created: 0, updated: 0, unchanged: base[kind].length });
+    const results = again.importResults as Record<string, Record<string, number>>;
+    for (const kind of ENTITY_KINDS) expect(results[kind]).toMatchObject({ created: 0, updated: 0, unchanged: base[kind].length });
     expect((await h.items('transactions', user)).filter((t) => t.importId === again.importId)).toEqual([]);
   });
 
@@ -182,7 +183,9 @@ describe('selective import', () => {
     const cats = new Set<string>();
     const parent = new Map(base.categories.map((c) => [c.categoryId as string, c.parentCategoryId as string | undefined]));
     for (const t of expected) for (let c = t.primaryCategoryId as string | undefined; c; c = parent.get(c)) cats.add(c);
-    for (const t of expected) for (const a of (t.categories as Array<{ categoryId: string }>) ?? []) for (let c: string | undefined = a.categoryId; c; c = parent.get(c)) cats.add(c);
+    for (const t of expected) {
+      for (const a of (t.categories as Array<{ categoryId: string }>) ?? []) for (let c: string | undefined = a.categoryId; c; c = parent.get(c)) cats.add(c);
+    }
     expect((await h.items('categories', user)).map((c) => c.sk).sort()).toEqual([...cats].sort());
     expect(job.importResults).toMatchObject({ transactions: { created: expected.length } });
     expect((job.validationResults as { plan: Record<string, { records: number }> }).plan.transactions.records).toBe(expected.length);
