@@ -57,7 +57,22 @@ or FZIP_API and FZIP_TOKEN, for another one):
   fzip history <importId> [--json] [--state-machine ARN]
                                                         the execution's states, retries and errors
   fzip token [--user NAME] [--ttl SECONDS]              a token from the local stack's issuer
-  fzip help                                             this text`;
+  fzip help, fzip --help, fzip <command> --help         this text, or one command's
+
+Exit codes: 0 success (a valid package, a completed import or export); 1 the package is invalid,
+or the import / export did not complete (failed, canceled, validation failed, not valid);
+2 a usage error, an I/O error, or an error answered by the API (HTTP 4xx/5xx, unreachable).`;
+
+/** One command's lines of the usage text (with the exit codes). */
+export function commandUsage(command: string): string | undefined {
+  const lines = USAGE.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`  fzip ${command} `) || l === `  fzip ${command}`);
+  if (start < 0) return undefined;
+  let end = start + 1;
+  while (end < lines.length && /^ {6,}/.test(lines[end])) end++;
+  const exit = lines.slice(lines.findIndex((l) => l.startsWith('Exit codes:'))).join('\n');
+  return ['Usage:', ...lines.slice(start, end), '', exit].join('\n');
+}
 
 export class UsageError extends Error {}
 
@@ -191,6 +206,13 @@ async function generateCommand(args: string[], io: Io): Promise<number> {
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command && (rest.includes('--help') || rest.includes('-h'))) {
+    const usage = commandUsage(command);
+    if (usage) {
+      io.out(usage);
+      return 0;
+    }
+  }
   try {
     switch (command) {
       case 'validate':

@@ -81,3 +81,30 @@ describe('fzip validate / inspect / generate', () => {
     expect(JSON.parse(inspectA.stdout.join('')).manifest).toEqual(JSON.parse(inspectB.stdout.join('')).manifest);
   });
 });
+
+describe('fzip --help', () => {
+  const run = async (args: string[]) => {
+    const lines: string[] = [];
+    const code = await main(args, { out: (s) => lines.push(s), err: (s) => lines.push(s) });
+    return { code, text: lines.join('\n') };
+  };
+
+  it('prints the usage with the exit codes', async () => {
+    const { code, text } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(text).toContain('fzip import <file>');
+    expect(text).toContain('Exit codes: 0 success');
+  });
+
+  it.each(['import', 'validate', 'export', 'undo', 'confirm'])('prints only "%s" for fzip %s --help', async (command) => {
+    const { code, text } = await run([command, '--help']);
+    expect(code).toBe(0);
+    expect(text).toContain(`fzip ${command}`);
+    expect(text.split('\n').filter((l) => /^ {2}fzip /.test(l))).toHaveLength(1);
+    expect(text).toContain('Exit codes');
+  });
+
+  it('still refuses an unknown option with exit code 2', async () => {
+    expect((await run(['validate', 'x.fzip', '--nope'])).code).toBe(2);
+  });
+});
