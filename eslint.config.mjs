@@ -31,5 +31,16 @@ export default tseslint.config(
       'jest/valid-title': 'off',
     },
   },
-  { files: ['**/*.js', '**/*.cjs', 'bin/**'], rules: { '@typescript-eslint/no-require-imports': 'off' }, languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } } },
+  {
+    files: ['web/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly', sessionStorage: 'readonly', fetch: 'readonly',
+        crypto: 'readonly', TextEncoder: 'readonly', URLSearchParams: 'readonly', FormData: 'readonly', XMLHttpRequest: 'readonly',
+        setTimeout: 'readonly', clearTimeout: 'readonly', atob: 'readonly', btoa: 'readonly', Node: 'readonly', confirm: 'readonly',
+      },
+    },
+  },
+  { files: ['**/*.js', '**/*.cjs', 'bin/**'], ignores: ['web/**'], rules: { '@typescript-eslint/no-require-imports': 'off' }, languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } } },
 );

@@ -8,6 +8,8 @@ export interface ImportStackConfig {
   /** An existing Cognito user pool and app client; when absent the stack creates both. */
   cognitoUserPoolId?: string;
   cognitoClientId?: string;
+  /** The hosted UI domain of an existing pool (https://…): the web page's sign-in. */
+  cognitoDomain?: string;
   cognitoTokenUse: 'access' | 'id';
   maxPackageBytes: number;
   maxUnfinishedJobs: number;
@@ -40,6 +42,7 @@ export function configFromContext(node: Node): ImportStackConfig {
     stage,
     cognitoUserPoolId: node.tryGetContext('cognitoUserPoolId') || undefined,
     cognitoClientId: node.tryGetContext('cognitoClientId') || undefined,
+    cognitoDomain: node.tryGetContext('cognitoDomain') || undefined,
     cognitoTokenUse: tokenUse,
     maxPackageBytes: num(node, 'maxPackageBytes', 500 * 1024 * 1024),
     maxUnfinishedJobs: num(node, 'maxUnfinishedJobs', 3),

@@ -174,9 +174,21 @@ export class ImportStack extends Stack {
       nonKeyAttributes: [...EXPORT_TABLE.byExpiry.projected],
     });
 
+    // --- HTTP API (created first: the web page's sign-in redirects back to it) -------------
+    this.api = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: `fzip-import ${cfg.stage}`,
+      corsPreflight: {
+        allowOrigins: cfg.allowedOrigins,
+        allowHeaders: ['authorization', 'content-type'],
+        allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.DELETE],
+      },
+    });
     // --- Auth ----------------------------------------------------------------------------
     let userPoolId = cfg.cognitoUserPoolId;
     let clientId = cfg.cognitoClientId;
+    // The web page signs in with Cognito's hosted UI (authorization code + PKCE): the domain of
+    // the pool created here, or `cognitoDomain` of an existing one.
+    let cognitoDomain = cfg.cognitoDomain;
     if (!userPoolId || !clientId) {
       const pool = new cognito.UserPool(this, 'UserPool', {
         selfSignUpEnabled: false,
@@ -187,7 +199,18 @@ export class ImportStack extends Stack {
         mfa: cognito.Mfa.OPTIONAL,
         removalPolicy,
       });
-      const client = pool.addClient('ApiClient', { authFlows: { userSrp: true } });
+      const client = pool.addClient('ApiClient', {
+        authFlows: { userSrp: true },
+        generateSecret: false, // a public client: the page holds no secret, PKCE protects the code
+        oAuth: {
+          flows: { authorizationCodeGrant: true },
+          scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+          callbackUrls: [`${this.api.apiEndpoint}/`],
+          logoutUrls: [`${this.api.apiEndpoint}/`],
+        },
+      });
+      const domain = pool.addDomain('HostedUi', { cognitoDomain: { domainPrefix: `fzip-${cfg.stage}-${this.node.addr.slice(0, 8)}` } });
+      cognitoDomain = domain.baseUrl();
       userPoolId = pool.userPoolId;
       clientId = client.userPoolClientId;
       new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId });
@@ -239,7 +262,15 @@ export class ImportStack extends Stack {
     const apiFn = fn('ApiFunction', 'api.ts', 'handler', {
       timeout: 29,
       memory: 512,
-      env: { COGNITO_USER_POOL_ID: userPoolId, COGNITO_CLIENT_ID: clientId, COGNITO_TOKEN_USE: cfg.cognitoTokenUse },
+      env: {
+        COGNITO_USER_POOL_ID: userPoolId,
+        COGNITO_CLIENT_ID: clientId,
+        COGNITO_TOKEN_USE: cfg.cognitoTokenUse,
+        // the web page: Cognito sign-in when a domain is known (a token can be pasted otherwise),
+        // uploads to the packages bucket's regional endpoint
+        ...(cognitoDomain ? { COGNITO_DOMAIN: cognitoDomain, WEB_AUTH_MODE: 'cognito' } : { WEB_AUTH_MODE: 'token' }),
+        WEB_CONNECT_SRC: `https://${this.packagesBucket.bucketRegionalDomainName} https://${this.packagesBucket.bucketName}.s3.amazonaws.com`,
+      },
     });
     const starterFn = fn('StarterFunction', 'start.ts', 'handler', { timeout: 60, memory: 256 });
     const cleanupFn = fn('CleanupFunction', 'cleanup.ts', 'handler', { timeout: 300, memory: 256 });
@@ -402,15 +433,10 @@ export class ImportStack extends Stack {
     // --- Triggers ------------------------------------------------------------------------
     this.packagesBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(starterFn), { prefix: 'uploads/' });
 
-    this.api = new apigwv2.HttpApi(this, 'HttpApi', {
-      description: `fzip-import ${cfg.stage}`,
-      corsPreflight: {
-        allowOrigins: cfg.allowedOrigins,
-        allowHeaders: ['authorization', 'content-type'],
-        allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.DELETE],
-      },
-    });
     const integration = new HttpLambdaIntegration('ApiIntegration', apiFn);
+    // the web page (index, script, style, its config) from the same Lambda and origin
+    this.api.addRoutes({ path: '/', methods: [apigwv2.HttpMethod.GET], integration });
+    for (const file of ['/app.js', '/app.css', '/config.json', '/index.html']) this.api.addRoutes({ path: file, methods: [apigwv2.HttpMethod.GET], integration });
     this.api.addRoutes({ path: '/import', methods: [apigwv2.HttpMethod.POST, apigwv2.HttpMethod.GET], integration });
     this.api.addRoutes({ path: '/import/{importId}/status', methods: [apigwv2.HttpMethod.GET], integration });
     this.api.addRoutes({ path: '/import/{importId}', methods: [apigwv2.HttpMethod.DELETE], integration });

@@ -19,6 +19,8 @@ const S3rver = require('s3rver') as new (opts: Record<string, unknown>) => Event
   close(): Promise<void>;
 };
 
+const LOCAL_CORS = `<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>POST</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
+
 /** Region and credentials the SDK needs; the stand-ins accept any. */
 export const LOCAL_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } };
 
@@ -69,7 +71,8 @@ export async function startLocalServers(opts: ServerOptions): Promise<LocalServe
     port: opts.s3Port ?? 0,
     silent: true,
     directory: opts.s3Directory ?? tmp,
-    configureBuckets: opts.buckets.map((name) => ({ name })),
+    // Browsers upload with the presigned POST form and download exports from another origin (the page's).
+    configureBuckets: opts.buckets.map((name) => ({ name, configs: [LOCAL_CORS] })),
     allowMismatchedSignatures: true,
   });
   const addr = await s3rver.run();

@@ -133,6 +133,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     JWT_ISSUER: issuer.issuer,
     JWT_AUDIENCE: issuer.audience,
     JWT_JWKS_JSON: JSON.stringify(issuer.jwks),
+    // the web page signs in with the local issuer and uploads to s3rver
+    WEB_AUTH_MODE: 'local',
+    WEB_CONNECT_SRC: servers.s3Endpoint,
   });
 
   // Loaded after the environment is set: the handler modules are exactly the Lambdas' code.
@@ -181,6 +184,24 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       if (req.url === '/.well-known/jwks.json') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(issuer.jwks));
+        return;
+      }
+      if (req.url === '/local/token' && req.method === 'POST') {
+        // The page's development sign-in: a token of the local issuer for any user name. Only
+        // the local stack answers this; in AWS the page signs in with Cognito.
+        let user: string;
+        try {
+          user = String((JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { user?: unknown }).user ?? '');
+        } catch {
+          user = '';
+        }
+        if (!/^[A-Za-z0-9._@-]{1,64}$/.test(user)) {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'INVALID_USER', message: 'a user name of letters, digits and ._@- (at most 64)' } }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify({ token: issuer.sign(user, { ttlSeconds: 8 * 3600 }) }));
         return;
       }
       api

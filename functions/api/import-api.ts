@@ -20,6 +20,7 @@ import { bearerToken, TokenVerifier, UnauthorizedError } from '../auth/token-ver
 import { Logger, errorFields } from '../shared/logger';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ExportApi } from './export-api';
+import { WebConfig, webResponse } from './web-page';
 import { ImportEventPublisher } from '../jobs/import-events';
 import { filterProblems, ImportFilter } from '../jobs/import-filter';
 import { ConflictListing, StagingReader } from '../entities/staging';
@@ -44,6 +45,8 @@ export interface ImportApiDeps {
   exports?: ExportApi;
   /** Where import-end events go. */
   events?: ImportEventPublisher;
+  /** The web page served at / (no sign-in needed to load it). */
+  web?: WebConfig;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -171,6 +174,8 @@ export class ImportApi {
   constructor(private readonly deps: ImportApiDeps) {}
 
   async handle(req: HttpRequest): Promise<HttpResponse> {
+    const page = this.deps.web ? webResponse(req, this.deps.web) : undefined;
+    if (page) return page;
     const requestLog = this.deps.logger.child({ method: req.method, path: req.path });
     try {
       const caller = await this.deps.verifier.verify(bearerToken(req.headers['authorization']));

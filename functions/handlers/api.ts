@@ -6,6 +6,7 @@ import { cognitoVerifier, jwksVerifier } from '../auth/token-verifier';
 import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv, eventPublisherFromEnv } from '../shared/stores';
 import { SfnExportStarter, SfnWorkflowStarter } from '../jobs/workflow-starter';
 import { ExportApi } from '../api/export-api';
+import { webConfigFromEnv } from '../api/web-page';
 import { authConfig, jobsConfig, stateMachineArn } from '../shared/config';
 import { s3Client, sfnClient } from '../shared/aws-clients';
 import { Logger } from '../shared/logger';
@@ -51,6 +52,7 @@ function build(): ImportApi {
     // Cursors are bound to their user either way; the secret only stops tampering within one's own list.
     cursorSecret,
     exports,
+    web: webConfigFromEnv(),
   });
 }
 

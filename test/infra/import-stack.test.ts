@@ -59,6 +59,7 @@ describe('ImportStack', () => {
       'POST /import/{importId}/cancel', 'POST /import/{importId}/undo', 'POST /import/{importId}/upload',
       'POST /import/{importId}/confirm', 'GET /import/{importId}/conflicts',
       'DELETE /export/{exportId}', 'GET /export', 'GET /export/{exportId}/status', 'POST /export',
+      'GET /', 'GET /app.js', 'GET /app.css', 'GET /config.json', 'GET /index.html',
     ].sort());
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationUri: { 'Fn::GetAtt': [logicalIdOf('ApiFunction'), 'Arn'] },
@@ -120,6 +121,18 @@ describe('ImportStack', () => {
     }
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({ detail: Match.objectLike({ stateMachineArn: Match.arrayWith([{ Ref: Match.stringLikeRegexp('ExportStateMachine') }]) }) }),
+    });
+  });
+
+  it('serves the web page from the API and signs it in with a hosted UI (authorization code, public client)', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      AllowedOAuthFlows: ['code'],
+      GenerateSecret: false,
+      CallbackURLs: [Match.objectLike({ 'Fn::Join': Match.anyValue() })],
+    });
+    template.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ WEB_AUTH_MODE: 'cognito', COGNITO_DOMAIN: Match.anyValue(), WEB_CONNECT_SRC: Match.anyValue() }) },
     });
   });
 
