@@ -72,6 +72,7 @@ export class ImportStack extends Stack {
   readonly exportStateMachine: sfn.StateMachine;
   readonly exportsTable: dynamodb.Table;
   readonly eventBus: events.EventBus;
+  readonly dashboard: cloudwatch.Dashboard;
   readonly api: apigwv2.HttpApi;
   readonly functions: Record<string, nodejs.NodejsFunction> = {};
 
@@ -472,6 +473,8 @@ export class ImportStack extends Stack {
       targets: [new targets.LambdaFunction(cleanupFn)],
     });
 
+    this.dashboard = this.buildDashboard(cfg.stage, Object.values({ ...workflowFns, ...exportFns, apiFn, starterFn, cleanupFn, reconcileFn }));
+
     new cloudwatch.Alarm(this, 'FailedExecutionsAlarm', {
       metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 1,
@@ -489,6 +492,55 @@ export class ImportStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
 
     this.suppressNagFindings();
+  }
+
+  /**
+   * The operations dashboard: imports and exports by outcome, phase durations (the Embedded Metric
+   * Format lines of the workflow Lambdas), Lambda errors and throttles, DynamoDB throttling.
+   */
+  private buildDashboard(stage: string, functions: lambda.IFunction[]): cloudwatch.Dashboard {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `fzip-import-${stage}`, defaultInterval: Duration.days(1) });
+    const outcome = (machine: sfn.StateMachine, label: string) =>
+      new cloudwatch.GraphWidget({
+        title: `${label} by outcome`,
+        width: 12,
+        stacked: true,
+        left: [
+          machine.metricSucceeded({ label: 'succeeded (completed, canceled, undone)', statistic: 'Sum' }),
+          machine.metricFailed({ label: 'failed', statistic: 'Sum' }),
+          machine.metricTimedOut({ label: 'timed out', statistic: 'Sum' }),
+          machine.metricAborted({ label: 'aborted', statistic: 'Sum' }),
+        ],
+      });
+    const namespace = `FzipImport/${stage}`;
+    const phases = ['validate', 'importing_accounts', 'importing_categories', 'importing_file_maps', 'importing_transaction_files', 'importing_transactions'];
+    const phaseMetric = (phase: string, name: string, statistic: string) =>
+      new cloudwatch.Metric({ namespace, metricName: name, dimensionsMap: { service: 'fzip-import', phase }, statistic, label: phase, period: Duration.minutes(5) });
+    const sumOver = (label: string, prefix: string, metrics: cloudwatch.IMetric[]) =>
+      new cloudwatch.MathExpression({
+        label,
+        expression: metrics.map((_, i) => `${prefix}${i}`).join(' + '),
+        usingMetrics: Object.fromEntries(metrics.map((m, i) => [`${prefix}${i}`, m])),
+        period: Duration.minutes(5),
+      });
+    const tables = [this.jobsTable, this.exportsTable, ...Object.values(this.entityTables)];
+    dashboard.addWidgets(outcome(this.stateMachine, 'Imports'), outcome(this.exportStateMachine, 'Exports'));
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Phase durations (ms, p90)', width: 12, left: phases.map((p) => phaseMetric(p, 'DurationMs', 'p90')) }),
+      new cloudwatch.GraphWidget({ title: 'Records per phase', width: 12, left: phases.map((p) => phaseMetric(p, 'Records', 'Sum')) }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Errors and throttles',
+        width: 24,
+        left: [
+          sumOver('Lambda errors', 'e', functions.map((f) => f.metricErrors({ statistic: 'Sum' }))),
+          sumOver('Lambda throttles', 't', functions.map((f) => f.metricThrottles({ statistic: 'Sum' }))),
+          sumOver('DynamoDB throttled requests', 'd', tables.map((t) => t.metric('ThrottledRequests', { statistic: 'Sum' }))),
+        ],
+      }),
+    );
+    return dashboard;
   }
 
   /** Every cdk-nag finding we accept, each with its reason. */

@@ -1,5 +1,5 @@
 /** API Lambda (API Gateway HTTP API, payload 2.0 — REST API v1 events work too): thin adapter to ImportApi. */
-import type { APIGatewayProxyEventV2, APIGatewayProxyEvent, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyEvent, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ImportApi } from '../api/import-api';
 import { HttpRequest } from '../api/http';
 import { cognitoVerifier, jwksVerifier } from '../auth/token-verifier';
@@ -25,6 +25,7 @@ export function toHttpRequest(event: APIGatewayProxyEventV2 | APIGatewayProxyEve
 }
 
 let api: ImportApi | undefined;
+const apiLogger = new Logger('fzip-api');
 function build(): ImportApi {
   const cfg = jobsConfig();
   const auth = authConfig();
@@ -45,7 +46,7 @@ function build(): ImportApi {
     packages: packageStoreFromEnv(),
     workflow: new SfnWorkflowStarter(sfnClient(), stateMachineArn()),
     verifier: auth.mode === 'cognito' ? cognitoVerifier(auth) : jwksVerifier(auth),
-    logger: new Logger('fzip-api'),
+    logger: apiLogger,
     maxPackageBytes: cfg.maxPackageBytes,
     events: eventPublisherFromEnv(),
     uploadUrlExpiresSeconds: cfg.uploadUrlExpiresSeconds,
@@ -56,7 +57,8 @@ function build(): ImportApi {
   });
 }
 
-export async function handler(event: APIGatewayProxyEventV2 | APIGatewayProxyEvent): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handler(event: APIGatewayProxyEventV2 | APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  apiLogger.withLambdaContext(context);
   api ??= build();
   const res = await api.handle(toHttpRequest(event));
   return { statusCode: res.statusCode, headers: res.headers, body: res.body };

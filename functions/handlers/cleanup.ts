@@ -1,4 +1,5 @@
 /** Cleanup Lambda, run on a schedule (EventBridge): reconciles stuck jobs, removes expired ones and their S3 objects. */
+import type { Context } from 'aws-lambda';
 import { cleanupExpiredExports, cleanupExpiredJobs, CleanupResult } from '../jobs/cleanup';
 import { SfnWorkflowStarter } from '../jobs/workflow-starter';
 import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv, eventPublisherFromEnv } from '../shared/stores';
@@ -6,9 +7,12 @@ import { jobsConfig, stateMachineArn } from '../shared/config';
 import { sfnClient } from '../shared/aws-clients';
 import { Logger } from '../shared/logger';
 
-export async function handler(): Promise<CleanupResult> {
+const logger = new Logger('fzip-cleanup');
+
+export async function handler(_event?: unknown, context?: Context): Promise<CleanupResult> {
+  logger.withLambdaContext(context);
   if (process.env.EXPORTS_TABLE) {
-    await cleanupExpiredExports({ exports: exportStoreFromEnv(), packages: packageStoreFromEnv(), logger: new Logger('fzip-cleanup') });
+    await cleanupExpiredExports({ exports: exportStoreFromEnv(), packages: packageStoreFromEnv(), logger });
   }
   return cleanupExpiredJobs({
     jobs: jobStoreFromEnv(),
@@ -17,6 +21,6 @@ export async function handler(): Promise<CleanupResult> {
     maxPackageBytes: jobsConfig().maxPackageBytes,
     events: eventPublisherFromEnv(),
     confirmationTtlSeconds: jobsConfig().confirmationTtlSeconds,
-    logger: new Logger('fzip-cleanup'),
+    logger,
   });
 }

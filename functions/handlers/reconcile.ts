@@ -4,6 +4,7 @@
  * machine (its input names an exportId) -> reconcileExportExecution. At-least-once delivery
  * is fine: reconciling the same end twice changes nothing the second time.
  */
+import type { Context } from 'aws-lambda';
 import { reconcileExecution, reconcileExportExecution, ReconcileOutcome } from '../jobs/reconcile';
 import { ExecutionStatus, SfnWorkflowStarter } from '../jobs/workflow-starter';
 import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv, eventPublisherFromEnv } from '../shared/stores';
@@ -16,12 +17,15 @@ export interface ExecutionStatusChange {
   detail?: { name?: string; status?: string; input?: string | null; executionArn?: string };
 }
 
-export async function handler(event: ExecutionStatusChange): Promise<{ outcome: ReconcileOutcome }> {
+const logger = new Logger('fzip-reconcile');
+
+export async function handler(event: ExecutionStatusChange, context?: Context): Promise<{ outcome: ReconcileOutcome }> {
+  logger.withLambdaContext(context);
   const d = event.detail ?? {};
   const name = d.name ?? String(d.executionArn ?? '').split(':').pop() ?? '';
   const end = { name, status: (d.status ?? 'RUNNING') as ExecutionStatus, input: d.input ?? undefined };
   if (/"exportId"/.test(d.input ?? '')) {
-    return { outcome: await reconcileExportExecution(end, { exports: exportStoreFromEnv(), logger: new Logger('fzip-reconcile') }) };
+    return { outcome: await reconcileExportExecution(end, { exports: exportStoreFromEnv(), logger }) };
   }
   const cfg = jobsConfig();
   const outcome = await reconcileExecution(
@@ -32,7 +36,7 @@ export async function handler(event: ExecutionStatusChange): Promise<{ outcome: 
       workflow: new SfnWorkflowStarter(sfnClient(), stateMachineArn()),
       maxPackageBytes: cfg.maxPackageBytes,
       events: eventPublisherFromEnv(),
-      logger: new Logger('fzip-reconcile'),
+      logger,
     },
   );
   return { outcome };

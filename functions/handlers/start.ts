@@ -3,7 +3,7 @@
  * and may come late or twice; startImport makes duplicates no-ops. Uploads that do not belong
  * to a job of the key's user are logged and ignored.
  */
-import type { S3Event } from 'aws-lambda';
+import type { Context, S3Event } from 'aws-lambda';
 import { parsePackageKey } from '../jobs/package-store';
 import { jobStoreFromEnv, packageStoreFromEnv, eventPublisherFromEnv } from '../shared/stores';
 import { startImport } from '../jobs/scheduler';
@@ -60,7 +60,8 @@ export async function handleUploads(records: S3UploadRecord[], deps: Parameters<
   }
 }
 
-export async function handler(event: S3Event): Promise<void> {
+export async function handler(event: S3Event, context?: Context): Promise<void> {
+  logger.withLambdaContext(context);
   const cfg = jobsConfig();
   await handleUploads(
     uploadsOf(event),

@@ -11,7 +11,8 @@ function lambdaStep(substitution: WorkflowSubstitution) {
   return (event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>) => {
     const deps = workflowDepsFromEnv();
     const remainingMs = context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis() : deps.remainingMs;
-    return WORKFLOW_STEPS[substitution].run(event as never, { ...deps, remainingMs });
+    const logger = deps.logger.withLambdaContext(context as Context | undefined);
+    return WORKFLOW_STEPS[substitution].run(event as never, { ...deps, logger, remainingMs });
   };
 }
 

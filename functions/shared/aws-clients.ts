@@ -5,6 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, NumberValue, TranslateConfig } from '@aws-sdk/lib-dynamodb';
 import { canonicalDecimal } from '../fzip/money';
+import { traced } from './tracer';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -30,28 +31,28 @@ export const DOCUMENT_TRANSLATION: TranslateConfig = {
 };
 
 export function documentClient(): DynamoDBDocumentClient {
-  doc ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), DOCUMENT_TRANSLATION);
+  doc ??= DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), DOCUMENT_TRANSLATION);
   return doc;
 }
 
 export function s3Client(): S3Client {
-  s3 ??= new S3Client({
+  s3 ??= traced(new S3Client({
     forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true',
     // Streams are sent without aws-chunked framing (which S3 stand-ins store verbatim).
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  }));
   return s3;
 }
 
 export function sfnClient(): SFNClient {
-  sfn ??= new SFNClient({});
+  sfn ??= traced(new SFNClient({}));
   return sfn;
 }
 
 let eventBridge: EventBridgeClient | undefined;
 
 export function eventBridgeClient(): EventBridgeClient {
-  eventBridge ??= new EventBridgeClient({});
+  eventBridge ??= traced(new EventBridgeClient({}));
   return eventBridge;
 }

@@ -136,6 +136,15 @@ describe('ImportStack', () => {
     });
   });
 
+  it('has an operations dashboard: outcomes, phase durations, errors and throttles', () => {
+    const [, d] = ofType('AWS::CloudWatch::Dashboard')[0];
+    const body = JSON.stringify(d.Properties.DashboardBody);
+    for (const title of ['Imports by outcome', 'Exports by outcome', 'Phase durations', 'Errors and throttles']) expect(body).toContain(title);
+    expect(body).toContain('ExecutionsFailed');
+    expect(body).toContain('DurationMs');
+    expect(body).toContain('ThrottledRequests');
+  });
+
   it('has an event bus for import-end events that the ending Lambdas may put to', () => {
     template.resourceCountIs('AWS::Events::EventBus', 1);
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ EVENT_BUS_NAME: Match.anyValue() }) } });
