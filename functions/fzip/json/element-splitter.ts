@@ -264,7 +264,11 @@ export class JsonElementSplitter {
       if (this.inString) {
         const q = this.findStringEnd(pos);
         if (q < 0) {
-          pos = n;
+          // Resume at the start of a trailing run of backslashes: the next chunk's first quote may
+          // be escaped by them, and findStringEnd counts backslashes only from where it starts.
+          let k = n;
+          while (k > pos && buf.charCodeAt(k - 1) === BACKSLASH) k--;
+          pos = k;
           break;
         }
         pos = q + 1;
@@ -302,8 +306,10 @@ export class JsonElementSplitter {
           j++;
         }
         if (j >= n && !final) break; // the token may continue in the next chunk
+        // "-0" parses to a zero that prints without its sign: kept as text like the others.
+        const negativeZero = j === pos + 2 && buf.charCodeAt(pos) === MINUS && buf.charCodeAt(pos + 1) === 48;
         // Only well-formed numbers are quoted; a malformed one is left for JSON.parse to reject.
-        if ((!plain || digits > 15) && JSON_NUMBER.test(buf.slice(pos, j))) {
+        if ((!plain || digits > 15 || negativeZero) && JSON_NUMBER.test(buf.slice(pos, j))) {
           this.fixes.push(pos - this.elStart, j - this.elStart);
         }
         pos = j;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { JsonElementSplitter, JsonScanError, JsonElement } from '../../../functions/fzip/json/element-splitter';
 
 const opts = { maxElementChars: 10_000, maxDepth: 8 };
@@ -81,5 +82,63 @@ describe('JsonElementSplitter', () => {
     const err = scanError(`[{"a": 1}, {"big": "${'x'.repeat(200)}"}]`, { maxElementChars: 100 });
     expect(err.code).toBe('RECORD_TOO_LARGE');
     expect(err.index).toBe(1);
+  });
+});
+
+describe('JsonElementSplitter agrees with JSON.parse (property tests)', () => {
+  /** What the splitter yields for a value: numbers JSON.parse could corrupt (a fraction, an exponent, more than 15 digits) as their exact text. */
+  function expected(v: unknown): unknown {
+    if (typeof v === 'number') {
+      const t = JSON.stringify(v);
+      return /[.eE]/.test(t) || t.replace('-', '').length > 15 ? t : v;
+    }
+    if (Array.isArray(v)) return v.map(expected);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, expected(x)]));
+    return v;
+  }
+
+  const value = fc.jsonValue({ maxDepth: 5 });
+  const unicodeValue = fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' });
+
+  it('cuts any array of JSON values into its elements, whatever the whitespace and chunking', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(value, unicodeValue), { maxLength: 12 }), fc.constantFrom(undefined, 1, 2, '\t'), fc.integer({ min: 1, max: 64 }), (arr, indent, chunk) => {
+        const text = JSON.stringify(arr, null, indent);
+        const els = splitAll(text, chunk, { maxElementChars: 1_000_000, maxDepth: 10 });
+        expect(els.map((e) => e.index)).toEqual(arr.map((_, i) => i));
+        expect(els.map((e) => JSON.parse(e.text))).toEqual(arr.map(expected));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps every number of any shape exact', () => {
+    const numberText = fc
+      .tuple(fc.boolean(), fc.stringMatching(/^(0|[1-9][0-9]{0,30})$/), fc.option(fc.stringMatching(/^[0-9]{1,20}$/)), fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.stringMatching(/^[0-9]{1,4}$/))))
+      .map(([neg, int, frac, exp]) => `${neg ? '-' : ''}${int}${frac ? `.${frac}` : ''}${exp ? exp.join('') : ''}`);
+    fc.assert(
+      fc.property(fc.array(numberText, { minLength: 1, maxLength: 10 }), fc.integer({ min: 1, max: 16 }), (nums, chunk) => {
+        const els = splitAll(`[${nums.map((n) => `{"n": ${n}}`).join(',')}]`, chunk);
+        els.forEach((e, i) => {
+          const got = (JSON.parse(e.text) as { n: unknown }).n;
+          // exact: either the source text itself, or a number whose text is the source text
+          expect(typeof got === 'string' ? got : JSON.stringify(got)).toBe(nums[i]);
+        });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('on any input either yields elements or throws its own JsonScanError, and never hangs', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }), fc.jsonValue().map((v) => JSON.stringify([v]).slice(0, -1))), fc.integer({ min: 1, max: 8 }), (text, chunk) => {
+        try {
+          splitAll(text, chunk);
+        } catch (err) {
+          expect(err).toBeInstanceOf(JsonScanError);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,5 +1,8 @@
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
 import { lzma } from '@napi-rs/lzma';
 import { ZipLzmaDecompressStream, LzmaDataError } from '../../../functions/fzip/lzma/lzma-decoder';
 
@@ -44,5 +47,49 @@ describe('ZipLzmaDecompressStream', () => {
     const body = zipLzmaBody(lzma.compressSync(text));
     body.writeUInt32LE(0x7fffffff, 5);
     await expect(decode(body, text.length)).rejects.toThrow(/dictionary size/);
+  });
+});
+
+describe('ZipLzmaDecompressStream: every lc/lp/pb, and hostile input', () => {
+  // Streams made by liblzma (Python's lzma module) for every lc/lp/pb it accepts, of the same data.
+  const fixtures = JSON.parse(readFileSync(join(__dirname, '../../fixtures/lzma-props.json'), 'utf8')) as {
+    data: string;
+    cases: Array<{ lc: number; lp: number; pb: number; alone: string }>;
+  };
+  const data = Buffer.from(fixtures.data, 'base64');
+
+  it.each(fixtures.cases.map((c) => [c.lc, c.lp, c.pb, c.alone]))('decodes lc=%i lp=%i pb=%i, with and without relying on the end marker', async (_lc, _lp, _pb, alone) => {
+    const body = zipLzmaBody(Buffer.from(alone as string, 'base64'));
+    expect((await decode(body, data.length, true, 333)).equals(data)).toBe(true);
+    // without the end-marker flag, the declared size ends the entry
+    expect((await decode(body, data.length, false, 4096)).equals(data)).toBe(true);
+  });
+
+  it('refuses an lc/lp/pb byte out of range with LzmaDataError', async () => {
+    const body = zipLzmaBody(Buffer.from(fixtures.cases[0].alone, 'base64'));
+    body[4] = 225; // 9 * 5 * 5
+    await expect(decode(body, data.length)).rejects.toBeInstanceOf(LzmaDataError);
+  });
+
+  it('fails fast with its own error class on corrupt or truncated input: never another error, never more bytes than declared', async () => {
+    const valid = zipLzmaBody(Buffer.from(fixtures.cases[8].alone, 'base64'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ at: fc.nat({ max: valid.length - 1 }), byte: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 8 }),
+        fc.nat({ max: valid.length }),
+        fc.boolean(),
+        async (flips, cut, endMarker) => {
+          const body = Buffer.from(valid.subarray(0, Math.max(9, cut)));
+          for (const f of flips) if (f.at < body.length) body[f.at] = f.byte;
+          try {
+            const out = await decode(body, data.length, endMarker, 257);
+            expect(out.length).toBeLessThanOrEqual(data.length);
+          } catch (err) {
+            expect(err).toBeInstanceOf(LzmaDataError);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
