@@ -5,6 +5,7 @@
  */
 import { existsSync, openAsBlob, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ImportJobView } from '../functions/jobs/job';
 import { GetExecutionHistoryCommand, GetExecutionHistoryCommandOutput, HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 
 export interface ClientConfig {
@@ -52,7 +53,8 @@ export class ApiCallError extends Error {
   }
 }
 
-export type Job = Record<string, any> & { importId: string; status: string; progress: number };
+/** An import as the API shows it (the API's own view type; extra fields tolerated for newer servers). */
+export type Job = ImportJobView & Record<string, any>;
 
 export interface CreateBody {
   mergeStrategy?: string;

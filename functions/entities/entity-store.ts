@@ -7,7 +7,7 @@ import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, Put
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ENTITIES, EntityKind } from '../fzip/entities';
 import { PlainRecord } from '../fzip/normalize';
-import { batchPut, BatchWriterOptions, mapLimit } from './batch-writer';
+import { batchPut, BatchWriteIncompleteError, BatchWriterOptions, mapLimit, untilProcessed } from './batch-writer';
 import { entityKey, EntityTableNames, userPartitions } from './entity-tables';
 
 export interface EntityStoreOptions extends BatchWriterOptions {
@@ -37,16 +37,18 @@ export class EntityStore {
     const table = this.tables[kind];
     const groups: string[][] = [];
     for (let i = 0; i < ids.length; i += 100) groups.push(ids.slice(i, i + 100) as string[]);
-    await mapLimit(groups, 4, async (group) => {
-      let keys: Record<string, unknown>[] = [...new Set(group)].map((id) => entityKey(kind, userId, id) as unknown as Record<string, unknown>);
-      for (let attempt = 0; keys.length; attempt++) {
-        const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: consistent } } }));
-        for (const item of out.Responses?.[table] ?? []) found.set(item.sk as string, item);
-        keys = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
-        if (keys.length && attempt > 8) throw new Error(`could not read ${keys.length} key(s) of ${table} (throttled)`);
-        if (keys.length) await new Promise((r) => setTimeout(r, Math.random() * Math.min(2000, 50 * 2 ** attempt)));
-      }
-    });
+    await mapLimit(groups, 4, (group) =>
+      untilProcessed(
+        [...new Set(group)].map((id) => entityKey(kind, userId, id) as unknown as Record<string, unknown>),
+        async (keys) => {
+          const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: consistent } } }));
+          for (const item of out.Responses?.[table] ?? []) found.set(item.sk as string, item);
+          return (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
+        },
+        this.opts,
+        (left) => new BatchWriteIncompleteError(left, 'read'),
+      ),
+    );
     return found;
   }
 

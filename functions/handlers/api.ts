@@ -6,6 +6,7 @@ import { cognitoVerifier, jwksVerifier } from '../auth/token-verifier';
 import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv, eventPublisherFromEnv } from '../shared/stores';
 import { SfnExportStarter, SfnWorkflowStarter } from '../jobs/workflow-starter';
 import { ExportApi } from '../api/export-api';
+import { DEFAULT_CURSOR_KEY } from '../api/cursor';
 import { webConfigFromEnv } from '../api/web-page';
 import { authConfig, jobsConfig, stateMachineArn } from '../shared/config';
 import { s3Client, sfnClient } from '../shared/aws-clients';
@@ -29,7 +30,8 @@ const apiLogger = new Logger('fzip-api');
 function build(): ImportApi {
   const cfg = jobsConfig();
   const auth = authConfig();
-  const cursorSecret = process.env.CURSOR_SECRET ?? cfg.jobsTable;
+  // Cursors are safe without a secret (see api/cursor.ts); CURSOR_SECRET makes them tamper-evident too.
+  const cursorSecret = process.env.CURSOR_SECRET || DEFAULT_CURSOR_KEY;
   const exportMachine = process.env.EXPORT_STATE_MACHINE_ARN;
   const exports = exportMachine
     ? new ExportApi({
@@ -50,7 +52,6 @@ function build(): ImportApi {
     maxPackageBytes: cfg.maxPackageBytes,
     events: eventPublisherFromEnv(),
     uploadUrlExpiresSeconds: cfg.uploadUrlExpiresSeconds,
-    // Cursors are bound to their user either way; the secret only stops tampering within one's own list.
     cursorSecret,
     exports,
     web: webConfigFromEnv(),

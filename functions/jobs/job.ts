@@ -143,8 +143,37 @@ export interface ImportJob {
   version: number;
 }
 
-/** What the API returns for a job (everything but internal bookkeeping; no ARNs, no account ids). */
-export function jobView(job: ImportJob): Record<string, unknown> {
+/**
+ * What the API returns for a job (everything but internal bookkeeping; no ARNs, no account ids):
+ * the one type the API, the fzip client and the OpenAPI contract test share.
+ */
+export interface ImportJobView {
+  importId: string;
+  status: JobStatus;
+  mergeStrategy: MergeStrategy;
+  validateOnly: boolean;
+  packageFormat: JobPackageFormat;
+  requireConfirmation: boolean;
+  filter: ImportFilter | null;
+  progress: number;
+  currentPhase: string | null;
+  uploadedAt: number;
+  completedAt: number | null;
+  packageSize: number | null;
+  validationResults: Record<string, unknown> | null;
+  importResults: Record<string, unknown> | null;
+  errorMessage: string | null;
+  rolledBack: boolean | null;
+  rollbackResults: RollbackResults | null;
+  cancelRequested: boolean;
+  executionName: string | null;
+  expiresAt: number;
+}
+
+/** The list view: a job's summary without the (possibly large) results. */
+export type ImportJobSummary = Omit<ImportJobView, 'validationResults' | 'importResults' | 'rollbackResults'>;
+
+export function jobView(job: ImportJob): ImportJobView {
   return {
     importId: job.importId,
     status: job.status,
@@ -169,8 +198,7 @@ export function jobView(job: ImportJob): Record<string, unknown> {
   };
 }
 
-/** The list view: a job's summary without the (possibly large) results. */
-export function jobSummary(job: ImportJob): Record<string, unknown> {
+export function jobSummary(job: ImportJob): ImportJobSummary {
   const { validationResults: _v, importResults: _i, rollbackResults: _r, ...rest } = jobView(job);
   return rest;
 }

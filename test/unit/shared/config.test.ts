@@ -1,0 +1,35 @@
+import { int, jobsConfig } from '../../../functions/shared/config';
+
+describe('configuration from the environment', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('refuses a value that is not a whole number, naming the variable and what it holds', () => {
+    process.env.STAGING_CHUNK_SIZE = '5k';
+    expect(() => int('STAGING_CHUNK_SIZE', 5000, 100)).toThrow('environment variable STAGING_CHUNK_SIZE must be a whole number of at least 100 (it is "5k")');
+  });
+
+  it('refuses a value below its minimum (0 chunks would loop forever)', () => {
+    process.env.STAGING_CHUNK_SIZE = '0';
+    expect(() => int('STAGING_CHUNK_SIZE', 5000, 100)).toThrow(/at least 100/);
+    process.env.MAX_UNFINISHED_JOBS = '-1';
+    process.env.JOBS_TABLE = 't';
+    process.env.PACKAGES_BUCKET = 'b';
+    expect(() => jobsConfig()).toThrow(/MAX_UNFINISHED_JOBS/);
+  });
+
+  it('takes the documented defaults and valid values', () => {
+    process.env.JOBS_TABLE = 't';
+    process.env.PACKAGES_BUCKET = 'b';
+    delete process.env.MAX_UNFINISHED_JOBS;
+    process.env.CONFIRMATION_TTL_SECONDS = '3600';
+    expect(jobsConfig()).toMatchObject({ jobsTable: 't', maxUnfinishedJobsPerUser: 3, jobRetentionDays: 7, confirmationTtlSeconds: 3600 });
+  });
+
+  it('names a required variable that is missing', () => {
+    delete process.env.JOBS_TABLE;
+    expect(() => jobsConfig()).toThrow('environment variable JOBS_TABLE is required');
+  });
+});
