@@ -118,30 +118,22 @@ export class ImportStack extends Stack {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy,
     };
-    this.jobsTable = new dynamodb.Table(this, 'JobsTable', {
-      ...tableDefaults,
-      partitionKey: { name: JOB_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute: JOB_TABLE.ttlAttribute,
-    });
-    this.jobsTable.addGlobalSecondaryIndex({
-      indexName: JOB_TABLE.byUser.name,
-      partitionKey: { name: JOB_TABLE.byUser.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: JOB_TABLE.byUser.sortKey, type: dynamodb.AttributeType.NUMBER },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
-    this.jobsTable.addGlobalSecondaryIndex({
-      indexName: JOB_TABLE.byStatus.name,
-      partitionKey: { name: JOB_TABLE.byStatus.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: JOB_TABLE.byStatus.sortKey, type: dynamodb.AttributeType.NUMBER },
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
-    });
-    this.jobsTable.addGlobalSecondaryIndex({
-      indexName: JOB_TABLE.byExpiry.name,
-      partitionKey: { name: JOB_TABLE.byExpiry.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: JOB_TABLE.byExpiry.sortKey, type: dynamodb.AttributeType.NUMBER },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: [...JOB_TABLE.byExpiry.projected],
-    });
+    // A table keyed by one string attribute, its (string, number) indexes as local/tables.ts declares them.
+    type Index = { name: string; partitionKey: string; sortKey: string; projected?: readonly string[]; keysOnly?: boolean };
+    const indexedTable = (id: string, key: string, ttl: string, indexes: Index[]) => {
+      const table = new dynamodb.Table(this, id, { ...tableDefaults, partitionKey: { name: key, type: dynamodb.AttributeType.STRING }, timeToLiveAttribute: ttl });
+      for (const i of indexes) {
+        table.addGlobalSecondaryIndex({
+          indexName: i.name,
+          partitionKey: { name: i.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: i.sortKey, type: dynamodb.AttributeType.NUMBER },
+          projectionType: i.projected ? dynamodb.ProjectionType.INCLUDE : i.keysOnly ? dynamodb.ProjectionType.KEYS_ONLY : dynamodb.ProjectionType.ALL,
+          ...(i.projected ? { nonKeyAttributes: [...i.projected] } : {}),
+        });
+      }
+      return table;
+    };
+    this.jobsTable = indexedTable('JobsTable', JOB_TABLE.partitionKey, JOB_TABLE.ttlAttribute, [JOB_TABLE.byUser, { ...JOB_TABLE.byStatus, keysOnly: true }, JOB_TABLE.byExpiry]);
     const entityTable = (id: string) =>
       new dynamodb.Table(this, id, {
         ...tableDefaults,
@@ -156,24 +148,7 @@ export class ImportStack extends Stack {
       transactions: entityTable('TransactionsTable'),
     };
 
-    this.exportsTable = new dynamodb.Table(this, 'ExportsTable', {
-      ...tableDefaults,
-      partitionKey: { name: EXPORT_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute: EXPORT_TABLE.ttlAttribute,
-    });
-    this.exportsTable.addGlobalSecondaryIndex({
-      indexName: EXPORT_TABLE.byUser.name,
-      partitionKey: { name: EXPORT_TABLE.byUser.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: EXPORT_TABLE.byUser.sortKey, type: dynamodb.AttributeType.NUMBER },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
-    this.exportsTable.addGlobalSecondaryIndex({
-      indexName: EXPORT_TABLE.byExpiry.name,
-      partitionKey: { name: EXPORT_TABLE.byExpiry.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: EXPORT_TABLE.byExpiry.sortKey, type: dynamodb.AttributeType.NUMBER },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: [...EXPORT_TABLE.byExpiry.projected],
-    });
+    this.exportsTable = indexedTable('ExportsTable', EXPORT_TABLE.partitionKey, EXPORT_TABLE.ttlAttribute, [EXPORT_TABLE.byUser, EXPORT_TABLE.byExpiry]);
 
     // --- HTTP API (created first: the web page's sign-in redirects back to it) -------------
     this.api = new apigwv2.HttpApi(this, 'HttpApi', {

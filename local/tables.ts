@@ -2,47 +2,40 @@
 import { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { EXPORT_TABLE, JOB_TABLE } from '../functions/jobs/job-table';
 
-export function jobTableDefinition(tableName: string): CreateTableCommandInput {
-  const t = JOB_TABLE;
+type Index = { name: string; partitionKey: string; sortKey: string; projected?: readonly string[]; keysOnly?: boolean };
+
+/** A table keyed by one string attribute with global secondary indexes of (string, number) keys. */
+function indexedTable(tableName: string, key: string, indexes: Index[]): CreateTableCommandInput {
+  const attributes = new Map<string, 'S' | 'N'>([[key, 'S']]);
+  for (const i of indexes) {
+    attributes.set(i.partitionKey, 'S');
+    attributes.set(i.sortKey, 'N');
+  }
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    KeySchema: [{ AttributeName: t.partitionKey, KeyType: 'HASH' }],
-    AttributeDefinitions: [
-      { AttributeName: 'importId', AttributeType: 'S' },
-      { AttributeName: 'userId', AttributeType: 'S' },
-      { AttributeName: 'uploadedAt', AttributeType: 'N' },
-      { AttributeName: 'status', AttributeType: 'S' },
-      { AttributeName: 'expiryPartition', AttributeType: 'S' },
-      { AttributeName: 'expiresAt', AttributeType: 'N' },
-    ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: t.byUser.name,
-        KeySchema: [
-          { AttributeName: t.byUser.partitionKey, KeyType: 'HASH' },
-          { AttributeName: t.byUser.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-      {
-        IndexName: t.byStatus.name,
-        KeySchema: [
-          { AttributeName: t.byStatus.partitionKey, KeyType: 'HASH' },
-          { AttributeName: t.byStatus.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
-      },
-      {
-        IndexName: t.byExpiry.name,
-        KeySchema: [
-          { AttributeName: t.byExpiry.partitionKey, KeyType: 'HASH' },
-          { AttributeName: t.byExpiry.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...t.byExpiry.projected] },
-      },
-    ],
+    KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    GlobalSecondaryIndexes: indexes.map((i) => ({
+      IndexName: i.name,
+      KeySchema: [
+        { AttributeName: i.partitionKey, KeyType: 'HASH' },
+        { AttributeName: i.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: i.projected ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...i.projected] } : { ProjectionType: i.keysOnly ? 'KEYS_ONLY' : 'ALL' },
+    })),
   };
+}
+
+export function jobTableDefinition(tableName: string): CreateTableCommandInput {
+  const t = JOB_TABLE;
+  return indexedTable(tableName, t.partitionKey, [t.byUser, { ...t.byStatus, keysOnly: true }, t.byExpiry]);
+}
+
+/** The export table: key exportId, byUser (userId, createdAt), byExpiry. */
+export function exportTableDefinition(tableName: string): CreateTableCommandInput {
+  const t = EXPORT_TABLE;
+  return indexedTable(tableName, t.partitionKey, [t.byUser, t.byExpiry]);
 }
 
 /** An entity table: PK pk (the user, or user#shard for transactions), SK sk (the entity id). */
@@ -61,37 +54,3 @@ export function entityTableDefinition(tableName: string): CreateTableCommandInpu
   };
 }
 
-/** The export table: key exportId, byUser (userId, createdAt), byExpiry. */
-export function exportTableDefinition(tableName: string): CreateTableCommandInput {
-  const t = EXPORT_TABLE;
-  return {
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST',
-    KeySchema: [{ AttributeName: t.partitionKey, KeyType: 'HASH' }],
-    AttributeDefinitions: [
-      { AttributeName: 'exportId', AttributeType: 'S' },
-      { AttributeName: 'userId', AttributeType: 'S' },
-      { AttributeName: 'createdAt', AttributeType: 'N' },
-      { AttributeName: 'expiryPartition', AttributeType: 'S' },
-      { AttributeName: 'expiresAt', AttributeType: 'N' },
-    ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: t.byUser.name,
-        KeySchema: [
-          { AttributeName: t.byUser.partitionKey, KeyType: 'HASH' },
-          { AttributeName: t.byUser.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-      {
-        IndexName: t.byExpiry.name,
-        KeySchema: [
-          { AttributeName: t.byExpiry.partitionKey, KeyType: 'HASH' },
-          { AttributeName: t.byExpiry.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...t.byExpiry.projected] },
-      },
-    ],
-  };
-}

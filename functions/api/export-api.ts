@@ -14,7 +14,7 @@ import { exportPackageKey, exportView, ExportJob } from '../jobs/export-job';
 import { PackageStore } from '../jobs/package-store';
 import { Logger } from '../shared/logger';
 import { decodeCursor, encodeCursor } from './cursor';
-import { ApiError, HttpRequest, HttpResponse, json } from './http';
+import { ApiError, HttpRequest, HttpResponse, json, parseJsonObject } from './http';
 
 export interface ExportInputPayload {
   exportId: string;
@@ -64,18 +64,10 @@ export class ExportApi {
   }
 
   private async create(req: HttpRequest, userId: string, log: Logger): Promise<HttpResponse> {
-    if (req.body !== undefined && req.body.trim() !== '') {
-      let v: unknown;
-      try {
-        v = JSON.parse(req.body);
-      } catch {
-        throw new ApiError(400, 'INVALID_BODY', 'the request body is not valid JSON');
-      }
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ApiError(400, 'INVALID_BODY', 'the request body must be a JSON object');
-      const unknown = Object.keys(v);
-      if (unknown.length) {
-        throw new ApiError(400, 'INVALID_REQUEST', unknown.map((k) => `${k} is not a known field`).join('; '), unknown.map((field) => ({ field, message: 'is not a known field' })));
-      }
+    const body = parseJsonObject(req.body, 16 * 1024) ?? {};
+    const unknown = Object.keys(body);
+    if (unknown.length) {
+      throw new ApiError(400, 'INVALID_REQUEST', unknown.map((k) => `${k} is not a known field`).join('; '), unknown.map((field) => ({ field, message: 'is not a known field' })));
     }
     const exportId = randomUUID();
     const packageKey = exportPackageKey(userId, exportId);

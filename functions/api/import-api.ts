@@ -27,7 +27,7 @@ import { ConflictListing, StagingReader } from '../entities/staging';
 import { Decision, writeDecisions } from '../entities/decisions';
 import { ENTITY_KINDS, EntityKind } from '../fzip/entities';
 import { S3Client } from '@aws-sdk/client-s3';
-import { ApiError, HttpRequest, HttpResponse, json } from './http';
+import { ApiError, HttpRequest, HttpResponse, json, parseJsonObject } from './http';
 
 export interface ImportApiDeps {
   jobs: JobStore;
@@ -112,16 +112,8 @@ export function parseCreateBody(body: string | undefined): CreateRequest {
 const MAX_CONFIRM_BODY_BYTES = 1024 * 1024;
 
 function parseConfirmBody(body: string | undefined): { mergeStrategy?: MergeStrategy; decisions?: Decision[] } {
-  if (body === undefined || body.trim() === '') return {};
-  if (Buffer.byteLength(body) > MAX_CONFIRM_BODY_BYTES) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${MAX_CONFIRM_BODY_BYTES} bytes`);
-  let v: unknown;
-  try {
-    v = JSON.parse(body);
-  } catch {
-    throw new ApiError(400, 'INVALID_BODY', 'the request body is not valid JSON');
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ApiError(400, 'INVALID_BODY', 'the request body must be a JSON object');
-  const o = v as Record<string, unknown>;
+  const o = parseJsonObject(body, MAX_CONFIRM_BODY_BYTES);
+  if (!o) return {};
   const details: Array<{ field: string; message: string }> = [];
   for (const k of Object.keys(o)) if (k !== 'mergeStrategy' && k !== 'decisions') details.push({ field: k, message: 'is not a known field' });
   if (o.mergeStrategy !== undefined && !MERGE_STRATEGIES.includes(o.mergeStrategy as MergeStrategy)) {
@@ -144,16 +136,8 @@ function parseConfirmBody(body: string | undefined): { mergeStrategy?: MergeStra
 }
 
 function parseUndoBody(body: string | undefined): boolean {
-  if (body === undefined || body.trim() === '') return false;
-  if (Buffer.byteLength(body) > MAX_BODY_BYTES) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
-  let v: unknown;
-  try {
-    v = JSON.parse(body);
-  } catch {
-    throw new ApiError(400, 'INVALID_BODY', 'the request body is not valid JSON');
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ApiError(400, 'INVALID_BODY', 'the request body must be a JSON object');
-  const o = v as Record<string, unknown>;
+  const o = parseJsonObject(body, MAX_BODY_BYTES);
+  if (!o) return false;
   const details = Object.keys(o)
     .filter((k) => k !== 'force')
     .map((k) => ({ field: k, message: 'is not a known field' }));

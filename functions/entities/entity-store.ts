@@ -124,19 +124,7 @@ export class EntityStore {
   async listUserItems(kind: EntityKind, userId: string): Promise<Record<string, unknown>[]> {
     const parts = await mapLimit(userPartitions(kind, userId), 8, async (pk) => {
       const items: Record<string, unknown>[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out: QueryCommandOutput = await this.doc.send(
-          new QueryCommand({
-            TableName: this.tables[kind],
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': pk },
-            ExclusiveStartKey: start,
-          }),
-        );
-        items.push(...(out.Items ?? []));
-        start = out.LastEvaluatedKey;
-      } while (start);
+      for await (const page of this.itemsOf(kind, pk)) items.push(...page);
       return items;
     });
     return parts.flat();

@@ -10,13 +10,14 @@
  * between parts: a cancel or a failure elsewhere stops it within one part.
  */
 import { randomUUID } from 'node:crypto';
-import { CopyObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ENTITIES, ENTITY_KINDS, EntityKind } from '../fzip/entities';
 import { PlainRecord } from '../fzip/normalize';
 import { resolveLimits } from '../fzip/limits';
 import { openPackage, PackageReader } from '../fzip/package-reader';
 import { fileEntryName } from '../fzip/zip/layout';
 import { S3RangeSource } from '../shared/s3-range-source';
+import { headFile, IMPORT_ID_METADATA } from './statement-files';
 import { StagedRecord, StagingManifest, StagingReader } from '../entities/staging';
 import { Journal, JournalObject, JournalPart, objectCopyKey } from '../entities/journal';
 import { entityKey } from '../entities/entity-tables';
@@ -29,8 +30,6 @@ import { ChunkInput, WorkflowDeps, WorkflowInput } from './context';
 /** Records journaled and written together: bounds the before-images held at once. */
 export const PART_SIZE = 250;
 
-/** Object metadata naming the import that wrote a statement file (rollback checks it). */
-export const IMPORT_ID_METADATA = 'import-id';
 
 export const PHASES: Record<EntityKind, { phase: string; progress: number }> = {
   accounts: { phase: 'importing_accounts', progress: 35 },
@@ -115,33 +114,23 @@ function statementKey(job: ImportJob, record: PlainRecord): string {
   return `${job.userId}/${record.fileId as string}/${record.fileName as string}`;
 }
 
-/** What is at a files-bucket key now, if anything. */
-async function headFile(deps: WorkflowDeps, key: string): Promise<{ etag?: string; importId?: string } | undefined> {
-  try {
-    const out = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.filesBucket, Key: key }));
-    return { etag: out.ETag, importId: out.Metadata?.[IMPORT_ID_METADATA] };
-  } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return undefined;
-    throw err;
-  }
-}
-
 /**
  * Decides what a part writes (by the merge strategy, against the user's items as they are now)
  * and journals the before-images of everything it will change.
  */
-async function journalPart(
-  kind: EntityKind,
-  chunk: number,
-  part: number,
-  records: StagedRecord[],
-  job: ImportJob,
-  deps: WorkflowDeps,
-  journal: Journal,
-  decisions: Decisions,
-  files?: StatementSource,
-): Promise<JournalPart> {
+/** What writing one staged chunk needs, part after part. */
+interface ChunkWrite {
+  kind: EntityKind;
+  chunk: number;
+  job: ImportJob;
+  deps: WorkflowDeps;
+  journal: Journal;
+  decisions: Decisions;
+  files?: StatementSource;
+}
+
+async function journalPart(w: ChunkWrite, part: number, records: StagedRecord[]): Promise<JournalPart> {
+  const { kind, chunk, job, deps, journal, decisions, files } = w;
   const idField = ENTITIES[kind].idField;
   const current = await deps.entities.currentItems(kind, job.userId, records.map((s) => s.record[idField] as string));
   const result = emptyResult();
@@ -179,7 +168,7 @@ async function journalPart(
     items.push({ ...entityKey(kind, job.userId, id), before });
     if (kind === 'transactionFiles' && files && (await files.entryFor(record))) {
       const key = statementKey(job, record);
-      const there = await headFile(deps, key);
+      const there = await headFile(deps.s3, deps.filesBucket, key);
       const entry: JournalObject = { key, existed: there !== undefined };
       if (there && there.importId !== job.importId) {
         entry.etag = there.etag;
@@ -266,22 +255,12 @@ class JournalRaceError extends Error {
 }
 
 /** The journal part for records of a chunk: the one already written, or a new one. */
-async function partFor(
-  kind: EntityKind,
-  chunk: number,
-  p: number,
-  records: StagedRecord[],
-  done: Map<number, string>,
-  job: ImportJob,
-  deps: WorkflowDeps,
-  journal: Journal,
-  decisions: Decisions,
-  files?: StatementSource,
-): Promise<JournalPart> {
+async function partFor(w: ChunkWrite, p: number, records: StagedRecord[], done: Map<number, string>): Promise<JournalPart> {
+  const { kind, chunk, journal } = w;
   const key = done.get(p);
   if (key) return journal.read(key);
   try {
-    return await journalPart(kind, chunk, p, records, job, deps, journal, decisions, files);
+    return await journalPart(w, p, records);
   } catch (err) {
     if (!(err instanceof JournalRaceError)) throw err;
     const again = (await journal.partsOf(kind, chunk)).get(p);
@@ -321,7 +300,7 @@ async function writeChunk(kind: EntityKind, chunk: number, job: ImportJob, input
   for (let p = 0; p * PART_SIZE < staged.length; p++) {
     await deps.jobs.assertProcessing(job.importId); // stop within one part on cancel or failure elsewhere
     const records = staged.slice(p * PART_SIZE, (p + 1) * PART_SIZE);
-    const part = await partFor(kind, chunk, p, records, done, job, deps, journal, plan.decisions, files);
+    const part = await partFor({ kind, chunk, job, deps, journal, decisions: plan.decisions, files }, p, records, done);
     await applyPart(kind, part, records, job, deps, files);
     for (const f of ['created', 'updated', 'skipped', 'unchanged', 'errors'] as const) result[f] += part.result[f] ?? 0;
     for (const [other, n] of Object.entries(part.overwrote)) overwrote[other] = (overwrote[other] ?? 0) + n;

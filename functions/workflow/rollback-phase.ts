@@ -9,7 +9,7 @@
  *   Writers done?   -> waits until every write lease has ended (a Lambda may outlive its Map)
  *   Roll back import (repeated until done) -> Finish rollback -> failed | canceled | undone
  */
-import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { ENTITY_KINDS } from '../fzip/entities';
 import { mapLimit } from '../entities/batch-writer';
 import { Journal, JournalObject, JournalPart } from '../entities/journal';
@@ -17,7 +17,7 @@ import { ImportJob, RollbackResults } from '../jobs/job';
 import { ImportStateError } from './errors';
 import { FailInput, WorkflowDeps, WorkflowInput } from './context';
 import { failureMessage, safeReason } from './failure';
-import { IMPORT_ID_METADATA } from './import-phase';
+import { headFile } from './statement-files';
 import { errorFields } from '../shared/logger';
 
 /** Rollback order: the reverse of the import order. */
@@ -66,20 +66,9 @@ export async function checkWriters(input: WorkflowInput, deps: WorkflowDeps): Pr
   return { writersActive: (await deps.jobs.liveWriters(input.importId)) > 0 };
 }
 
-async function headFile(deps: WorkflowDeps, key: string): Promise<{ etag?: string; importId?: string } | undefined> {
-  try {
-    const out = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.filesBucket, Key: key }));
-    return { etag: out.ETag, importId: out.Metadata?.[IMPORT_ID_METADATA] };
-  } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return undefined;
-    throw err;
-  }
-}
-
 /** Puts one statement file back (the copy in the journal), or deletes the one the import created. */
 async function restoreObject(o: JournalObject, importId: string, journalBucket: string, deps: WorkflowDeps): Promise<keyof RollbackResults> {
-  const now = await headFile(deps, o.key);
+  const now = await headFile(deps.s3, deps.filesBucket, o.key);
   if (now && now.importId === importId) {
     if (o.existed && o.copyKey) {
       await deps.s3.send(

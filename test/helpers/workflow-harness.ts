@@ -21,11 +21,30 @@ import { LocalServers, startLocalServers } from '../../local/servers';
 import { entityTableDefinition, jobTableDefinition } from '../../local/tables';
 import { LocalStateMachine, TaskFunctions } from '../../local/state-machine';
 import { EntityKind } from '../../functions/fzip/entities';
+import { ImportApi } from '../../functions/api/import-api';
+import { jwksVerifier } from '../../functions/auth/token-verifier';
+import { LocalTokenIssuer } from '../../local/token-issuer';
 
 export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:fzip-import';
 
 export function workflowFunctions(deps: () => WorkflowDeps): TaskFunctions {
   return Object.fromEntries(WORKFLOW_SUBSTITUTIONS.map((sub) => [sub, (p: unknown) => WORKFLOW_STEPS[sub].run(p as never, deps())]));
+}
+
+/** The REST API core over the harness (its jobs, packages, state machine and events), tokens from `issuer`. */
+export function harnessApi(h: WorkflowHarness, issuer: LocalTokenIssuer): ImportApi {
+  return new ImportApi({
+    jobs: h.jobs,
+    s3: h.servers.s3,
+    packages: h.packages,
+    workflow: h.machine,
+    events: h.startDeps.events,
+    verifier: jwksVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, jwks: issuer.jwks }),
+    logger: new Logger('t', {}, () => undefined),
+    maxPackageBytes: 50 * 1024 * 1024,
+    uploadUrlExpiresSeconds: 600,
+    cursorSecret: 's',
+  });
 }
 
 export interface WorkflowHarness {

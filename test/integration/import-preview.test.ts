@@ -3,14 +3,13 @@
  * import, and the event of every way an import ends — with the real state machine.
  */
 import { randomUUID } from 'node:crypto';
-import { PassThrough } from 'node:stream';
-import { WorkflowHarness, startWorkflowHarness } from '../helpers/workflow-harness';
+import { harnessApi, WorkflowHarness, startWorkflowHarness } from '../helpers/workflow-harness';
 import { syntheticPackage } from '../../cli/synthetic-package';
-import { PackageInput, writePackage } from '../../functions/fzip/writer';
+import { PackageInput } from '../../functions/fzip/writer';
+import { materialize, packageBuffer } from '../helpers/packages';
 import { ENTITY_KINDS } from '../../functions/fzip/entities';
 import { PlainRecord } from '../../functions/fzip/normalize';
 import { ImportApi } from '../../functions/api/import-api';
-import { jwksVerifier } from '../../functions/auth/token-verifier';
 import { Logger } from '../../functions/shared/logger';
 import { LocalTokenIssuer } from '../../local/token-issuer';
 import { startImport } from '../../functions/jobs/scheduler';
@@ -24,24 +23,8 @@ const issuer = new LocalTokenIssuer();
 let base: Record<string, PlainRecord[]>;
 let files: PackageInput['files'];
 
-async function toBuffer(input: PackageInput): Promise<Buffer> {
-  const out = new PassThrough();
-  const parts: Buffer[] = [];
-  out.on('data', (c: Buffer) => parts.push(c));
-  await writePackage(input, out);
-  return Buffer.concat(parts);
-}
 
-async function materialize(input: PackageInput): Promise<Record<string, PlainRecord[]>> {
-  const out: Record<string, PlainRecord[]> = {};
-  for (const kind of ENTITY_KINDS) {
-    out[kind] = [];
-    for await (const r of (input[kind] ?? []) as AsyncIterable<PlainRecord>) out[kind].push(r);
-  }
-  return out;
-}
-
-const pkg = (data: Record<string, PlainRecord[]>) => toBuffer({ ...data, files } as PackageInput);
+const pkg = (data: Record<string, PlainRecord[]>) => packageBuffer({ ...data, files } as PackageInput);
 const newUser = () => `user-${randomUUID()}`;
 
 async function call(method: string, path: string, user: string, body?: unknown, query: Record<string, string> = {}) {
@@ -64,18 +47,7 @@ const eventsOf = (importId: string) => h.events.filter((e) => e.detail.importId 
 
 beforeAll(async () => {
   h = await startWorkflowHarness({ chunkSize: 120 });
-  api = new ImportApi({
-    jobs: h.jobs,
-    s3: h.servers.s3,
-    packages: h.packages,
-    workflow: h.machine,
-    events: h.startDeps.events,
-    verifier: jwksVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, jwks: issuer.jwks }),
-    logger: new Logger('t', {}, () => undefined),
-    maxPackageBytes: 50 * 1024 * 1024,
-    uploadUrlExpiresSeconds: 600,
-    cursorSecret: 's',
-  });
+  api = harnessApi(h, issuer);
   const input = syntheticPackage({ transactions: TX, accounts: 3, files: 3, seed: 31 });
   files = input.files;
   base = await materialize(input);

@@ -5,16 +5,14 @@
  * were — every item, every attribute, every object's bytes. Undo of a completed import too.
  */
 import { randomUUID } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { WorkflowHarness, startWorkflowHarness, workflowFunctions } from '../helpers/workflow-harness';
+import { harnessApi, WorkflowHarness, startWorkflowHarness, workflowFunctions } from '../helpers/workflow-harness';
 import { syntheticPackage } from '../../cli/synthetic-package';
-import { PackageInput, writePackage } from '../../functions/fzip/writer';
+import { PackageInput } from '../../functions/fzip/writer';
+import { materialize, packageBuffer } from '../helpers/packages';
 import { ENTITY_KINDS } from '../../functions/fzip/entities';
 import { PlainRecord } from '../../functions/fzip/normalize';
 import { ImportApi } from '../../functions/api/import-api';
-import { jwksVerifier } from '../../functions/auth/token-verifier';
-import { Logger } from '../../functions/shared/logger';
 import { LocalTokenIssuer } from '../../local/token-issuer';
 import { startImport } from '../../functions/jobs/scheduler';
 import { EntityStore } from '../../functions/entities/entity-store';
@@ -27,22 +25,6 @@ const issuer = new LocalTokenIssuer();
 let p1: Buffer;
 let p2: Buffer;
 
-async function toBuffer(input: PackageInput): Promise<Buffer> {
-  const out = new PassThrough();
-  const parts: Buffer[] = [];
-  out.on('data', (c: Buffer) => parts.push(c));
-  await writePackage(input, out);
-  return Buffer.concat(parts);
-}
-
-async function materialize(input: PackageInput): Promise<Record<string, PlainRecord[]>> {
-  const out: Record<string, PlainRecord[]> = {};
-  for (const kind of ENTITY_KINDS) {
-    out[kind] = [];
-    for await (const r of (input[kind] ?? []) as AsyncIterable<PlainRecord>) out[kind].push(r);
-  }
-  return out;
-}
 
 /** The same package with every record changed, statement files with new bytes, and 100 new transactions. */
 async function changedPackage(): Promise<Buffer> {
@@ -51,7 +33,7 @@ async function changedPackage(): Promise<Buffer> {
   const mark = (r: PlainRecord, f: string) => ({ ...r, [f]: `${String(r[f] ?? '')} (changed)` });
   const files = [...(base.files ?? [])].map((f) => ({ ...f, content: Buffer.from(`new bytes of ${f.fileName}\n`) }));
   const fresh = data.transactions.slice(0, 100).map((t) => ({ ...t, transactionId: randomUUID() }));
-  return toBuffer({
+  return packageBuffer({
     accounts: data.accounts.map((r) => mark(r, 'accountName')),
     categories: data.categories.map((r) => mark(r, 'name')),
     fileMaps: data.fileMaps.map((r) => mark(r, 'name')),
@@ -83,23 +65,8 @@ const eventsOf = (importId: string) => h.events.filter((e) => e.detail.importId 
 
 beforeAll(async () => {
   h = await startWorkflowHarness({ chunkSize: 200 });
-  api = new ImportApi({
-    jobs: h.jobs,
-    s3: h.servers.s3,
-    packages: h.packages,
-    workflow: h.machine,
-    events: h.startDeps.events,
-    verifier: jwksVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, jwks: issuer.jwks }),
-    logger: new Logger('t', {}, () => undefined),
-    maxPackageBytes: 50 * 1024 * 1024,
-    uploadUrlExpiresSeconds: 600,
-    cursorSecret: 's',
-  });
-  const out = new PassThrough();
-  const parts: Buffer[] = [];
-  out.on('data', (c: Buffer) => parts.push(c));
-  await writePackage(syntheticPackage({ transactions: TX, accounts: 2, files: 3, seed: 11 }), out);
-  p1 = Buffer.concat(parts);
+  api = harnessApi(h, issuer);
+  p1 = await packageBuffer(syntheticPackage({ transactions: TX, accounts: 2, files: 3, seed: 11 }));
   p2 = await changedPackage();
 });
 afterAll(() => h.stop());
@@ -372,7 +339,7 @@ describe('hostile packages are refused at validation; nothing is written', () =>
     data.categories = Array.from({ length: n }, (_, i) => ({ ...data.categories[0], categoryId: id(i), parentCategoryId: id((i + 1) % n) }));
     data.transactions = data.transactions.map((t) => ({ ...t, categories: [], primaryCategoryId: undefined }));
     const user = newUser();
-    const job = await h.runImport(user, await toBuffer(data as PackageInput), { mergeStrategy: 'overwrite' });
+    const job = await h.runImport(user, await packageBuffer(data as PackageInput), { mergeStrategy: 'overwrite' });
     expect(job.status).toBe('validation_failed');
     const v = job.validationResults as { errorCount: number; errors: Array<{ code: string; message: string }> };
     expect(v.errors[0].code).toBe('CATEGORY_CYCLE');
@@ -385,7 +352,7 @@ describe('hostile packages are refused at validation; nothing is written', () =>
     const rule = { ruleId: 'rule_00000000', fieldToMatch: 'description', condition: 'contains', value: 'v'.repeat(1000) };
     data.categories[0] = { ...data.categories[0], rules: Array.from({ length: 500 }, (_, i) => ({ ...rule, ruleId: `rule_${String(i).padStart(8, '0')}` })) };
     const user = newUser();
-    const job = await h.runImport(user, await toBuffer(data as PackageInput), { mergeStrategy: 'overwrite' });
+    const job = await h.runImport(user, await packageBuffer(data as PackageInput), { mergeStrategy: 'overwrite' });
     expect(job.status).toBe('validation_failed');
     expect((job.validationResults as { errors: Array<{ code: string }> }).errors[0].code).toBe('ITEM_TOO_LARGE');
     expect(eventsOf(job.importId)).toEqual(['Import Validation Failed']);
@@ -404,7 +371,7 @@ describe('hostile packages are refused at validation; nothing is written', () =>
     data.transactions = data.transactions.map((t) => ({ ...t, categories: [], primaryCategoryId: undefined }));
     const small = await startWorkflowHarness({ chunkSize: 5000, chunkBytes: 1024 * 1024 });
     try {
-      const job = await small.runImport(newUser(), await toBuffer(data as PackageInput), { validateOnly: true });
+      const job = await small.runImport(newUser(), await packageBuffer(data as PackageInput), { validateOnly: true });
       expect(job.status).toBe('validation_passed');
       const listed = await small.servers.s3.send(new ListObjectsV2Command({ Bucket: small.packagesBucket, Prefix: `staging/${job.importId}/categories/` }));
       expect(listed.Contents!.length).toBeGreaterThanOrEqual(15); // ~16 MB of categories in chunks of at most ~1 MiB
