@@ -3,6 +3,7 @@
  * trusted: names, types, encryption, compression methods, sizes, ratios, local headers and
  * overlaps. yauzl reads the central directory through byte ranges only.
  */
+import { CoalescingRangeSource } from '../coalescing-source';
 import yauzl, { Entry, ZipFile } from 'yauzl';
 import { Readable } from 'node:stream';
 import { FzipLimits } from '../limits';
@@ -90,8 +91,10 @@ export async function openContainer(
   warn: (issue: Issue<WarningCode>) => void,
 ): Promise<ContainerIndex> {
   let zip: ZipFile;
+  // Small reads (directory, local headers, small entries) from cached blocks: O(1) round trips.
+  const reads = source instanceof CoalescingRangeSource ? source : new CoalescingRangeSource(source);
   try {
-    zip = await yauzl.fromRandomAccessReaderPromise(new SourceReader(source), source.size, {
+    zip = await yauzl.fromRandomAccessReaderPromise(new SourceReader(reads), source.size, {
       lazyEntries: true,
       autoClose: false,
       decodeStrings: true,
