@@ -74,17 +74,14 @@ export class CoalescingRangeSource implements RangeSource {
     }
     const first = Math.floor(start / this.blockSize);
     const last = Math.floor((end - 1) / this.blockSize);
-    const self = this;
-    return Readable.from(
-      (async function* () {
-        for (let i = first; i <= last; i++) {
-          const b = await self.block(i);
-          const from = Math.max(start, i * self.blockSize) - i * self.blockSize;
-          const to = Math.min(end, (i + 1) * self.blockSize) - i * self.blockSize;
-          yield b.subarray(from, to);
-        }
-      })(),
-      { objectMode: false },
-    );
+    const pieces = async function* (this: CoalescingRangeSource) {
+      for (let i = first; i <= last; i++) {
+        const b = await this.block(i);
+        const from = Math.max(start, i * this.blockSize) - i * this.blockSize;
+        const to = Math.min(end, (i + 1) * this.blockSize) - i * this.blockSize;
+        yield b.subarray(from, to);
+      }
+    };
+    return Readable.from(pieces.call(this), { objectMode: false });
   }
 }
