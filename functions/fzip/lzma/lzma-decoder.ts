@@ -9,6 +9,9 @@
  * Follows the reference decoder of the LZMA SDK specification (LzmaSpec): a range coder,
  * a sliding dictionary (a ring buffer of at most `dictSize` bytes) and the literal / match /
  * rep-match state machine.
+ *
+ * Speed (docs/benchmarks.md): 70–90% of liblzma on the same entries. The range coder works
+ * on int32 bit patterns (Math.imul, `>>> 0` comparisons) so V8 never boxes it as doubles.
  */
 import { Transform, TransformCallback } from 'node:stream';
 
@@ -20,10 +23,11 @@ const NUM_ALIGN_BITS = 4;
 const MATCH_MIN_LEN = 2;
 const NUM_LEN_TO_POS_STATES = 4;
 const NUM_POS_SLOT_BITS = 6;
-const K_TOP = 1 << 24;
 const PROB_INIT = 1024;
 /** A single symbol never consumes more than this many input bytes; keep that much ahead. */
 const INPUT_MARGIN = 64;
+/** Zero bytes kept after the buffered input: a truncated stream reads these, never past the array. */
+const INPUT_PADDING = 128;
 
 export class LzmaDataError extends Error {
   constructor(message: string) {
@@ -56,17 +60,22 @@ function probs(n: number): Uint16Array {
   return new Uint16Array(n).fill(PROB_INIT);
 }
 
-class LenDecoder {
-  /** [choice, choice2] */
-  choice = probs(2);
-  low = probs(16 << 3);
-  mid = probs(16 << 3);
-  high = probs(256);
-}
+/** One length decoder in one array: two choice bits, then the low, mid and high trees. */
+const LEN_CHOICE = 0;
+const LEN_CHOICE2 = 1;
+const LEN_LOW = 2;
+const LEN_MID = LEN_LOW + (16 << 3);
+const LEN_HIGH = LEN_MID + (16 << 3);
+const LEN_PROBS = LEN_HIGH + 256;
 
 /**
  * The decoding core. `push` appends compressed input, `run` decodes as far as the input
  * allows and returns the produced bytes. Knows nothing of streams.
+ *
+ * Speed: `run` keeps the range coder, the dictionary position and the match state in
+ * local variables and decodes bits inline, because V8 keeps locals in registers while
+ * object fields holding unsigned 32-bit values are boxed. Output is written once, into the
+ * dictionary, and handed out as copies of the dictionary range decoded by this call.
  */
 export class LzmaDecoderCore {
   private readonly lc: number;
@@ -77,14 +86,18 @@ export class LzmaDecoderCore {
   private dictFull = false;
   private totalOut = 0;
 
-  private input: Uint8Array = new Uint8Array(0);
+  /** Buffered input, followed by INPUT_PADDING zero bytes so that reads past its end are cheap. */
+  private input: Uint8Array = new Uint8Array(INPUT_PADDING);
+  private inEnd = 0;
   private inPos = 0;
-  private range = 0xffffffff;
+  /** The range coder's range and code, as int32 bit patterns of unsigned values. */
+  private range = -1;
   private code = 0;
   private rcInitialized = false;
 
   private readonly literalProbs: Uint16Array;
-  private readonly posSlot: Uint16Array[] = [];
+  /** Four trees of 64 probabilities, one per length state. */
+  private readonly posSlot = probs(NUM_LEN_TO_POS_STATES << NUM_POS_SLOT_BITS);
   private readonly posDecoders = probs(1 + NUM_FULL_DISTANCES - END_POS_MODEL_INDEX);
   private readonly align = probs(1 << NUM_ALIGN_BITS);
   private readonly isMatch = probs(NUM_STATES << POS_BITS_MAX);
@@ -93,8 +106,8 @@ export class LzmaDecoderCore {
   private readonly isRepG1 = probs(NUM_STATES);
   private readonly isRepG2 = probs(NUM_STATES);
   private readonly isRep0Long = probs(NUM_STATES << POS_BITS_MAX);
-  private readonly lenDecoder = new LenDecoder();
-  private readonly repLenDecoder = new LenDecoder();
+  private readonly lenDecoder = probs(LEN_PROBS);
+  private readonly repLenDecoder = probs(LEN_PROBS);
 
   private state = 0;
   private rep0 = 0;
@@ -122,7 +135,6 @@ export class LzmaDecoderCore {
     if (unpackSize !== undefined) size = Math.max(1, Math.min(size, unpackSize));
     this.dict = new Uint8Array(size);
     this.literalProbs = probs(0x300 << (this.lc + this.lp));
-    for (let i = 0; i < NUM_LEN_TO_POS_STATES; i++) this.posSlot.push(probs(1 << NUM_POS_SLOT_BITS));
   }
 
   get done(): boolean {
@@ -130,245 +142,510 @@ export class LzmaDecoderCore {
   }
 
   push(chunk: Uint8Array): void {
-    const rest = this.input.length - this.inPos;
-    const merged = new Uint8Array(rest + chunk.length);
-    merged.set(this.input.subarray(this.inPos), 0);
+    const rest = this.inEnd - this.inPos;
+    const merged = new Uint8Array(rest + chunk.length + INPUT_PADDING);
+    merged.set(this.input.subarray(this.inPos, this.inEnd), 0);
     merged.set(chunk, rest);
     this.input = merged;
+    this.inEnd = rest + chunk.length;
     this.inPos = 0;
   }
 
   /** Decodes what the buffered input allows; with `final`, all of it. Returns output bytes. */
   run(final: boolean): Uint8Array {
-    const out: number[] = [];
-    const outChunks: Uint8Array[] = [];
-    const flush = () => {
-      if (out.length) {
-        outChunks.push(Uint8Array.from(out));
-        out.length = 0;
-      }
-    };
     if (!this.rcInitialized) {
-      if (this.input.length - this.inPos < 5) {
+      if (this.inEnd - this.inPos < 5) {
         if (final) throw new LzmaDataError('LZMA stream is truncated');
         return new Uint8Array(0);
       }
       if (this.input[this.inPos] !== 0) throw new LzmaDataError('corrupted LZMA stream (bad range coder start)');
       this.inPos++;
-      for (let i = 0; i < 4; i++) this.code = ((this.code << 8) | this.input[this.inPos++]) >>> 0;
+      for (let i = 0; i < 4; i++) this.code = (this.code << 8) | this.input[this.inPos++];
       if (this.code === this.range) throw new LzmaDataError('corrupted LZMA stream');
       this.rcInitialized = true;
     }
-    while (!this.finished) {
-      if (!final && this.input.length - this.inPos < INPUT_MARGIN) break;
-      if (this.unpackSize !== undefined && this.totalOut >= this.unpackSize) {
+    if (this.finished) return new Uint8Array(0);
+
+    const input = this.input;
+    const inEnd = this.inEnd;
+    // Without `final`, stop while a whole symbol's worth of input is still buffered.
+    const inLimit = final ? inEnd + 4 : inEnd - INPUT_MARGIN;
+    const dict = this.dict;
+    const dictSize = dict.length;
+    const unpackSize = this.unpackSize === undefined ? Number.POSITIVE_INFINITY : this.unpackSize;
+    const pbMask = (1 << this.pb) - 1;
+    const lpMask = (1 << this.lp) - 1;
+    const lc = this.lc;
+    const literalShift = 8 - lc;
+    const literal = this.literalProbs;
+    const isMatch = this.isMatch;
+    const isRep = this.isRep;
+    const isRepG0 = this.isRepG0;
+    const isRepG1 = this.isRepG1;
+    const isRepG2 = this.isRepG2;
+    const isRep0Long = this.isRep0Long;
+    const posSlotProbs = this.posSlot;
+    const posDecoders = this.posDecoders;
+    const alignProbs = this.align;
+
+    let inPos = this.inPos;
+    let range = this.range | 0;
+    let code = this.code | 0;
+    let dictPos = this.dictPos;
+    let dictFull = this.dictFull;
+    let totalOut = this.totalOut;
+    let state = this.state;
+    let rep0 = this.rep0;
+    let rep1 = this.rep1;
+    let rep2 = this.rep2;
+    let rep3 = this.rep3;
+    let finished = false;
+
+    const outChunks: Uint8Array[] = [];
+    let flushFrom = dictPos;
+    // Range coder scratch: the probability, the split point and the decoded bit.
+    let prob: number;
+    let bound: number;
+    let bit: number;
+
+    while (inPos <= inLimit) {
+      if (totalOut >= unpackSize) {
         // Known size reached; an end marker may still follow, which we accept but do not require.
-        this.finished = true;
+        finished = true;
         break;
       }
-      this.decodeSymbol(out);
-      if (out.length >= 65536) flush();
-      if (final && this.inPos > this.input.length + 4) throw new LzmaDataError('LZMA stream is truncated');
-    }
-    flush();
-    if (final && !this.finished) throw new LzmaDataError('LZMA stream ended without an end marker');
-    if (outChunks.length === 1) return outChunks[0];
-    const total = outChunks.reduce((n, c) => n + c.length, 0);
-    const result = new Uint8Array(total);
-    let o = 0;
-    for (const c of outChunks) {
-      result.set(c, o);
-      o += c.length;
-    }
-    return result;
-  }
+      const posState = totalOut & pbMask;
 
-  private nextByte(): number {
-    // Past the end of input we feed zeros; the truncation check in `run` reports it.
-    return this.inPos < this.input.length ? this.input[this.inPos++] : (this.inPos++, 0);
-  }
-
-  private normalize(): void {
-    if (this.range >>> 0 < K_TOP) {
-      this.range = (this.range << 8) >>> 0;
-      this.code = ((this.code << 8) | this.nextByte()) >>> 0;
-    }
-  }
-
-  private bit(p: Uint16Array, i: number): number {
-    const prob = p[i];
-    const bound = (this.range >>> 11) * prob;
-    let symbol: number;
-    if (this.code < bound) {
-      p[i] = prob + ((2048 - prob) >>> 5);
-      this.range = bound >>> 0;
-      symbol = 0;
-    } else {
-      p[i] = prob - (prob >>> 5);
-      this.code = (this.code - bound) >>> 0;
-      this.range = (this.range - bound) >>> 0;
-      symbol = 1;
-    }
-    this.normalize();
-    return symbol;
-  }
-
-  private directBits(numBits: number): number {
-    let res = 0;
-    for (; numBits > 0; numBits--) {
-      this.range = this.range >>> 1;
-      this.code = (this.code - this.range) >>> 0;
-      const t = 0 - (this.code >>> 31);
-      this.code = (this.code + (this.range & t)) >>> 0;
-      if (this.code === this.range) throw new LzmaDataError('corrupted LZMA stream');
-      this.normalize();
-      res = ((res << 1) + (t + 1)) >>> 0;
-    }
-    return res;
-  }
-
-  private bitTree(p: Uint16Array, offset: number, numBits: number): number {
-    let m = 1;
-    for (let i = 0; i < numBits; i++) m = (m << 1) + this.bit(p, offset + m);
-    return m - (1 << numBits);
-  }
-
-  private bitTreeReverse(p: Uint16Array, offset: number, numBits: number): number {
-    let m = 1;
-    let symbol = 0;
-    for (let i = 0; i < numBits; i++) {
-      const b = this.bit(p, offset + m);
-      m = (m << 1) + b;
-      symbol |= b << i;
-    }
-    return symbol;
-  }
-
-  private decodeLen(ld: LenDecoder, posState: number): number {
-    if (this.bit(ld.choice, 0) === 0) return this.bitTree(ld.low, posState << 3, 3);
-    if (this.bit(ld.choice, 1) === 0) return 8 + this.bitTree(ld.mid, posState << 3, 3);
-    return 16 + this.bitTree(ld.high, 0, 8);
-  }
-
-  private getByte(dist: number): number {
-    let i = this.dictPos - dist;
-    if (i < 0) i += this.dict.length;
-    return this.dict[i];
-  }
-
-  private putByte(b: number, out: number[]): void {
-    this.dict[this.dictPos++] = b;
-    if (this.dictPos === this.dict.length) {
-      this.dictPos = 0;
-      this.dictFull = true;
-    }
-    this.totalOut++;
-    out.push(b);
-  }
-
-  private checkDistance(dist: number): boolean {
-    return dist <= this.dictPos || this.dictFull;
-  }
-
-  private copyMatch(len: number, out: number[]): void {
-    if (this.unpackSize !== undefined && len > this.unpackSize - this.totalOut) {
-      throw new LzmaDataError('LZMA data is longer than the declared size');
-    }
-    const dist = this.rep0 + 1;
-    for (; len > 0; len--) this.putByte(this.getByte(dist), out);
-  }
-
-  private decodeSymbol(out: number[]): void {
-    const posState = this.totalOut & ((1 << this.pb) - 1);
-    const state = this.state;
-    if (this.bit(this.isMatch, (state << POS_BITS_MAX) + posState) === 0) {
-      if (this.unpackSize !== undefined && this.totalOut >= this.unpackSize) {
-        throw new LzmaDataError('LZMA data is longer than the declared size');
+      // isMatch
+      let pi = (state << POS_BITS_MAX) + posState;
+      prob = isMatch[pi];
+      bound = Math.imul(range >>> 11, prob);
+      if (code >>> 0 < bound >>> 0) {
+        isMatch[pi] = prob + ((2048 - prob) >>> 5);
+        range = bound;
+        if (range >>> 24 === 0) {
+          range <<= 8;
+          code = (code << 8) | input[inPos++];
+        }
+        // Literal.
+        const prevByte = dictPos > 0 ? dict[dictPos - 1] : dictFull ? dict[dictSize - 1] : 0;
+        const base = 0x300 * (((totalOut & lpMask) << lc) + (prevByte >>> literalShift));
+        let symbol = 1;
+        if (state >= 7) {
+          let matchPos = dictPos - rep0 - 1;
+          if (matchPos < 0) matchPos += dictSize;
+          let matchByte = dict[matchPos];
+          do {
+            const matchBit = (matchByte >>> 7) & 1;
+            matchByte <<= 1;
+            pi = base + ((1 + matchBit) << 8) + symbol;
+            prob = literal[pi];
+            bound = Math.imul(range >>> 11, prob);
+            if (code >>> 0 < bound >>> 0) {
+              literal[pi] = prob + ((2048 - prob) >>> 5);
+              range = bound;
+              bit = 0;
+            } else {
+              literal[pi] = prob - (prob >>> 5);
+              code = (code - bound) | 0;
+              range = (range - bound) | 0;
+              bit = 1;
+            }
+            if (range >>> 24 === 0) {
+              range <<= 8;
+              code = (code << 8) | input[inPos++];
+            }
+            symbol = (symbol << 1) | bit;
+            if (matchBit !== bit) break;
+          } while (symbol < 0x100);
+        }
+        while (symbol < 0x100) {
+          pi = base + symbol;
+          prob = literal[pi];
+          bound = Math.imul(range >>> 11, prob);
+          if (code >>> 0 < bound >>> 0) {
+            literal[pi] = prob + ((2048 - prob) >>> 5);
+            range = bound;
+            symbol <<= 1;
+          } else {
+            literal[pi] = prob - (prob >>> 5);
+            code = (code - bound) | 0;
+            range = (range - bound) | 0;
+            symbol = (symbol << 1) | 1;
+          }
+          if (range >>> 24 === 0) {
+            range <<= 8;
+            code = (code << 8) | input[inPos++];
+          }
+        }
+        dict[dictPos++] = symbol;
+        totalOut++;
+        if (dictPos === dictSize) {
+          outChunks.push(dict.slice(flushFrom, dictPos));
+          dictPos = 0;
+          flushFrom = 0;
+          dictFull = true;
+        }
+        state = state < 4 ? 0 : state < 10 ? state - 3 : state - 6;
+        continue;
       }
-      const prevByte = this.dictPos > 0 || this.dictFull ? this.getByte(1) : 0;
-      const litState = ((this.totalOut & ((1 << this.lp) - 1)) << this.lc) + (prevByte >>> (8 - this.lc));
-      const base = 0x300 * litState;
-      let symbol = 1;
-      if (state >= 7) {
-        let matchByte = this.getByte(this.rep0 + 1);
-        do {
-          const matchBit = (matchByte >>> 7) & 1;
-          matchByte <<= 1;
-          const b = this.bit(this.literalProbs, base + ((1 + matchBit) << 8) + symbol);
-          symbol = (symbol << 1) | b;
-          if (matchBit !== b) break;
-        } while (symbol < 0x100);
+      isMatch[pi] = prob - (prob >>> 5);
+      code = (code - bound) | 0;
+      range = (range - bound) | 0;
+      if (range >>> 24 === 0) {
+        range <<= 8;
+        code = (code << 8) | input[inPos++];
       }
-      while (symbol < 0x100) symbol = (symbol << 1) | this.bit(this.literalProbs, base + symbol);
-      this.putByte(symbol - 0x100, out);
-      this.state = state < 4 ? 0 : state < 10 ? state - 3 : state - 6;
-      return;
-    }
-    let len: number;
-    if (this.bit(this.isRep, state) !== 0) {
-      if (this.totalOut === 0) throw new LzmaDataError('corrupted LZMA stream (rep match at start)');
-      if (this.bit(this.isRepG0, state) === 0) {
-        if (this.bit(this.isRep0Long, (state << POS_BITS_MAX) + posState) === 0) {
-          this.state = state < 7 ? 9 : 11;
-          this.putByte(this.getByte(this.rep0 + 1), out);
-          return;
+
+      // isRep
+      prob = isRep[state];
+      bound = Math.imul(range >>> 11, prob);
+      let lenProbs: Uint16Array;
+      let simpleMatch = false;
+      if (code >>> 0 < bound >>> 0) {
+        isRep[state] = prob + ((2048 - prob) >>> 5);
+        range = bound;
+        if (range >>> 24 === 0) {
+          range <<= 8;
+          code = (code << 8) | input[inPos++];
+        }
+        // A simple match with a new distance.
+        rep3 = rep2;
+        rep2 = rep1;
+        rep1 = rep0;
+        lenProbs = this.lenDecoder;
+        state = state < 7 ? 7 : 10;
+        simpleMatch = true;
+      } else {
+        isRep[state] = prob - (prob >>> 5);
+        code = (code - bound) | 0;
+        range = (range - bound) | 0;
+        if (range >>> 24 === 0) {
+          range <<= 8;
+          code = (code << 8) | input[inPos++];
+        }
+        if (totalOut === 0) throw new LzmaDataError('corrupted LZMA stream (rep match at start)');
+        // isRepG0
+        prob = isRepG0[state];
+        bound = Math.imul(range >>> 11, prob);
+        if (code >>> 0 < bound >>> 0) {
+          isRepG0[state] = prob + ((2048 - prob) >>> 5);
+          range = bound;
+          if (range >>> 24 === 0) {
+            range <<= 8;
+            code = (code << 8) | input[inPos++];
+          }
+          // isRep0Long
+          pi = (state << POS_BITS_MAX) + posState;
+          prob = isRep0Long[pi];
+          bound = Math.imul(range >>> 11, prob);
+          if (code >>> 0 < bound >>> 0) {
+            isRep0Long[pi] = prob + ((2048 - prob) >>> 5);
+            range = bound;
+            if (range >>> 24 === 0) {
+              range <<= 8;
+              code = (code << 8) | input[inPos++];
+            }
+            // A "short rep": one byte from distance rep0.
+            state = state < 7 ? 9 : 11;
+            let src = dictPos - rep0 - 1;
+            if (src < 0) src += dictSize;
+            dict[dictPos++] = dict[src];
+            totalOut++;
+            if (dictPos === dictSize) {
+              outChunks.push(dict.slice(flushFrom, dictPos));
+              dictPos = 0;
+              flushFrom = 0;
+              dictFull = true;
+            }
+            continue;
+          }
+          isRep0Long[pi] = prob - (prob >>> 5);
+          code = (code - bound) | 0;
+          range = (range - bound) | 0;
+          if (range >>> 24 === 0) {
+            range <<= 8;
+            code = (code << 8) | input[inPos++];
+          }
+        } else {
+          isRepG0[state] = prob - (prob >>> 5);
+          code = (code - bound) | 0;
+          range = (range - bound) | 0;
+          if (range >>> 24 === 0) {
+            range <<= 8;
+            code = (code << 8) | input[inPos++];
+          }
+          let dist: number;
+          // isRepG1
+          prob = isRepG1[state];
+          bound = Math.imul(range >>> 11, prob);
+          if (code >>> 0 < bound >>> 0) {
+            isRepG1[state] = prob + ((2048 - prob) >>> 5);
+            range = bound;
+            if (range >>> 24 === 0) {
+              range <<= 8;
+              code = (code << 8) | input[inPos++];
+            }
+            dist = rep1;
+          } else {
+            isRepG1[state] = prob - (prob >>> 5);
+            code = (code - bound) | 0;
+            range = (range - bound) | 0;
+            if (range >>> 24 === 0) {
+              range <<= 8;
+              code = (code << 8) | input[inPos++];
+            }
+            // isRepG2
+            prob = isRepG2[state];
+            bound = Math.imul(range >>> 11, prob);
+            if (code >>> 0 < bound >>> 0) {
+              isRepG2[state] = prob + ((2048 - prob) >>> 5);
+              range = bound;
+              if (range >>> 24 === 0) {
+                range <<= 8;
+                code = (code << 8) | input[inPos++];
+              }
+              dist = rep2;
+            } else {
+              isRepG2[state] = prob - (prob >>> 5);
+              code = (code - bound) | 0;
+              range = (range - bound) | 0;
+              if (range >>> 24 === 0) {
+                range <<= 8;
+                code = (code << 8) | input[inPos++];
+              }
+              dist = rep3;
+              rep3 = rep2;
+            }
+            rep2 = rep1;
+          }
+          rep1 = rep0;
+          rep0 = dist;
+        }
+        lenProbs = this.repLenDecoder;
+        state = state < 7 ? 8 : 11;
+      }
+
+      // Match length: a choice bit, maybe a second one, then a 3-, 3- or 8-bit tree.
+      let treeOffset: number;
+      let treeBits: number;
+      let len: number;
+      prob = lenProbs[LEN_CHOICE];
+      bound = Math.imul(range >>> 11, prob);
+      if (code >>> 0 < bound >>> 0) {
+        lenProbs[LEN_CHOICE] = prob + ((2048 - prob) >>> 5);
+        range = bound;
+        treeOffset = LEN_LOW + (posState << 3);
+        treeBits = 3;
+        len = 0;
+      } else {
+        lenProbs[LEN_CHOICE] = prob - (prob >>> 5);
+        code = (code - bound) | 0;
+        range = (range - bound) | 0;
+        if (range >>> 24 === 0) {
+          range <<= 8;
+          code = (code << 8) | input[inPos++];
+        }
+        prob = lenProbs[LEN_CHOICE2];
+        bound = Math.imul(range >>> 11, prob);
+        if (code >>> 0 < bound >>> 0) {
+          lenProbs[LEN_CHOICE2] = prob + ((2048 - prob) >>> 5);
+          range = bound;
+          treeOffset = LEN_MID + (posState << 3);
+          treeBits = 3;
+          len = 8;
+        } else {
+          lenProbs[LEN_CHOICE2] = prob - (prob >>> 5);
+          code = (code - bound) | 0;
+          range = (range - bound) | 0;
+          treeOffset = LEN_HIGH;
+          treeBits = 8;
+          len = 16;
+        }
+      }
+      if (range >>> 24 === 0) {
+        range <<= 8;
+        code = (code << 8) | input[inPos++];
+      }
+      let m = 1;
+      for (let k = 0; k < treeBits; k++) {
+        pi = treeOffset + m;
+        prob = lenProbs[pi];
+        bound = Math.imul(range >>> 11, prob);
+        if (code >>> 0 < bound >>> 0) {
+          lenProbs[pi] = prob + ((2048 - prob) >>> 5);
+          range = bound;
+          m <<= 1;
+        } else {
+          lenProbs[pi] = prob - (prob >>> 5);
+          code = (code - bound) | 0;
+          range = (range - bound) | 0;
+          m = (m << 1) | 1;
+        }
+        if (range >>> 24 === 0) {
+          range <<= 8;
+          code = (code << 8) | input[inPos++];
+        }
+      }
+      len += m - (1 << treeBits);
+
+      if (simpleMatch) {
+        // The distance of a simple match: a 6-bit slot, then reverse-coded or direct bits.
+        const slotOffset = (len < NUM_LEN_TO_POS_STATES - 1 ? len : NUM_LEN_TO_POS_STATES - 1) << NUM_POS_SLOT_BITS;
+        m = 1;
+        for (let k = 0; k < NUM_POS_SLOT_BITS; k++) {
+          pi = slotOffset + m;
+          prob = posSlotProbs[pi];
+          bound = Math.imul(range >>> 11, prob);
+          if (code >>> 0 < bound >>> 0) {
+            posSlotProbs[pi] = prob + ((2048 - prob) >>> 5);
+            range = bound;
+            m <<= 1;
+          } else {
+            posSlotProbs[pi] = prob - (prob >>> 5);
+            code = (code - bound) | 0;
+            range = (range - bound) | 0;
+            m = (m << 1) | 1;
+          }
+          if (range >>> 24 === 0) {
+            range <<= 8;
+            code = (code << 8) | input[inPos++];
+          }
+        }
+        const posSlot = m - (1 << NUM_POS_SLOT_BITS);
+        let dist: number;
+        if (posSlot < 4) {
+          dist = posSlot;
+        } else {
+          const numDirectBits = (posSlot >>> 1) - 1;
+          dist = (2 | (posSlot & 1)) * 2 ** numDirectBits;
+          let reverseProbs: Uint16Array;
+          let reverseOffset: number;
+          let reverseBits: number;
+          if (posSlot < END_POS_MODEL_INDEX) {
+            reverseProbs = posDecoders;
+            reverseOffset = dist - posSlot;
+            reverseBits = numDirectBits;
+          } else {
+            let direct = 0;
+            for (let k = numDirectBits - NUM_ALIGN_BITS; k > 0; k--) {
+              range >>>= 1;
+              if (code >>> 0 >= range) {
+                code = (code - range) | 0;
+                direct = direct * 2 + 1;
+              } else {
+                direct *= 2;
+              }
+              if (code === range) throw new LzmaDataError('corrupted LZMA stream');
+              if (range >>> 24 === 0) {
+                range <<= 8;
+                code = (code << 8) | input[inPos++];
+              }
+            }
+            dist += direct * (1 << NUM_ALIGN_BITS);
+            reverseProbs = alignProbs;
+            reverseOffset = 0;
+            reverseBits = NUM_ALIGN_BITS;
+          }
+          m = 1;
+          let reversed = 0;
+          for (let k = 0; k < reverseBits; k++) {
+            pi = reverseOffset + m;
+            prob = reverseProbs[pi];
+            bound = Math.imul(range >>> 11, prob);
+            if (code >>> 0 < bound >>> 0) {
+              reverseProbs[pi] = prob + ((2048 - prob) >>> 5);
+              range = bound;
+              m <<= 1;
+            } else {
+              reverseProbs[pi] = prob - (prob >>> 5);
+              code = (code - bound) | 0;
+              range = (range - bound) | 0;
+              m = (m << 1) | 1;
+              reversed |= 1 << k;
+            }
+            if (range >>> 24 === 0) {
+              range <<= 8;
+              code = (code << 8) | input[inPos++];
+            }
+          }
+          dist += reversed;
+        }
+        rep0 = dist;
+        if (rep0 === 0xffffffff) {
+          // End marker.
+          if (this.unpackSize !== undefined && totalOut !== this.unpackSize) {
+            throw new LzmaDataError('LZMA end marker before the declared size was reached');
+          }
+          finished = true;
+          break;
+        }
+        if (totalOut >= unpackSize) throw new LzmaDataError('LZMA data is longer than the declared size');
+        if (rep0 >= dictSize || (!dictFull && rep0 >= dictPos)) {
+          throw new LzmaDataError('corrupted LZMA stream (distance too far)');
+        }
+      }
+
+      // Copy the match from the dictionary.
+      len += MATCH_MIN_LEN;
+      if (len > unpackSize - totalOut) throw new LzmaDataError('LZMA data is longer than the declared size');
+      totalOut += len;
+      let src = dictPos - rep0 - 1;
+      if (src < 0) src += dictSize;
+      if (dictPos + len < dictSize && src + len <= dictSize) {
+        // Neither side wraps the ring. A byte-by-byte forward copy repeats overlapping
+        // sources correctly; long copies that do not overlap go through copyWithin.
+        if (len > 32 && rep0 + 1 >= len) {
+          dict.copyWithin(dictPos, src, src + len);
+          dictPos += len;
+        } else {
+          const end = dictPos + len;
+          while (dictPos < end) dict[dictPos++] = dict[src++];
         }
       } else {
-        let dist: number;
-        if (this.bit(this.isRepG1, state) === 0) {
-          dist = this.rep1;
-        } else {
-          if (this.bit(this.isRepG2, state) === 0) {
-            dist = this.rep2;
-          } else {
-            dist = this.rep3;
-            this.rep3 = this.rep2;
+        for (; len > 0; len--) {
+          dict[dictPos++] = dict[src++];
+          if (src === dictSize) src = 0;
+          if (dictPos === dictSize) {
+            outChunks.push(dict.slice(flushFrom, dictPos));
+            dictPos = 0;
+            flushFrom = 0;
+            dictFull = true;
           }
-          this.rep2 = this.rep1;
         }
-        this.rep1 = this.rep0;
-        this.rep0 = dist;
       }
-      len = this.decodeLen(this.repLenDecoder, posState);
-      this.state = state < 7 ? 8 : 11;
-    } else {
-      this.rep3 = this.rep2;
-      this.rep2 = this.rep1;
-      this.rep1 = this.rep0;
-      len = this.decodeLen(this.lenDecoder, posState);
-      this.state = state < 7 ? 7 : 10;
-      this.rep0 = this.decodeDistance(len);
-      if (this.rep0 === 0xffffffff) {
-        // End marker.
-        if (this.unpackSize !== undefined && this.totalOut !== this.unpackSize) {
-          throw new LzmaDataError('LZMA end marker before the declared size was reached');
-        }
-        this.finished = true;
-        return;
-      }
-      if (this.unpackSize !== undefined && this.totalOut >= this.unpackSize) {
-        throw new LzmaDataError('LZMA data is longer than the declared size');
-      }
-      if (!this.checkDistance(this.rep0)) throw new LzmaDataError('corrupted LZMA stream (distance too far)');
     }
-    this.copyMatch(len + MATCH_MIN_LEN, out);
-  }
 
-  private decodeDistance(len: number): number {
-    let lenState = len;
-    if (lenState > NUM_LEN_TO_POS_STATES - 1) lenState = NUM_LEN_TO_POS_STATES - 1;
-    const posSlot = this.bitTree(this.posSlot[lenState], 0, NUM_POS_SLOT_BITS);
-    if (posSlot < 4) return posSlot;
-    const numDirectBits = (posSlot >>> 1) - 1;
-    let dist = ((2 | (posSlot & 1)) << numDirectBits) >>> 0;
-    if (posSlot < END_POS_MODEL_INDEX) {
-      dist = (dist + this.bitTreeReverse(this.posDecoders, dist - posSlot, numDirectBits)) >>> 0;
-    } else {
-      dist = (dist + ((this.directBits(numDirectBits - NUM_ALIGN_BITS) << NUM_ALIGN_BITS) >>> 0)) >>> 0;
-      dist = (dist + this.bitTreeReverse(this.align, 0, NUM_ALIGN_BITS)) >>> 0;
-    }
-    return dist;
+    if (inPos > inEnd + 4) throw new LzmaDataError('LZMA stream is truncated');
+    if (dictPos > flushFrom) outChunks.push(dict.slice(flushFrom, dictPos));
+
+    this.inPos = inPos;
+    this.range = range;
+    this.code = code;
+    this.dictPos = dictPos;
+    this.dictFull = dictFull;
+    this.totalOut = totalOut;
+    this.state = state;
+    this.rep0 = rep0;
+    this.rep1 = rep1;
+    this.rep2 = rep2;
+    this.rep3 = rep3;
+    this.finished = finished;
+
+    if (final && !finished) throw new LzmaDataError('LZMA stream ended without an end marker');
+    return concat(outChunks);
   }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const result = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of chunks) {
+    result.set(c, o);
+    o += c.length;
+  }
+  return result;
 }
 
 export interface ZipLzmaOptions {

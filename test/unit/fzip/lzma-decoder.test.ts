@@ -55,6 +55,7 @@ describe('ZipLzmaDecompressStream: every lc/lp/pb, and hostile input', () => {
   const fixtures = JSON.parse(readFileSync(join(__dirname, '../../fixtures/lzma-props.json'), 'utf8')) as {
     data: string;
     cases: Array<{ lc: number; lp: number; pb: number; alone: string }>;
+    smallDictionary: { dictSize: number; data: string; alone: string };
   };
   const data = Buffer.from(fixtures.data, 'base64');
 
@@ -63,6 +64,15 @@ describe('ZipLzmaDecompressStream: every lc/lp/pb, and hostile input', () => {
     expect((await decode(body, data.length, true, 333)).equals(data)).toBe(true);
     // without the end-marker flag, the declared size ends the entry
     expect((await decode(body, data.length, false, 4096)).equals(data)).toBe(true);
+  });
+
+  it('decodes through a dictionary far smaller than the output: the ring buffer wraps and matches cross its end', async () => {
+    const small = fixtures.smallDictionary;
+    const expected = Buffer.from(small.data, 'base64');
+    const body = zipLzmaBody(Buffer.from(small.alone, 'base64'));
+    expect(body.readUInt32LE(5)).toBe(small.dictSize);
+    for (const chunk of [7, 777, 65536]) expect((await decode(body, expected.length, true, chunk)).equals(expected)).toBe(true);
+    expect((await decode(body, expected.length, false, 4096)).equals(expected)).toBe(true);
   });
 
   it('refuses an lc/lp/pb byte out of range with LzmaDataError', async () => {
