@@ -24,7 +24,18 @@ const DROPPED = Object.fromEntries(
   Object.values(ENTITIES).map((e) => [e.kind, new Set<string>([...e.decorations, 'userId'])]),
 ) as unknown as Record<EntityKind, ReadonlySet<string>>;
 
+/** Whether normalizing changes the record (most records pass through as they are). */
+function changes(kind: EntityKind, record: PlainRecord): boolean {
+  if (kind === 'categories' || kind === 'fileMaps') return true;
+  const drop = DROPPED[kind];
+  for (const k in record) if (drop.has(k)) return true;
+  for (const f of MONEY_FIELDS[kind]) if (typeof record[f] === 'number') return true;
+  return kind === 'transactions' && typeof record.transactionHash === 'number';
+}
+
+/** The record to import; the record itself when nothing changes (it is not copied). */
 export function normalizeRecord(kind: EntityKind, record: PlainRecord): PlainRecord {
+  if (!changes(kind, record)) return record;
   const drop = DROPPED[kind];
   const out: PlainRecord = {};
   for (const k of Object.keys(record)) {

@@ -336,7 +336,7 @@ async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind
           });
           continue;
         }
-        for (const k of Object.keys(rec)) {
+        for (const k in rec) {
           if (!known.has(k) && !unknownSeen.has(k)) {
             unknownSeen.add(k);
             v.warn({ code: 'UNKNOWN_FIELD', message: `field ${k} is not part of the format; it is kept as it is`, file, index, id, field: `/${k}` });

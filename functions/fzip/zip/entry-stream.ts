@@ -30,6 +30,9 @@ function tableCrc32(data: Uint8Array, value: number): number {
   return ~crc >>> 0;
 }
 
+/** Inflated bytes per step: zlib's 16 KiB default costs a thread-pool round trip every 16 KiB. */
+const INFLATE_CHUNK_BYTES = 256 * 1024;
+
 export interface EntryVerification {
   /** Expected "sha256:<hex>" of the content, from the manifest's checksums. */
   sha256?: string;
@@ -101,11 +104,13 @@ export async function openEntryStream(
   const e = item.entry;
   let raw: Readable;
   try {
-    raw = await zip.openReadStreamPromise(e, e.compressionMethod === 14 ? { decodeFileData: false } : undefined);
+    // We inflate ourselves (method 8) to choose zlib's output step; yauzl only supplies the raw bytes.
+    raw = await zip.openReadStreamPromise(e, e.compressionMethod === 14 || e.compressionMethod === 8 ? { decodeFileData: false } : undefined);
   } catch (err) {
     throw toEntryError(err, item);
   }
   const stages: NodeJS.ReadWriteStream[] = [];
+  if (e.compressionMethod === 8) stages.push(zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES }));
   if (e.compressionMethod === 14) {
     stages.push(
       new ZipLzmaDecompressStream({
