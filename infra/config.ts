@@ -2,6 +2,7 @@
  * Stack configuration from CDK context (cdk.json or `-c key=value`), with documented defaults.
  */
 import { Node } from 'constructs';
+import { checkTuning, IMPORT_TUNING, ImportTuning, TuningName } from '../functions/shared/import-tuning';
 
 export interface ImportStackConfig {
   stage: string;
@@ -21,6 +22,8 @@ export interface ImportStackConfig {
   apiBurstLimit: number;
   /** Keep buckets and tables when the stack is deleted (default true for stage "prod"). */
   retainData: boolean;
+  /** The import's throughput settings (functions/shared/import-tuning.ts: bounds and why). */
+  tuning: ImportTuning;
 }
 
 function num(node: Node, key: string, fallback: number): number {
@@ -53,5 +56,8 @@ export function configFromContext(node: Node): ImportStackConfig {
     apiRateLimit: num(node, 'apiRateLimit', 50),
     apiBurstLimit: num(node, 'apiBurstLimit', 100),
     retainData: retain === undefined ? stage === 'prod' : retain === true || retain === 'true',
+    tuning: Object.fromEntries(
+      (Object.keys(IMPORT_TUNING) as TuningName[]).map((name) => [name, checkTuning(name, num(node, IMPORT_TUNING[name].context, IMPORT_TUNING[name].default))]),
+    ) as ImportTuning,
   };
 }

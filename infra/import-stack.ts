@@ -27,6 +27,13 @@ import { readFileSync } from 'node:fs';
 import { EXPORT_TABLE, JOB_TABLE } from '../functions/jobs/job-table';
 import { EXPORT_STEPS, EXPORT_SUBSTITUTIONS, ExportSubstitution, WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS, WorkflowSubstitution } from '../functions/workflow/steps';
 import { ImportStackConfig } from './config';
+import { IMPORT_TUNING, TuningName } from '../functions/shared/import-tuning';
+
+/** Validate is CPU-bound: 1,769 MB buys a whole vCPU. The other long steps wait on DynamoDB and S3. */
+function workflowMemory(substitution: WorkflowSubstitution, heavy: boolean): number {
+  if (substitution === 'ValidateFunctionArn') return 1769;
+  return heavy ? 1024 : 512;
+}
 
 const ROOT = join(__dirname, '..');
 const ASL = join(ROOT, 'statemachine', 'import.asl.json');
@@ -252,12 +259,13 @@ export class ImportStack extends Stack {
     const cleanupFn = fn('CleanupFunction', 'cleanup.ts', 'handler', { timeout: 300, memory: 256 });
     const reconcileFn = fn('ReconcileFunction', 'reconcile.ts', 'handler', { timeout: 60, memory: 256 });
     const workflowFns = {} as Record<WorkflowSubstitution, nodejs.NodejsFunction>;
+    const tuningEnv = Object.fromEntries((Object.keys(IMPORT_TUNING) as TuningName[]).map((name) => [IMPORT_TUNING[name].env, String(cfg.tuning[name])]));
     const timeouts = taskTimeouts();
     for (const substitution of WORKFLOW_SUBSTITUTIONS) {
       const handler = WORKFLOW_STEPS[substitution].handler;
       const id = `${handler[0].toUpperCase()}${handler.slice(1)}Function`;
       const heavy = timeouts[substitution] >= 900;
-      workflowFns[substitution] = fn(id, 'workflow.ts', handler, { timeout: timeouts[substitution], memory: heavy ? 1024 : 512 });
+      workflowFns[substitution] = fn(id, 'workflow.ts', handler, { timeout: timeouts[substitution], memory: workflowMemory(substitution, heavy), env: tuningEnv });
     }
 
     const exportFns = {} as Record<ExportSubstitution, nodejs.NodejsFunction>;

@@ -7,13 +7,14 @@ function str(name: string, fallback?: string): string {
   throw new Error(`environment variable ${name} is required`);
 }
 
-/** A whole number from the environment, at least `min`: anything else stops the Lambda at cold start with a clear message. */
-export function int(name: string, fallback: number, min = 0): number {
+/** A whole number from the environment within [min, max]: anything else stops the Lambda at cold start with a clear message. */
+export function int(name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const v = process.env[name];
   if (v === undefined || v === '') return fallback;
   const n = Number(v);
-  if (!/^[0-9]+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw new Error(`environment variable ${name} must be a whole number of at least ${min} (it is "${v.slice(0, 40)}")`);
+  if (!/^[0-9]+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    const bounds = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new Error(`environment variable ${name} must be a whole number ${bounds} (it is "${v.slice(0, 40)}")`);
   }
   return n;
 }

@@ -17,6 +17,8 @@ export interface WorkflowDeps {
   chunkSize?: number;
   /** Bytes per staging chunk at most (bounds validate's memory). */
   chunkBytes?: number;
+  /** Chunks the transactions Map writes at once (its MaxConcurrencyPath reads it). */
+  mapConcurrency?: number;
   /** Milliseconds this invocation may still run (the Lambda context's); bounds write leases and rollback steps. */
   remainingMs?: () => number;
   /** Waits of retry loops (tests make them instant). */
@@ -33,6 +35,8 @@ export interface ValidateOutput {
   awaitConfirmation: boolean;
   /** One item per staged chunk of transactions: the Map state iterates over them. */
   transactionChunks: number[];
+  /** How many of them the Map writes at once. */
+  mapConcurrency: number;
 }
 
 export interface ChunkInput extends WorkflowInput {

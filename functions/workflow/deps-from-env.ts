@@ -4,7 +4,8 @@ import { ExportDeps } from './export-phase';
 import { EntityStore } from '../entities/entity-store';
 import { entityTableNamesFromEnv } from '../entities/entity-tables';
 import { documentClient, s3Client } from '../shared/aws-clients';
-import { int, jobsConfig } from '../shared/config';
+import { jobsConfig } from '../shared/config';
+import { tuningFromEnv } from '../shared/import-tuning';
 import { Logger } from '../shared/logger';
 import { WorkflowDeps } from './context';
 
@@ -13,6 +14,7 @@ let deps: WorkflowDeps | undefined;
 export function workflowDepsFromEnv(): WorkflowDeps {
   if (deps) return deps;
   const cfg = jobsConfig();
+  const tuning = tuningFromEnv();
   const filesBucket = process.env.FILES_BUCKET;
   if (!filesBucket) throw new Error('environment variable FILES_BUCKET is required');
   deps = {
@@ -22,8 +24,9 @@ export function workflowDepsFromEnv(): WorkflowDeps {
     filesBucket,
     limits: { maxPackageBytes: cfg.maxPackageBytes },
     logger: new Logger('fzip-import'),
-    chunkSize: int('STAGING_CHUNK_SIZE', 5000, 100),
-    chunkBytes: int('STAGING_CHUNK_BYTES', 4 * 1024 * 1024, 64 * 1024),
+    chunkSize: tuning.chunkRecords,
+    chunkBytes: tuning.chunkBytes,
+    mapConcurrency: tuning.mapConcurrency,
   };
   return deps;
 }

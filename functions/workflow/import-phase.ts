@@ -26,6 +26,7 @@ import { recordDifferences } from '../entities/compare';
 import { DecisionAction, Decisions, readDecisions } from '../entities/decisions';
 import { ImportConflictError, ImportStateError, StagingMissingError } from './errors';
 import { ChunkInput, WorkflowDeps, WorkflowInput } from './context';
+import { mapConcurrency } from './validate-phase';
 
 /** Records journaled and written together: bounds the before-images held at once. */
 export const PART_SIZE = 250;
@@ -362,12 +363,12 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
 }
 
 /** Resume confirmed import: the confirm call moved the job to processing; the Map needs the staged chunks. */
-export async function resumePhase(input: WorkflowInput, deps: WorkflowDeps): Promise<{ transactionChunks: number[] }> {
+export async function resumePhase(input: WorkflowInput, deps: WorkflowDeps): Promise<{ transactionChunks: number[]; mapConcurrency: number }> {
   const job = await deps.jobs.get(input.importId);
   if (!job || job.userId !== input.userId) throw new ImportStateError(`import ${input.importId} does not match this execution`);
   if (job.status !== 'processing') throw new ImportStateError(`import ${input.importId} is ${job.status}, not confirmed`);
   const manifest = await manifestOf(input, deps);
-  return { transactionChunks: Array.from({ length: manifest.chunks.transactions }, (_, i) => i) };
+  return { transactionChunks: Array.from({ length: manifest.chunks.transactions }, (_, i) => i), mapConcurrency: mapConcurrency(deps) };
 }
 
 /** Complete import: the results were added chunk by chunk from what the journal says was written. */

@@ -5,6 +5,7 @@
  * ends the job's validation: validation_passed, validation_failed, or awaiting_confirmation
  * for a preview (requireConfirmation).
  */
+import { IMPORT_TUNING } from '../shared/import-tuning';
 import { validatePackage, ValidationReport } from '../fzip/validator';
 import { ENTITY_KINDS, EntityKind } from '../fzip/entities';
 import { Issue, ErrorCode } from '../fzip/issues';
@@ -93,6 +94,10 @@ export function boundedResults(results: Record<string, unknown>, maxBytes = MAX_
   return out;
 }
 
+export function mapConcurrency(deps: WorkflowDeps): number {
+  return deps.mapConcurrency ?? IMPORT_TUNING.mapConcurrency.default;
+}
+
 function chunkList(manifest: StagingManifest): number[] {
   return Array.from({ length: manifest.chunks.transactions }, (_, i) => i);
 }
@@ -102,7 +107,12 @@ async function stopIfCanceled(importId: string, deps: WorkflowDeps): Promise<voi
   if (job?.status === 'canceling') throw new WritesStoppedError(importId, job.status, true);
 }
 
+/** Validate package: the verdict, the staged chunks, and how many chunks the Map writes at once. */
 export async function validatePhase(input: WorkflowInput, deps: WorkflowDeps): Promise<ValidateOutput> {
+  return { ...(await validate(input, deps)), mapConcurrency: mapConcurrency(deps) };
+}
+
+async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<ValidateOutput, 'mapConcurrency'>> {
   const log = deps.logger.child({ importId: input.importId, phase: 'validate' });
   const job = await deps.jobs.get(input.importId);
   if (!job || job.userId !== input.userId || job.packageS3Key !== input.packageKey) {

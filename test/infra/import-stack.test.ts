@@ -224,4 +224,24 @@ describe('ImportStack', () => {
       expect.arrayContaining(['ApiUrl', 'PackagesBucketName', 'FilesBucketName', 'StateMachineArn', 'UserPoolId', 'UserPoolClientId']),
     );
   });
+
+  it('passes the throughput settings to the workflow Lambdas, gives validation a whole vCPU, and refuses settings out of bounds', () => {
+    const env = (fnId: string) => resources[logicalIdOf(fnId)].Properties.Environment.Variables;
+    expect(env('ValidateFunction')).toMatchObject({ IMPORT_MAP_CONCURRENCY: '4', STAGING_CHUNK_SIZE: '5000', STAGING_CHUNK_BYTES: String(4 * 1024 * 1024) });
+    expect(resources[logicalIdOf('ValidateFunction')].Properties.MemorySize).toBe(1769);
+    const tuned = synth({ importMapConcurrency: 8, stagingChunkSize: 10000 });
+    const tunedEnv = tuned.template.toJSON().Resources[tuned.stack.getLogicalId(tuned.stack.functions.ResumeFunction.node.defaultChild as never)].Properties.Environment.Variables;
+    expect(tunedEnv).toMatchObject({ IMPORT_MAP_CONCURRENCY: '8', STAGING_CHUNK_SIZE: '10000' });
+    expect(() => synth({ importMapConcurrency: 41 })).toThrow('context importMapConcurrency must be a whole number from 1 to 40');
+    expect(() => synth({ stagingChunkSize: 500 })).toThrow(/context stagingChunkSize must be a whole number from 2000 to 25000: .*25,000-event execution history/);
+  });
+
+  it('reads the Map concurrency from the validation step, so the setting needs no new definition', () => {
+    const asl = JSON.parse(readFileSync(join(__dirname, '../../statemachine/import.asl.json'), 'utf8'));
+    const map = asl.States['Import transactions'];
+    expect(map.MaxConcurrencyPath).toBe('$.validation.mapConcurrency');
+    expect(map.MaxConcurrency).toBeUndefined();
+    expect(asl.States['Validate package'].ResultSelector['mapConcurrency.$']).toBe('$.Payload.mapConcurrency');
+    expect(asl.States['Resume confirmed import'].ResultSelector['mapConcurrency.$']).toBe('$.Payload.mapConcurrency');
+  });
 });

@@ -1,4 +1,5 @@
 import { int, jobsConfig } from '../../../functions/shared/config';
+import { tuningFromEnv } from '../../../functions/shared/import-tuning';
 
 describe('configuration from the environment', () => {
   const saved = { ...process.env };
@@ -18,6 +19,20 @@ describe('configuration from the environment', () => {
     process.env.JOBS_TABLE = 't';
     process.env.PACKAGES_BUCKET = 'b';
     expect(() => jobsConfig()).toThrow(/MAX_UNFINISHED_JOBS/);
+  });
+
+  it('reads the import throughput settings within their bounds', () => {
+    delete process.env.IMPORT_MAP_CONCURRENCY;
+    delete process.env.STAGING_CHUNK_SIZE;
+    delete process.env.STAGING_CHUNK_BYTES;
+    expect(tuningFromEnv()).toEqual({ mapConcurrency: 4, chunkRecords: 5000, chunkBytes: 4 * 1024 * 1024 });
+    process.env.IMPORT_MAP_CONCURRENCY = '10';
+    expect(tuningFromEnv().mapConcurrency).toBe(10);
+    process.env.IMPORT_MAP_CONCURRENCY = '41';
+    expect(() => tuningFromEnv()).toThrow('environment variable IMPORT_MAP_CONCURRENCY must be a whole number from 1 to 40 (it is "41")');
+    process.env.IMPORT_MAP_CONCURRENCY = '4';
+    process.env.STAGING_CHUNK_SIZE = '100';
+    expect(() => tuningFromEnv()).toThrow(/STAGING_CHUNK_SIZE must be a whole number from 2000 to 25000/);
   });
 
   it('takes the documented defaults and valid values', () => {
