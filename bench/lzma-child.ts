@@ -1,8 +1,9 @@
 /**
  * LZMA (ZIP method 14) in a fresh process, against liblzma on the same bytes:
- *   node dist/bench/lzma-child.js <package.fzip> <lzma-package.fzip>
+ *   node dist/bench/lzma-child.js <package.fzip> <lzma-package.fzip> [plain]
  * Writes the LZMA package once (every entry of the deflate package recompressed with LZMA and
- * an end marker, as housef3 writes packages over 50 MiB), then measures:
+ * an end marker, as housef3 writes packages over 50 MiB; with "plain", the data files are
+ * stored as plain JSON instead of housef3's gzip, so LZMA has text to compress), then measures:
  * - our streaming decoder over every entry's raw bytes, fed in 64 KiB chunks like a GET body;
  * - the floor: liblzma (@napi-rs/lzma, whole buffers) decoding the same streams;
  * - the validator over the LZMA package (every check, statement files verified).
@@ -11,6 +12,8 @@
 import '../local/polyfills';
 import { existsSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import yauzl from 'yauzl';
 import { lzma } from '@napi-rs/lzma';
 import { ZipLzmaDecompressStream } from '../functions/fzip/lzma/lzma-decoder';
@@ -24,11 +27,28 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-async function writeLzmaPackage(from: string, to: string): Promise<void> {
+async function writeLzmaPackage(from: string, to: string, plain: boolean): Promise<void> {
   const zip = await yauzl.openPromise(from, { lazyEntries: true, autoClose: false });
   const entries: Array<{ name: string; data: Buffer; method: 14 }> = [];
   for await (const entry of zip.eachEntry()) {
-    entries.push({ name: entry.fileName, data: await readAll(await zip.openReadStreamPromise(entry)), method: 14 });
+    const data = await readAll(await zip.openReadStreamPromise(entry));
+    const unzip = plain && entry.fileName.startsWith('data/') && entry.fileName.endsWith('.json.gz');
+    entries.push({ name: unzip ? entry.fileName.slice(0, -3) : entry.fileName, data: unzip ? gunzipSync(data) : data, method: 14 });
+  }
+  if (plain) {
+    // The manifest's checksums name the entries: name the plain data files, with their own hashes.
+    const manifest = entries.find((e) => e.name === 'manifest.json');
+    if (manifest) {
+      const m = JSON.parse(manifest.data.toString('utf8')) as { checksums?: Record<string, string> };
+      const checksums: Record<string, string> = {};
+      for (const [name, sum] of Object.entries(m.checksums ?? {})) {
+        const plainName = name.startsWith('data/') && name.endsWith('.json.gz') ? name.slice(0, -3) : name;
+        const entry = entries.find((e) => e.name === plainName);
+        checksums[plainName] = plainName === name || !entry ? sum : `sha256:${createHash('sha256').update(entry.data).digest('hex')}`;
+      }
+      if (m.checksums) m.checksums = checksums;
+      manifest.data = Buffer.from(JSON.stringify(m, null, 2));
+    }
   }
   zip.close();
   writeFileSync(to, buildZip(entries));
@@ -66,8 +86,8 @@ function decodeLiblzma(e: RawLzmaEntry): number {
 }
 
 async function main(): Promise<void> {
-  const [from, to] = process.argv.slice(2);
-  if (!existsSync(to)) await writeLzmaPackage(from, to);
+  const [from, to, mode] = process.argv.slice(2);
+  if (!existsSync(to)) await writeLzmaPackage(from, to, mode === 'plain');
   const entries = await rawEntries(to);
   const bytes = entries.reduce((n, e) => n + e.size, 0);
 

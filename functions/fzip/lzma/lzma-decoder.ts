@@ -518,7 +518,9 @@ export class LzmaDecoderCore {
           dist = posSlot;
         } else {
           const numDirectBits = (posSlot >>> 1) - 1;
-          dist = (2 | (posSlot & 1)) * 2 ** numDirectBits;
+          // int32 bit patterns: the end marker (0xFFFFFFFF) is -1, and every valid distance is
+          // below the dictionary size (< 2^31), so anything negative is corrupt.
+          dist = (2 | (posSlot & 1)) << numDirectBits;
           let reverseProbs: Uint16Array;
           let reverseOffset: number;
           let reverseBits: number;
@@ -532,9 +534,9 @@ export class LzmaDecoderCore {
               range >>>= 1;
               if (code >>> 0 >= range) {
                 code = (code - range) | 0;
-                direct = direct * 2 + 1;
+                direct = (direct << 1) | 1;
               } else {
-                direct *= 2;
+                direct <<= 1;
               }
               if (code === range) throw new LzmaDataError('corrupted LZMA stream');
               if (range >>> 24 === 0) {
@@ -542,7 +544,7 @@ export class LzmaDecoderCore {
                 code = (code << 8) | input[inPos++];
               }
             }
-            dist += direct * (1 << NUM_ALIGN_BITS);
+            dist = (dist + (direct << NUM_ALIGN_BITS)) | 0;
             reverseProbs = alignProbs;
             reverseOffset = 0;
             reverseBits = NUM_ALIGN_BITS;
@@ -569,10 +571,10 @@ export class LzmaDecoderCore {
               code = (code << 8) | input[inPos++];
             }
           }
-          dist += reversed;
+          dist = (dist + reversed) | 0;
         }
         rep0 = dist;
-        if (rep0 === 0xffffffff) {
+        if (rep0 === -1) {
           // End marker.
           if (this.unpackSize !== undefined && totalOut !== this.unpackSize) {
             throw new LzmaDataError('LZMA end marker before the declared size was reached');
@@ -581,7 +583,7 @@ export class LzmaDecoderCore {
           break;
         }
         if (totalOut >= unpackSize) throw new LzmaDataError('LZMA data is longer than the declared size');
-        if (rep0 >= dictSize || (!dictFull && rep0 >= dictPos)) {
+        if (rep0 < 0 || rep0 >= dictSize || (!dictFull && rep0 >= dictPos)) {
           throw new LzmaDataError('corrupted LZMA stream (distance too far)');
         }
       }
