@@ -1,0 +1,56 @@
+import fc from 'fast-check';
+import Ajv from 'ajv';
+import { ALL_SCHEMAS, entityCheck, lengthKeyword } from '../../../functions/fzip/schema-validator';
+
+const tx = (over: Record<string, unknown>) => ({
+  transactionId: '0b1e4c1e-7a52-4c8e-9f3e-1b2c3d4e5f60',
+  accountId: '0b1e4c1e-7a52-4c8e-9f3e-1b2c3d4e5f61',
+  date: 1,
+  description: 'd',
+  amount: '1',
+  ...over,
+});
+
+describe('the schema check', () => {
+  it('counts maxLength in code points, like JSON Schema: 1,000 emoji fit a 1,000-character description, 1,001 do not', () => {
+    expect(entityCheck('transactions')(tx({ description: '😀'.repeat(1000) }))).toBeUndefined();
+    expect(entityCheck('transactions')(tx({ description: '😀'.repeat(1001) }))).toEqual({ field: '/description', message: 'must NOT have more than 1000 characters' });
+    expect(entityCheck('transactions')(tx({ description: 'x'.repeat(1001) }))).toEqual({ field: '/description', message: 'must NOT have more than 1000 characters' });
+  });
+
+  it('counts minLength in code points: an empty account name is refused, one emoji is enough', () => {
+    const account = { accountId: '0b1e4c1e-7a52-4c8e-9f3e-1b2c3d4e5f60', accountType: 'checking', accountName: '' };
+    expect(entityCheck('accounts')(account)).toEqual({ field: '/accountName', message: 'must NOT have fewer than 1 characters' });
+    expect(entityCheck('accounts')({ ...account, accountName: '😀' })).toBeUndefined();
+  });
+
+  it('agrees with ajv\'s own length keywords on any string and any limit', () => {
+    const stock = new Ajv({ strict: false });
+    const ours = new Ajv({ strict: false });
+    ours.removeKeyword('maxLength');
+    ours.removeKeyword('minLength');
+    ours.addKeyword(lengthKeyword);
+    const unit = fc.oneof(fc.constantFrom('a', '😀', '\ud800', '\udc00', 'é'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }));
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 14 }), fc.nat(8), fc.constantFrom('maxLength', 'minLength'), (s, limit, keyword) => {
+        const schema = { type: 'string', [keyword]: limit };
+        expect(ours.validate(schema, s)).toBe(stock.validate(schema, s));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('declares no property named like a member of Object.prototype (records are checked with plain property reads)', () => {
+    const names = new Set<string>();
+    const walk = (o: unknown): void => {
+      if (o && typeof o === 'object') {
+        const props = (o as { properties?: Record<string, unknown> }).properties;
+        if (props) for (const k of Object.keys(props)) names.add(k);
+        for (const v of Object.values(o)) walk(v);
+      }
+    };
+    ALL_SCHEMAS.forEach(walk);
+    expect(names.size).toBeGreaterThan(50);
+    expect([...names].filter((n) => n in Object.prototype)).toEqual([]);
+  });
+});
