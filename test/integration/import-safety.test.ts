@@ -282,7 +282,8 @@ describe('every execution end reconciles its job', () => {
       const real = timed.deps.entities;
       const slow = Object.create(real) as EntityStore;
       slow.putAll = async (...args: Parameters<EntityStore['putAll']>) => {
-        if (args[0] === 'transactions') await sleep(600);
+        // longer than the whole execution may run, whatever the Map concurrency
+        if (args[0] === 'transactions') await sleep(2500);
         return real.putAll(...args);
       };
       const base = workflowFunctions(() => ({ ...timed.deps, entities: slow }));
