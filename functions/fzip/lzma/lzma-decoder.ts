@@ -11,7 +11,9 @@
  * rep-match state machine.
  *
  * Speed (docs/benchmarks.md): 70–90% of liblzma on the same entries. The range coder works
- * on int32 bit patterns (Math.imul, `>>> 0` comparisons) so V8 never boxes it as doubles.
+ * on int32 bit patterns (`(a * b) | 0`, `>>> 0` comparisons) so V8 never boxes it as doubles.
+ * The product (< 2^21 × 2^11) is exact, so `| 0` gives Math.imul's result; Math.imul itself is
+ * not inlined when the code runs in another realm's context (jest's vm): 50× slower there.
  */
 import { Transform, TransformCallback } from 'node:stream';
 
@@ -26,6 +28,8 @@ const NUM_POS_SLOT_BITS = 6;
 const PROB_INIT = 1024;
 /** A single symbol never consumes more than this many input bytes; keep that much ahead. */
 const INPUT_MARGIN = 64;
+/** Output of one `run` call at most, so that a highly compressed entry streams instead of piling up. */
+const RUN_OUTPUT_BYTES = 1024 * 1024;
 /** Zero bytes kept after the buffered input: a truncated stream reads these, never past the array. */
 const INPUT_PADDING = 128;
 
@@ -117,11 +121,14 @@ export class LzmaDecoderCore {
   private finished = false;
 
   /**
-   * @param unpackSize expected output size, or undefined when the stream ends with an end marker
+   * @param unpackSize the output size (the ZIP directory's): never exceeded, whatever the stream says
+   * @param endMarker the stream must end with an end marker, right at `unpackSize` (ZIP flag bit 1);
+   *   otherwise it ends at `unpackSize`, a marker there being accepted but not required
    */
   constructor(
     props: LzmaProperties,
-    private readonly unpackSize: number | undefined,
+    private readonly unpackSize: number,
+    private readonly endMarker: boolean,
     maxDictSize: number,
   ) {
     this.lc = props.lc;
@@ -131,9 +138,7 @@ export class LzmaDecoderCore {
       throw new LzmaDataError(`LZMA dictionary size ${props.dictSize} exceeds the limit ${maxDictSize}`);
     }
     // The dictionary never needs to be larger than the whole output.
-    let size = Math.max(props.dictSize, 4096);
-    if (unpackSize !== undefined) size = Math.max(1, Math.min(size, unpackSize));
-    this.dict = new Uint8Array(size);
+    this.dict = new Uint8Array(Math.max(1, Math.min(Math.max(props.dictSize, 4096), unpackSize)));
     this.literalProbs = probs(0x300 << (this.lc + this.lp));
   }
 
@@ -172,7 +177,8 @@ export class LzmaDecoderCore {
     const inLimit = final ? inEnd + 4 : inEnd - INPUT_MARGIN;
     const dict = this.dict;
     const dictSize = dict.length;
-    const unpackSize = this.unpackSize === undefined ? Number.POSITIVE_INFINITY : this.unpackSize;
+    const unpackSize = this.unpackSize;
+    const stopAtSize = !this.endMarker;
     const pbMask = (1 << this.pb) - 1;
     const lpMask = (1 << this.lp) - 1;
     const lc = this.lc;
@@ -208,10 +214,18 @@ export class LzmaDecoderCore {
     let bound: number;
     let bit: number;
 
+    // One call yields at most RUN_OUTPUT_BYTES: the stream pushes it and waits for its reader.
+    const outLimit = totalOut + RUN_OUTPUT_BYTES;
+    let paused = false;
+
     while (inPos <= inLimit) {
-      if (totalOut >= unpackSize) {
+      if (totalOut >= unpackSize && stopAtSize) {
         // Known size reached; an end marker may still follow, which we accept but do not require.
         finished = true;
+        break;
+      }
+      if (totalOut >= outLimit) {
+        paused = true;
         break;
       }
       const posState = totalOut & pbMask;
@@ -219,7 +233,7 @@ export class LzmaDecoderCore {
       // isMatch
       let pi = (state << POS_BITS_MAX) + posState;
       prob = isMatch[pi];
-      bound = Math.imul(range >>> 11, prob);
+      bound = ((range >>> 11) * prob) | 0;
       if (code >>> 0 < bound >>> 0) {
         isMatch[pi] = prob + ((2048 - prob) >>> 5);
         range = bound;
@@ -240,7 +254,7 @@ export class LzmaDecoderCore {
             matchByte <<= 1;
             pi = base + ((1 + matchBit) << 8) + symbol;
             prob = literal[pi];
-            bound = Math.imul(range >>> 11, prob);
+            bound = ((range >>> 11) * prob) | 0;
             if (code >>> 0 < bound >>> 0) {
               literal[pi] = prob + ((2048 - prob) >>> 5);
               range = bound;
@@ -262,7 +276,7 @@ export class LzmaDecoderCore {
         while (symbol < 0x100) {
           pi = base + symbol;
           prob = literal[pi];
-          bound = Math.imul(range >>> 11, prob);
+          bound = ((range >>> 11) * prob) | 0;
           if (code >>> 0 < bound >>> 0) {
             literal[pi] = prob + ((2048 - prob) >>> 5);
             range = bound;
@@ -278,6 +292,7 @@ export class LzmaDecoderCore {
             code = (code << 8) | input[inPos++];
           }
         }
+        if (totalOut >= unpackSize) throw new LzmaDataError('LZMA data is longer than the declared size');
         dict[dictPos++] = symbol;
         totalOut++;
         if (dictPos === dictSize) {
@@ -299,7 +314,7 @@ export class LzmaDecoderCore {
 
       // isRep
       prob = isRep[state];
-      bound = Math.imul(range >>> 11, prob);
+      bound = ((range >>> 11) * prob) | 0;
       let lenProbs: Uint16Array;
       let simpleMatch = false;
       if (code >>> 0 < bound >>> 0) {
@@ -327,7 +342,7 @@ export class LzmaDecoderCore {
         if (totalOut === 0) throw new LzmaDataError('corrupted LZMA stream (rep match at start)');
         // isRepG0
         prob = isRepG0[state];
-        bound = Math.imul(range >>> 11, prob);
+        bound = ((range >>> 11) * prob) | 0;
         if (code >>> 0 < bound >>> 0) {
           isRepG0[state] = prob + ((2048 - prob) >>> 5);
           range = bound;
@@ -338,7 +353,7 @@ export class LzmaDecoderCore {
           // isRep0Long
           pi = (state << POS_BITS_MAX) + posState;
           prob = isRep0Long[pi];
-          bound = Math.imul(range >>> 11, prob);
+          bound = ((range >>> 11) * prob) | 0;
           if (code >>> 0 < bound >>> 0) {
             isRep0Long[pi] = prob + ((2048 - prob) >>> 5);
             range = bound;
@@ -350,6 +365,7 @@ export class LzmaDecoderCore {
             state = state < 7 ? 9 : 11;
             let src = dictPos - rep0 - 1;
             if (src < 0) src += dictSize;
+            if (totalOut >= unpackSize) throw new LzmaDataError('LZMA data is longer than the declared size');
             dict[dictPos++] = dict[src];
             totalOut++;
             if (dictPos === dictSize) {
@@ -378,7 +394,7 @@ export class LzmaDecoderCore {
           let dist: number;
           // isRepG1
           prob = isRepG1[state];
-          bound = Math.imul(range >>> 11, prob);
+          bound = ((range >>> 11) * prob) | 0;
           if (code >>> 0 < bound >>> 0) {
             isRepG1[state] = prob + ((2048 - prob) >>> 5);
             range = bound;
@@ -397,7 +413,7 @@ export class LzmaDecoderCore {
             }
             // isRepG2
             prob = isRepG2[state];
-            bound = Math.imul(range >>> 11, prob);
+            bound = ((range >>> 11) * prob) | 0;
             if (code >>> 0 < bound >>> 0) {
               isRepG2[state] = prob + ((2048 - prob) >>> 5);
               range = bound;
@@ -431,7 +447,7 @@ export class LzmaDecoderCore {
       let treeBits: number;
       let len: number;
       prob = lenProbs[LEN_CHOICE];
-      bound = Math.imul(range >>> 11, prob);
+      bound = ((range >>> 11) * prob) | 0;
       if (code >>> 0 < bound >>> 0) {
         lenProbs[LEN_CHOICE] = prob + ((2048 - prob) >>> 5);
         range = bound;
@@ -447,7 +463,7 @@ export class LzmaDecoderCore {
           code = (code << 8) | input[inPos++];
         }
         prob = lenProbs[LEN_CHOICE2];
-        bound = Math.imul(range >>> 11, prob);
+        bound = ((range >>> 11) * prob) | 0;
         if (code >>> 0 < bound >>> 0) {
           lenProbs[LEN_CHOICE2] = prob + ((2048 - prob) >>> 5);
           range = bound;
@@ -471,7 +487,7 @@ export class LzmaDecoderCore {
       for (let k = 0; k < treeBits; k++) {
         pi = treeOffset + m;
         prob = lenProbs[pi];
-        bound = Math.imul(range >>> 11, prob);
+        bound = ((range >>> 11) * prob) | 0;
         if (code >>> 0 < bound >>> 0) {
           lenProbs[pi] = prob + ((2048 - prob) >>> 5);
           range = bound;
@@ -496,7 +512,7 @@ export class LzmaDecoderCore {
         for (let k = 0; k < NUM_POS_SLOT_BITS; k++) {
           pi = slotOffset + m;
           prob = posSlotProbs[pi];
-          bound = Math.imul(range >>> 11, prob);
+          bound = ((range >>> 11) * prob) | 0;
           if (code >>> 0 < bound >>> 0) {
             posSlotProbs[pi] = prob + ((2048 - prob) >>> 5);
             range = bound;
@@ -554,7 +570,7 @@ export class LzmaDecoderCore {
           for (let k = 0; k < reverseBits; k++) {
             pi = reverseOffset + m;
             prob = reverseProbs[pi];
-            bound = Math.imul(range >>> 11, prob);
+            bound = ((range >>> 11) * prob) | 0;
             if (code >>> 0 < bound >>> 0) {
               reverseProbs[pi] = prob + ((2048 - prob) >>> 5);
               range = bound;
@@ -576,7 +592,7 @@ export class LzmaDecoderCore {
         rep0 = dist;
         if (rep0 === -1) {
           // End marker.
-          if (this.unpackSize !== undefined && totalOut !== this.unpackSize) {
+          if (totalOut !== unpackSize) {
             throw new LzmaDataError('LZMA end marker before the declared size was reached');
           }
           finished = true;
@@ -634,7 +650,9 @@ export class LzmaDecoderCore {
     this.rep3 = rep3;
     this.finished = finished;
 
-    if (final && !finished) throw new LzmaDataError('LZMA stream ended without an end marker');
+    if (final && !finished && !paused) {
+      throw new LzmaDataError(this.endMarker ? 'LZMA stream ended without an end marker' : 'LZMA stream is truncated');
+    }
     return concat(outChunks);
   }
 }
@@ -667,6 +685,8 @@ export interface ZipLzmaOptions {
 export class ZipLzmaDecompressStream extends Transform {
   private header = new Uint8Array(0);
   private core: LzmaDecoderCore | undefined;
+  /** Set while output waits for the reader: continues decoding when it reads again. */
+  private continueDecoding: (() => void) | undefined;
 
   constructor(private readonly options: ZipLzmaOptions) {
     super();
@@ -687,29 +707,50 @@ export class ZipLzmaDecompressStream extends Transform {
         if (propsSize !== 5) throw new LzmaDataError(`unsupported LZMA properties size ${propsSize}`);
         this.core = new LzmaDecoderCore(
           parseLzmaProperties(merged.subarray(4, 9)),
-          this.options.hasEndMarker ? undefined : this.options.uncompressedSize,
+          this.options.uncompressedSize,
+          this.options.hasEndMarker,
           this.options.maxDictSize,
         );
         data = merged.subarray(9);
       }
       if (this.core.done) return callback();
       this.core.push(data);
-      const out = this.core.run(false);
-      if (out.length) this.push(out);
-      callback();
     } catch (err) {
-      callback(err as Error);
+      return callback(err as Error);
     }
+    this.pump(false, callback);
   }
 
   override _flush(callback: TransformCallback): void {
+    if (!this.core) return callback(new LzmaDataError('LZMA entry is shorter than its header'));
+    this.pump(true, callback);
+  }
+
+  override _read(size: number): void {
+    const next = this.continueDecoding;
+    this.continueDecoding = undefined;
+    next?.();
+    // Transform's own _read releases a finished chunk's callback that it held back while its
+    // buffer was full; unless decoding is waiting again, let it.
+    if (!this.continueDecoding) super._read(size);
+  }
+
+  /**
+   * Decodes what the input allows, a bounded piece at a time, and pushes it; when the reader's
+   * buffer is full it stops until the reader reads (backpressure), so memory stays bounded
+   * however much one chunk of input expands.
+   */
+  private pump(final: boolean, callback: TransformCallback): void {
+    const core = this.core as LzmaDecoderCore;
     try {
-      if (!this.core) throw new LzmaDataError('LZMA entry is shorter than its header');
-      if (!this.core.done) {
-        const out = this.core.run(true);
-        if (out.length) this.push(out);
+      for (;;) {
+        const out = core.run(final);
+        if (out.length === 0) return callback();
+        if (!this.push(out)) {
+          this.continueDecoding = () => this.pump(final, callback);
+          return;
+        }
       }
-      callback();
     } catch (err) {
       callback(err as Error);
     }

@@ -75,6 +75,41 @@ describe('ZipLzmaDecompressStream: every lc/lp/pb, and hostile input', () => {
     expect((await decode(body, expected.length, false, 4096)).equals(expected)).toBe(true);
   });
 
+  describe('bounded by the declared size, whatever the stream says', () => {
+    // 16 MiB of zeros compress to a few KB: an entry that claims 1,000 bytes.
+    const zeros = Buffer.alloc(16 << 20);
+    const bomb = zipLzmaBody(lzma.compressSync(zeros));
+
+    it('an entry with the end-marker flag that expands past its declared size fails at the declared size, not after', async () => {
+      const stream = Readable.from([bomb]).pipe(new ZipLzmaDecompressStream({ uncompressedSize: 1000, hasEndMarker: true, maxDictSize: 64 << 20 }));
+      let received = 0;
+      const consume = async () => {
+        for await (const c of stream) received += (c as Buffer).length;
+      };
+      await expect(consume()).rejects.toThrow(/longer than the declared size/);
+      expect(received).toBeLessThanOrEqual(1000);
+    });
+
+    it('an end marker before the declared size is an error', async () => {
+      const short = Buffer.from('twelve bytes');
+      await expect(decode(zipLzmaBody(lzma.compressSync(short)), short.length + 1, true)).rejects.toThrow(/end marker before the declared size/);
+    });
+
+    it('streams a highly compressed entry with backpressure: at most two pieces of about a MiB wait for a slow reader', async () => {
+      const stream = Readable.from([bomb]).pipe(new ZipLzmaDecompressStream({ uncompressedSize: zeros.length, hasEndMarker: true, maxDictSize: 64 << 20 }));
+      let received = 0;
+      let mostBuffered = 0;
+      for await (const c of stream) {
+        received += (c as Buffer).length;
+        mostBuffered = Math.max(mostBuffered, stream.readableLength);
+        await new Promise((r) => setImmediate(r)); // a slow reader
+      }
+      expect(received).toBe(zeros.length);
+      // a piece is 1 MiB plus at most one match (273 bytes); one more may be pushed as the reader reads
+      expect(mostBuffered).toBeLessThan(3 << 20);
+    });
+  });
+
   it('refuses an lc/lp/pb byte out of range with LzmaDataError', async () => {
     const body = zipLzmaBody(Buffer.from(fixtures.cases[0].alone, 'base64'));
     body[4] = 225; // 9 * 5 * 5
