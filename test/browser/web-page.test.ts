@@ -112,7 +112,8 @@ describe('the web page', () => {
     await page.getByLabel('Preview first: show what would change and let me decide').check();
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.locator('#job-status', { hasText: 'awaiting_confirmation' }).waitFor({ timeout: 60_000 });
-    expect(await page.locator('#conflicts-title').innerText()).toContain('Records that differ from yours: 2');
+    // the status shows first; the conflicts load after it
+    await page.locator('#conflicts-title', { hasText: 'Records that differ from yours: 2' }).waitFor({ timeout: 30_000 });
     const amountRow = page.locator('#conflicts-table tbody tr', { hasText: 'amount' });
     expect(await amountRow.innerText()).toContain('"-4321.00"');
     await amountRow.getByLabel("Take the package's").check();
