@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 import jest from 'eslint-plugin-jest';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'cdk.out/**', '.fzip-local/**', 'coverage/**', 'functions/fzip/types.generated.ts', 'web/dist/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'cdk.out/**', '.fzip-local/**', 'coverage/**', 'functions/fzip/types.generated.ts', 'functions/fzip/validators.generated.ts', 'web/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

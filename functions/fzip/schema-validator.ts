@@ -1,28 +1,12 @@
 /**
- * ajv over the FZIP schemas, configured for untrusted input: reject rather than repair
- * (no coercion, no defaults, no removal), first error per record (no allErrors), $data off.
+ * The record checks of the FZIP schemas: ajv's code for them, compiled at build time
+ * (validators.generated.ts, from the configuration in schema-compiler.ts), so no schema is
+ * compiled at cold start. Errors are turned into one field and one message per record.
  */
-import Ajv, { _, ErrorObject, KeywordCxt, KeywordDefinition, str, ValidateFunction } from 'ajv';
-import { useFunc } from 'ajv/dist/compile/util';
-import ucs2length from 'ajv/dist/runtime/ucs2length';
-import commonSchema from './schemas/common.schema.json';
-import manifestSchema from './schemas/manifest.schema.json';
-import accountSchema from './schemas/account.schema.json';
-import transactionSchema from './schemas/transaction.schema.json';
-import categorySchema from './schemas/category.schema.json';
-import fileMapSchema from './schemas/file-map.schema.json';
-import transactionFileSchema from './schemas/transaction-file.schema.json';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import * as compiled from './validators.generated';
+import { ALL_SCHEMAS } from './schemas';
 import { ENTITIES, EntityKind } from './entities';
-
-export const ALL_SCHEMAS = [
-  commonSchema,
-  manifestSchema,
-  accountSchema,
-  transactionSchema,
-  categorySchema,
-  fileMapSchema,
-  transactionFileSchema,
-] as const;
 
 export interface SchemaFailure {
   /** JSON pointer of the offending field ('' for the record itself). */
@@ -32,56 +16,15 @@ export interface SchemaFailure {
 
 export type RecordCheck = (value: unknown) => SchemaFailure | undefined;
 
-/**
- * maxLength and minLength exactly as ajv defines them (in code points), but counting code
- * points only when the UTF-16 length cannot decide: a string has at most as many code points
- * as UTF-16 units and at least half as many. ajv's own keyword counts every string, which was
- * a third of the schema check's time.
- */
-export const lengthKeyword: KeywordDefinition = {
-  keyword: ['maxLength', 'minLength'],
-  type: 'string',
-  schemaType: 'number',
-  $data: false,
-  error: {
-    message: ({ keyword, schemaCode }) => str`must NOT have ${keyword === 'maxLength' ? 'more' : 'fewer'} than ${schemaCode} characters`,
-    params: ({ schemaCode }) => _`{limit: ${schemaCode}}`,
-  },
-  code(cxt: KeywordCxt) {
-    const { keyword, data, schemaCode, gen } = cxt;
-    const count = useFunc(gen, ucs2length);
-    cxt.fail(
-      keyword === 'maxLength'
-        ? _`${data}.length > ${schemaCode} && ${count}(${data}) > ${schemaCode}`
-        : _`${data}.length < ${schemaCode} || (${data}.length < 2 * ${schemaCode} && ${count}(${data}) < ${schemaCode})`,
-    );
-  },
-};
-
-let ajv: Ajv | undefined;
-function instance(): Ajv {
-  if (!ajv) {
-    ajv = new Ajv({
-      strict: true,
-      strictTypes: false, // money/transactionHash are deliberately string-or-integer
-      strictRequired: false, // the manifest's anyOf names required keys declared one level up
-      allErrors: false,
-      coerceTypes: false,
-      useDefaults: false,
-      removeAdditional: false,
-      $data: false,
-      // Records come from JSON.parse (no inherited properties) and no declared property name is
-      // one of Object.prototype's (a test checks), so plain property reads are exact and faster.
-      ownProperties: false,
-      allowUnionTypes: true,
-    });
-    ajv.removeKeyword('maxLength');
-    ajv.removeKeyword('minLength');
-    ajv.addKeyword(lengthKeyword);
-    for (const s of ALL_SCHEMAS) ajv.addSchema(s as object);
-  }
-  return ajv;
-}
+/** The compiled validator of each schema, by its $id. */
+const VALIDATORS: Record<string, ValidateFunction> = {
+  'manifest.schema.json': compiled.manifest,
+  'account.schema.json': compiled.account,
+  'transaction.schema.json': compiled.transaction,
+  'category.schema.json': compiled.category,
+  'file-map.schema.json': compiled.fileMap,
+  'transaction-file.schema.json': compiled.transactionFile,
+} as unknown as Record<string, ValidateFunction>;
 
 function describe(err: ErrorObject): SchemaFailure {
   let field = err.instancePath;
@@ -136,8 +79,8 @@ const cache = new Map<string, RecordCheck>();
 function byId(id: string): RecordCheck {
   let c = cache.get(id);
   if (!c) {
-    const v = instance().getSchema(id);
-    if (!v) throw new Error(`schema ${id} is not registered`);
+    const v = VALIDATORS[id];
+    if (!v) throw new Error(`schema ${id} has no compiled validator: run npm run gen:validators`);
     c = checker(v);
     cache.set(id, c);
   }

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import Ajv from 'ajv';
-import { ALL_SCHEMAS, entityCheck, lengthKeyword } from '../../../functions/fzip/schema-validator';
+import { entityCheck } from '../../../functions/fzip/schema-validator';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ALL_SCHEMAS, lengthKeyword, schemaAjv } from '../../../functions/fzip/schema-compiler';
+import { renderValidators } from '../../../scripts/generate-validators';
 
 const tx = (over: Record<string, unknown>) => ({
   transactionId: '0b1e4c1e-7a52-4c8e-9f3e-1b2c3d4e5f60',
@@ -52,5 +56,34 @@ describe('the schema check', () => {
     ALL_SCHEMAS.forEach(walk);
     expect(names.size).toBeGreaterThan(50);
     expect([...names].filter((n) => n in Object.prototype)).toEqual([]);
+  });
+});
+
+describe('the validators compiled at build time', () => {
+  it('are the code of the current schemas and ajv configuration (run npm run gen:validators after changing either)', () => {
+    const root = join(__dirname, '../../..');
+    expect(readFileSync(join(root, 'functions/fzip/validators.generated.ts'), 'utf8')).toBe(renderValidators());
+  });
+
+  it('judge records exactly as the schemas compiled at run time do', () => {
+    const ajv = schemaAjv();
+    const runtime = ajv.getSchema('transaction.schema.json')!;
+    const samples = [
+      tx({}),
+      tx({ amount: '1e400' }),
+      tx({ description: 'x'.repeat(1001) }),
+      tx({ transactionId: 'not-a-uuid' }),
+      tx({ constructor: 'x' }),
+      tx({ extra_field: 1 }),
+      { ...tx({}), date: undefined },
+    ];
+    const verdicts = samples.map((s) => runtime(s));
+    expect(verdicts).toContain(true);
+    expect(verdicts.filter((v) => !v).length).toBeGreaterThanOrEqual(4);
+    for (const s of samples) {
+      const ok = runtime(s);
+      const check = entityCheck('transactions')(s);
+      expect({ sample: s, valid: check === undefined }).toEqual({ sample: s, valid: ok });
+    }
   });
 });
