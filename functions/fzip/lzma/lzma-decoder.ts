@@ -81,6 +81,14 @@ const LEN_PROBS = LEN_HIGH + 256;
  * object fields holding unsigned 32-bit values are boxed. Output is written once, into the
  * dictionary, and handed out as copies of the dictionary range decoded by this call.
  */
+/**
+ * The error for output past the declared size; when the decoder has already read into the zero
+ * padding after the input, the stream was cut short and that is what to say.
+ */
+function pastDeclaredSize(inPos: number, inEnd: number): LzmaDataError {
+  return new LzmaDataError(inPos > inEnd ? 'LZMA stream is truncated' : 'LZMA data is longer than the declared size');
+}
+
 export class LzmaDecoderCore {
   private readonly lc: number;
   private readonly lp: number;
@@ -292,7 +300,7 @@ export class LzmaDecoderCore {
             code = (code << 8) | input[inPos++];
           }
         }
-        if (totalOut >= unpackSize) throw new LzmaDataError('LZMA data is longer than the declared size');
+        if (totalOut >= unpackSize) throw pastDeclaredSize(inPos, inEnd);
         dict[dictPos++] = symbol;
         totalOut++;
         if (dictPos === dictSize) {
@@ -365,7 +373,7 @@ export class LzmaDecoderCore {
             state = state < 7 ? 9 : 11;
             let src = dictPos - rep0 - 1;
             if (src < 0) src += dictSize;
-            if (totalOut >= unpackSize) throw new LzmaDataError('LZMA data is longer than the declared size');
+            if (totalOut >= unpackSize) throw pastDeclaredSize(inPos, inEnd);
             dict[dictPos++] = dict[src];
             totalOut++;
             if (dictPos === dictSize) {
@@ -598,7 +606,7 @@ export class LzmaDecoderCore {
           finished = true;
           break;
         }
-        if (totalOut >= unpackSize) throw new LzmaDataError('LZMA data is longer than the declared size');
+        if (totalOut >= unpackSize) throw pastDeclaredSize(inPos, inEnd);
         if (rep0 < 0 || rep0 >= dictSize || (!dictFull && rep0 >= dictPos)) {
           throw new LzmaDataError('corrupted LZMA stream (distance too far)');
         }
@@ -606,7 +614,7 @@ export class LzmaDecoderCore {
 
       // Copy the match from the dictionary.
       len += MATCH_MIN_LEN;
-      if (len > unpackSize - totalOut) throw new LzmaDataError('LZMA data is longer than the declared size');
+      if (len > unpackSize - totalOut) throw pastDeclaredSize(inPos, inEnd);
       totalOut += len;
       let src = dictPos - rep0 - 1;
       if (src < 0) src += dictSize;
@@ -693,32 +701,40 @@ export class ZipLzmaDecompressStream extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    let decode: boolean;
     try {
-      let data: Uint8Array = chunk;
-      if (!this.core) {
-        const merged = new Uint8Array(this.header.length + data.length);
-        merged.set(this.header, 0);
-        merged.set(data, this.header.length);
-        if (merged.length < 9) {
-          this.header = merged;
-          return callback();
-        }
-        const propsSize = merged[2] | (merged[3] << 8);
-        if (propsSize !== 5) throw new LzmaDataError(`unsupported LZMA properties size ${propsSize}`);
-        this.core = new LzmaDecoderCore(
-          parseLzmaProperties(merged.subarray(4, 9)),
-          this.options.uncompressedSize,
-          this.options.hasEndMarker,
-          this.options.maxDictSize,
-        );
-        data = merged.subarray(9);
-      }
-      if (this.core.done) return callback();
-      this.core.push(data);
+      decode = this.accept(chunk);
     } catch (err) {
       return callback(err as Error);
     }
+    if (!decode) return callback();
     this.pump(false, callback);
+  }
+
+  /** Takes a chunk of the entry (header first); false when there is nothing to decode yet. */
+  private accept(chunk: Uint8Array): boolean {
+    let data = chunk;
+    if (!this.core) {
+      const merged = new Uint8Array(this.header.length + data.length);
+      merged.set(this.header, 0);
+      merged.set(data, this.header.length);
+      if (merged.length < 9) {
+        this.header = merged;
+        return false;
+      }
+      const propsSize = merged[2] | (merged[3] << 8);
+      if (propsSize !== 5) throw new LzmaDataError(`unsupported LZMA properties size ${propsSize}`);
+      this.core = new LzmaDecoderCore(
+        parseLzmaProperties(merged.subarray(4, 9)),
+        this.options.uncompressedSize,
+        this.options.hasEndMarker,
+        this.options.maxDictSize,
+      );
+      data = merged.subarray(9);
+    }
+    if (this.core.done) return false;
+    this.core.push(data);
+    return true;
   }
 
   override _flush(callback: TransformCallback): void {
@@ -742,17 +758,19 @@ export class ZipLzmaDecompressStream extends Transform {
    */
   private pump(final: boolean, callback: TransformCallback): void {
     const core = this.core as LzmaDecoderCore;
-    try {
-      for (;;) {
-        const out = core.run(final);
-        if (out.length === 0) return callback();
-        if (!this.push(out)) {
-          this.continueDecoding = () => this.pump(final, callback);
-          return;
-        }
+    for (;;) {
+      let out: Uint8Array;
+      try {
+        out = core.run(final);
+      } catch (err) {
+        return callback(err as Error);
       }
-    } catch (err) {
-      callback(err as Error);
+      // outside the try: an error thrown by whoever the callback wakes is not ours to report
+      if (out.length === 0) return callback();
+      if (!this.push(out)) {
+        this.continueDecoding = () => this.pump(final, callback);
+        return;
+      }
     }
   }
 }
