@@ -123,6 +123,29 @@ describe('validatePackage: packages as housef3 writes them', () => {
   });
 });
 
+describe('validatePackage: warnings that leave the package importable', () => {
+  it('warns when the manifest says packageFormat json for a ZIP package', async () => {
+    const report = await validate(housef3Package({ manifest: { ...housef3Manifest(), packageFormat: 'json' } }));
+    expect(report.valid).toBe(true);
+    expect(report.warnings).toEqual([expect.objectContaining({ code: 'PACKAGE_FORMAT_MISMATCH', file: 'manifest.json', field: '/packageFormat' })]);
+  });
+
+  it('warns about a data file of a kind the format does not import (e.g. analytics), and reads the rest', async () => {
+    const report = await validate(housef3Package({ extraEntries: [{ name: 'data/analytics.json', data: '[{"x":1}]' }] }));
+    expect(report.valid).toBe(true);
+    expect(report.counts.transactions).toBe(2);
+    expect(report.warnings).toEqual([expect.objectContaining({ code: 'IGNORED_ENTRY', file: 'data/analytics.json' })]);
+  });
+
+  it("warns when a statement file's fileSize disagrees with the bytes in the package", async () => {
+    const data = housef3Data();
+    data.transaction_files = data.transaction_files.map((f) => ({ ...f, fileSize: f.fileSize + 7 }));
+    const report = await validate(housef3Package({ data }));
+    expect(report.valid).toBe(true);
+    expect(report.warnings).toEqual([expect.objectContaining({ code: 'FILE_SIZE_MISMATCH', id: FILE1, field: '/fileSize' })]);
+  });
+});
+
 describe('validatePackage: packageFormat json', () => {
   function jsonDoc(mutate?: (d: Record<string, unknown>) => void): Buffer {
     const d = housef3Data();
