@@ -15,7 +15,7 @@ import { JobStore } from '../jobs/job-store';
 import { PackageStore, packageKey } from '../jobs/package-store';
 import { jobEnded, launch, startImport } from '../jobs/scheduler';
 import { WorkflowStarter } from '../jobs/workflow-starter';
-import { IllegalTransitionError, JobConflictError, JobNotFoundError, TooManyJobsError } from '../jobs/errors';
+import { AlreadyInStatusError, IllegalTransitionError, JobConflictError, JobNotFoundError, TooManyJobsError } from '../jobs/errors';
 import { bearerToken, TokenVerifier, UnauthorizedError } from '../auth/token-verifier';
 import { Logger, errorFields } from '../shared/logger';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -23,8 +23,8 @@ import { ExportApi } from './export-api';
 import { WebConfig, webResponse } from './web-page';
 import { ImportEventPublisher } from '../jobs/import-events';
 import { filterProblems, ImportFilter } from '../jobs/import-filter';
-import { ConflictListing, StagingReader } from '../entities/staging';
-import { Decision, writeDecisions } from '../entities/decisions';
+import { ConflictListing, StagingManifest, StagingReader } from '../entities/staging';
+import { Decision, decisionsKey, writeDecisions } from '../entities/decisions';
 import { ENTITY_KINDS, EntityKind } from '../fzip/entities';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ApiError, HttpRequest, HttpResponse, json, parseJsonObject } from './http';
@@ -358,12 +358,18 @@ export class ImportApi {
       throw new ApiError(409, 'NOT_AWAITING_CONFIRMATION', `import ${importId} is ${job.status}; only an import awaiting confirmation can be confirmed`);
     }
     const strategy = request.mergeStrategy ?? job.mergeStrategy;
-    const manifest = await this.staging(importId).manifest();
+    let manifest;
+    try {
+      manifest = await this.staging(importId).manifest();
+    } catch {
+      throw new ApiError(409, 'NOT_VALIDATED', `the staged data of import ${importId} is gone`);
+    }
+    const decisions = request.decisions ?? [];
+    await this.checkDecisions(importId, manifest, decisions);
     if (strategy === 'fail_on_conflict') {
       const conflicts = ENTITY_KINDS.reduce((a, k) => a + (manifest.plan[k].conflicts ?? 0), 0);
-      const decided = new Set((request.decisions ?? []).map((d) => `${d.kind}#${d.id}`)).size;
-      if (conflicts > decided) {
-        throw new ApiError(409, 'UNDECIDED_CONFLICTS', `${conflicts - decided} conflict(s) have no decision; with mergeStrategy fail_on_conflict decide each (overwrite or skip) or choose overwrite / skip_existing`);
+      if (conflicts > decisions.length) {
+        throw new ApiError(409, 'UNDECIDED_CONFLICTS', `${conflicts - decisions.length} conflict(s) have no decision; with mergeStrategy fail_on_conflict decide each (overwrite or skip) or choose overwrite / skip_existing`);
       }
     }
     if (!(await this.deps.jobs.users.acquireLock(userId, importId))) {
@@ -371,24 +377,72 @@ export class ImportApi {
     }
     let started: ImportJob;
     try {
-      await writeDecisions(this.deps.s3 as S3Client, this.deps.packages.bucket, importId, request.decisions ?? []);
-      const processing = await this.deps.jobs.transition(
-        importId,
-        'processing',
-        {
-          mergeStrategy: strategy,
-          importResults: Object.fromEntries(ENTITY_KINDS.map((k) => [k, emptyResult()])),
-          currentPhase: 'starting_import',
-        },
-        { expected: 'awaiting_confirmation' },
-      );
+      // This request's decisions in an object of its own; the job names it only if this confirm wins.
+      const key = decisionsKey(importId, randomUUID());
+      if (decisions.length) await writeDecisions(this.deps.s3 as S3Client, this.deps.packages.bucket, key, decisions);
+      let processing: ImportJob;
+      try {
+        processing = await this.deps.jobs.transition(
+          importId,
+          'processing',
+          {
+            mergeStrategy: strategy,
+            importResults: Object.fromEntries(ENTITY_KINDS.map((k) => [k, emptyResult()])),
+            currentPhase: 'starting_import',
+            ...(decisions.length ? { decisionsKey: key } : {}),
+          },
+          { expected: 'awaiting_confirmation', exclusive: true },
+        );
+      } catch (err) {
+        if (err instanceof AlreadyInStatusError) {
+          // Another confirm of this import won the race: it holds the lock and its decisions apply.
+          throw new ApiError(409, 'NOT_AWAITING_CONFIRMATION', `import ${importId} was already confirmed by another request; that request's decisions apply`);
+        }
+        await this.deps.jobs.users.releaseLock(userId, importId);
+        throw err;
+      }
       started = await launch(processing, 'confirm', this.scheduler());
     } catch (err) {
-      await this.deps.jobs.users.releaseLock(userId, importId);
+      if (!(err instanceof ApiError)) await this.deps.jobs.users.releaseLock(userId, importId);
       throw err;
     }
-    log.info('import confirmed', { importId, mergeStrategy: strategy, decisions: request.decisions?.length ?? 0 });
+    log.info('import confirmed', { importId, mergeStrategy: strategy, decisions: decisions.length });
     return json(202, { importId, status: started.status, message: 'Confirmed: the import runs.' });
+  }
+
+  /**
+   * Each decision names a distinct record that is one of this import's conflicts (a record that
+   * differs from the user's): anything else is refused, not silently ignored.
+   */
+  private async checkDecisions(importId: string, manifest: StagingManifest, decisions: Decision[]): Promise<void> {
+    const details: Array<{ field: string; message: string }> = [];
+    const pending = new Map<string, number>();
+    const perKind = new Map<EntityKind, number>();
+    decisions.forEach((d, i) => {
+      const k = `${d.kind}#${d.id}`;
+      const first = pending.get(k);
+      if (first !== undefined) details.push({ field: `decisions[${i}]`, message: `decides ${d.kind} ${d.id} again (first in decisions[${first}])` });
+      else {
+        pending.set(k, i);
+        perKind.set(d.kind, (perKind.get(d.kind) ?? 0) + 1);
+      }
+    });
+    if (!details.length) {
+      for (const kind of ENTITY_KINDS) {
+        for (const [n] of manifest.conflictChunks?.[kind] ?? []) {
+          if (!perKind.get(kind)) break;
+          for (const c of await this.staging(importId).conflictChunk(kind, n)) {
+            if (pending.delete(`${kind}#${c.id}`)) perKind.set(kind, (perKind.get(kind) ?? 1) - 1);
+          }
+        }
+      }
+      for (const [k, i] of pending) {
+        details.push({ field: `decisions[${i}].id`, message: `${k.replace('#', ' ')} is not one of this import's conflicts (only records that differ from yours can be decided)` });
+      }
+    }
+    if (details.length) {
+      throw new ApiError(400, 'INVALID_REQUEST', details.slice(0, 20).map((d) => `${d.field} ${d.message}`).join('; '), details.slice(0, 100));
+    }
   }
 
   /** Items of this import that later imports (still in effect) replaced, from their journals' counts. */
@@ -439,8 +493,10 @@ export class ImportApi {
         rollbackParts: 0,
         rollbackAttempts: 0,
         currentPhase: 'undoing',
-      }, { expected: job.status });
+      }, { expected: job.status, exclusive: true });
     } catch (err) {
+      // A concurrent undo request started it: that one holds the lock and runs the undo.
+      if (err instanceof AlreadyInStatusError) return json(202, { importId, status: 'undoing', message: 'Already undoing.' });
       await this.deps.jobs.users.releaseLock(userId, importId);
       throw err;
     }

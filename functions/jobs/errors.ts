@@ -7,6 +7,17 @@ export class JobNotFoundError extends Error {
   }
 }
 
+/** An exclusive transition found the job already moved there by another request. */
+export class AlreadyInStatusError extends Error {
+  constructor(
+    readonly importId: string,
+    readonly status: string,
+  ) {
+    super(`import ${importId} is already ${status}`);
+    this.name = 'AlreadyInStatusError';
+  }
+}
+
 export class IllegalTransitionError extends Error {
   constructor(
     readonly importId: string,

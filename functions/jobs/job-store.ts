@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ALLOWED_FROM, EntityResult, ImportJob, RollbackResults, JobStatus, RUNNING_STATUSES, TERMINAL_STATUSES } from './job';
-import { IllegalTransitionError, JobConflictError, JobNotFoundError, TooManyJobsError, WritesStoppedError } from './errors';
+import { AlreadyInStatusError, IllegalTransitionError, JobConflictError, JobNotFoundError, TooManyJobsError, WritesStoppedError } from './errors';
 import { JOB_TABLE } from './job-table';
 import { UserImports } from './user-imports';
 
@@ -55,6 +55,7 @@ export type JobUpdate = Partial<
     | 'rollbackCursor'
     | 'rollbackParts'
     | 'undoForce'
+    | 'decisionsKey'
     | 'overwrote'
   >
 >;
@@ -150,16 +151,27 @@ export class JobStore {
 
   /**
    * Moves a job to `to` if its current status allows it, applying `update` in the same write.
-   * Repeating a transition the job already made is a no-op that returns the job as it is.
+   * Repeating a transition the job already made is a no-op that returns the job as it is, unless
+   * `exclusive`: then only the one call that made the move succeeds (the others get
+   * AlreadyInStatusError), for requests that start something once (confirm, undo).
    */
-  async transition(importId: string, to: JobStatus, update: JobUpdate = {}, opts: { final?: boolean; expected?: JobStatus } = {}): Promise<ImportJob> {
+  async transition(
+    importId: string,
+    to: JobStatus,
+    update: JobUpdate = {},
+    opts: { final?: boolean; expected?: JobStatus; exclusive?: boolean } = {},
+  ): Promise<ImportJob> {
+    const repeated = (current: ImportJob | undefined): boolean => current !== undefined && current.status === to;
     // `expected`: only from the status the caller read (not any status the target allows), so a
     // decision taken on a status cannot be applied after another writer moved the job on.
     const from = opts.expected ? ALLOWED_FROM[to].filter((st) => st === opts.expected) : ALLOWED_FROM[to];
     if (from.length === 0) {
       // Nothing leads to this status (it is where jobs start, or not from `expected`): only a no-op repeat is fine.
       const current = await this.get(importId);
-      if (current && current.status === to) return current;
+      if (repeated(current)) {
+        if (opts.exclusive) throw new AlreadyInStatusError(importId, to);
+        return current as ImportJob;
+      }
       throw new IllegalTransitionError(importId, current?.status, to);
     }
     const now = this.now();
@@ -196,7 +208,10 @@ export class JobStore {
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       const current = await this.get(importId);
-      if (current && current.status === to) return current; // already done: duplicate delivery
+      if (repeated(current)) {
+        if (opts.exclusive) throw new AlreadyInStatusError(importId, to);
+        return current as ImportJob; // already done: duplicate delivery
+      }
       throw new IllegalTransitionError(importId, current?.status, to);
     }
   }

@@ -129,6 +129,8 @@ export interface ImportJob {
   rollbackParts?: number;
   /** Undo asked to leave items changed since (instead of being refused). */
   undoForce?: boolean;
+  /** S3 key of the decisions of the confirm request that started the import (absent: none). */
+  decisionsKey?: string;
   /** Accounts whose data the import wrote (its accounts and its transactions' accounts). */
   touchedAccounts?: string[];
   /** Epoch ms of the earliest and latest transaction it wrote. */

@@ -278,7 +278,8 @@ interface WritePlan {
 
 async function writePlan(input: WorkflowInput, deps: WorkflowDeps): Promise<WritePlan> {
   const reader = new StagingReader(deps.s3, input.bucket, input.importId);
-  const [selection, decisions] = await Promise.all([reader.selection(), readDecisions(deps.s3, input.bucket, input.importId)]);
+  const job = await deps.jobs.get(input.importId);
+  const [selection, decisions] = await Promise.all([reader.selection(), readDecisions(deps.s3, input.bucket, job?.decisionsKey)]);
   const sets = new Map<EntityKind, Set<string>>();
   for (const [kind, ids] of Object.entries(selection?.ids ?? {})) sets.set(kind as EntityKind, new Set(ids));
   return {

@@ -140,6 +140,63 @@ describe('preview and confirm', () => {
   });
 });
 
+describe('confirm: exactly one request decides', () => {
+  async function preview(user: string) {
+    await h.runImport(user, await pkg(base), { mergeStrategy: 'overwrite' });
+    const changed = base.transactions.map((t, i) => (i < 2 ? { ...t, amount: `${t.amount}1` } : t));
+    const job = await apiImport(user, await pkg({ ...base, transactions: changed }), { requireConfirmation: true, mergeStrategy: 'skip_existing' });
+    expect(job.status).toBe('awaiting_confirmation');
+    return { job, ids: changed.slice(0, 2).map((t) => t.transactionId as string), changed };
+  }
+
+  it('refuses decisions that are not about this import\'s conflicts, and the same record decided twice (400, nothing starts)', async () => {
+    const user = newUser();
+    const { job, ids } = await preview(user);
+    const unknown = await call('POST', `/import/${job.importId}/confirm`, user, {
+      decisions: [
+        { kind: 'transactions', id: ids[0], action: 'overwrite' },
+        { kind: 'transactions', id: 'no-such-transaction', action: 'overwrite' },
+        { kind: 'accounts', id: ids[1], action: 'skip' },
+      ],
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error.details).toEqual([
+      { field: 'decisions[1].id', message: expect.stringContaining("transactions no-such-transaction is not one of this import's conflicts") },
+      { field: 'decisions[2].id', message: expect.stringContaining(`accounts ${ids[1]} is not one of this import's conflicts`) },
+    ]);
+    const twice = await call('POST', `/import/${job.importId}/confirm`, user, {
+      decisions: [
+        { kind: 'transactions', id: ids[0], action: 'overwrite' },
+        { kind: 'transactions', id: ids[0], action: 'skip' },
+      ],
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.json.error.details).toEqual([{ field: 'decisions[1]', message: expect.stringContaining('again') }]);
+    expect((await h.jobs.get(job.importId))!.status).toBe('awaiting_confirmation');
+  });
+
+  it('two confirms at once with opposite decisions: one is accepted and runs alone, with its own decisions; the other is refused (409)', async () => {
+    const user = newUser();
+    const { job, ids, changed } = await preview(user);
+    const decide = (action: 'overwrite' | 'skip') => call('POST', `/import/${job.importId}/confirm`, user, { decisions: ids.map((id) => ({ kind: 'transactions', id, action })) });
+    const [first, second] = await Promise.all([decide('overwrite'), decide('skip')]);
+    expect([first.status, second.status].sort()).toEqual([202, 409]);
+    const loser = first.status === 409 ? first : second;
+    expect(loser.json.error.code).toBe('NOT_AWAITING_CONFIRMATION');
+    await h.machine.idle();
+    const confirmRuns = [...h.machine.executions.keys()].filter((name) => name.startsWith(`${job.importId}-confirm-`));
+    expect(confirmRuns).toHaveLength(1);
+    const done = (await h.jobs.get(job.importId))!;
+    expect(done.status).toBe('completed');
+    const won = first.status === 202 ? 'overwrite' : 'skip';
+    const stored = new Map((await h.items('transactions', user)).map((t) => [t.sk as string, t]));
+    for (const [i, id] of ids.entries()) {
+      expect(stored.get(id)!.amount).toBe(won === 'overwrite' ? changed[i].amount : base.transactions[i].amount);
+    }
+    expect(done.importResults).toMatchObject({ transactions: won === 'overwrite' ? { updated: 2, skipped: 0 } : { updated: 0, skipped: 2 } });
+  });
+});
+
 describe('selective import', () => {
   it('by account: exactly the account\'s transactions, with the account, its files, file maps and categories (with ancestors)', async () => {
     const user = newUser();

@@ -182,6 +182,20 @@ describe('undo', () => {
     expect(h.machine.executions.get(`${job.importId}-undo-2`)!.status).toBe('SUCCEEDED');
   });
 
+  it('three undo requests at once start one undo: the others answer that it is already undoing', async () => {
+    const { user } = await userWithData();
+    const before = await snapshot(user);
+    const job = await h.runImport(user, p2, { mergeStrategy: 'overwrite' });
+    const answers = await Promise.all([1, 2, 3].map(() => call('POST', `/import/${job.importId}/undo`, user)));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+    expect(answers.filter((a) => a.json.message === 'Already undoing.')).toHaveLength(2);
+    await h.machine.idle();
+    expect([...h.machine.executions.keys()].filter((name) => name.startsWith(`${job.importId}-undo-`))).toEqual([`${job.importId}-undo-2`]);
+    expect((await h.jobs.get(job.importId))!).toMatchObject({ status: 'undone', rolledBack: true });
+    expect(await snapshot(user)).toEqual(before);
+    expect((await h.jobs.users.get(user)).activeImportId).toBeUndefined();
+  });
+
   it('is refused (409) after a later import changed the same items, and with force leaves those as they are', async () => {
     const { user, first } = await userWithData();
     const later = await h.runImport(user, p2, { mergeStrategy: 'overwrite' });
