@@ -1,16 +1,27 @@
 /**
- * Pagination cursors: the DynamoDB LastEvaluatedKey (or a position in a list), bound to the user.
- * They are safe without a secret: a cursor only holds keys of the caller's own list, every
- * decode checks that it names the caller and has the expected shape (a few known key names,
- * scalar values), and every query is made for the caller's user id anyway — so a forged cursor
- * can at most start the caller's own list elsewhere. With CURSOR_SECRET set they are also
- * signed (HMAC-SHA256), so a tampered one is refused as invalid.
+ * Pagination cursors: the DynamoDB LastEvaluatedKey of a list (or a position in the conflicts of
+ * an import), bound to the user and to the list it came from. They are safe without a secret:
+ * every decode checks the list, the caller, and the exact shape of that list's key (the names
+ * and types of its attributes, nothing else), and every query is made for the caller's user id
+ * anyway — so a forged cursor can at most start the caller's own list elsewhere. With
+ * CURSOR_SECRET set they are also signed (HMAC-SHA256), so a tampered one is refused as invalid.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ApiError } from './http';
 
-/** The names a cursor may hold: the keys of the job and export lists, and a conflicts page position. */
-const CURSOR_FIELDS = new Set(['importId', 'exportId', 'userId', 'uploadedAt', 'createdAt', 'k', 'c', 'o', 'i', 'kind']);
+type FieldType = 'string' | 'epochMs' | 'index' | 'stringOrNull';
+
+/** Each list's cursor: exactly these attributes (the user's own id is always `userId`). */
+const CURSOR_SHAPES = {
+  /** GET /import: a key of the job table's byUser index. */
+  imports: { importId: 'string', userId: 'string', uploadedAt: 'epochMs' },
+  /** GET /export: a key of the export table's byUser index. */
+  exports: { exportId: 'string', userId: 'string', createdAt: 'epochMs' },
+  /** GET /import/{id}/conflicts: kind index, chunk index, offset; the import and the kind filter. */
+  conflicts: { k: 'index', c: 'index', o: 'index', i: 'string', kind: 'stringOrNull', userId: 'string' },
+} as const satisfies Record<string, Record<string, FieldType>>;
+
+export type CursorList = keyof typeof CURSOR_SHAPES;
 
 /** The key cursors are signed with when CURSOR_SECRET is not set (they are safe without one). */
 export const DEFAULT_CURSOR_KEY = 'fzip-import-cursor';
@@ -19,30 +30,51 @@ function sign(payload: string, secret: string): string {
   return createHmac('sha256', secret).update(payload).digest('base64url');
 }
 
-export function encodeCursor(key: Record<string, unknown>, userId: string, secret: string): string {
-  const payload = Buffer.from(JSON.stringify({ u: userId, k: key })).toString('base64url');
+function fits(type: FieldType, v: unknown): boolean {
+  switch (type) {
+    case 'string':
+      return typeof v === 'string' && v.length > 0 && v.length <= 200;
+    case 'epochMs':
+      return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+    case 'index':
+      return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < 1e9;
+    case 'stringOrNull':
+      return v === null || (typeof v === 'string' && v.length <= 200);
+  }
+}
+
+export function encodeCursor(list: CursorList, key: Record<string, unknown>, userId: string, secret: string): string {
+  const payload = Buffer.from(JSON.stringify({ l: list, u: userId, k: key })).toString('base64url');
   return `${payload}.${sign(payload, secret)}`;
 }
 
-export function decodeCursor(cursor: string, userId: string, secret: string): Record<string, unknown> {
-  const invalid = new ApiError(400, 'INVALID_CURSOR', 'lastEvaluatedKey is not a cursor from a previous page of this list', [
-    { field: 'lastEvaluatedKey', message: 'is not valid' },
-  ]);
-  const [payload, mac] = cursor.split('.');
-  if (!payload || !mac || cursor.length > 2048) throw invalid;
+/**
+ * The key a cursor of `list` holds, or 400 INVALID_CURSOR naming `param` (the query parameter
+ * the client sent it in).
+ */
+export function decodeCursor(list: CursorList, cursor: string, userId: string, secret: string, param: string): Record<string, unknown> {
+  const invalid = new ApiError(400, 'INVALID_CURSOR', `${param} is not a cursor from a previous page of this list`, [{ field: param, message: 'is not valid' }]);
+  const [payload, mac, extra] = cursor.split('.');
+  if (!payload || !mac || extra !== undefined || cursor.length > 2048) throw invalid;
   const expected = Buffer.from(sign(payload, secret));
   const given = Buffer.from(mac);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid;
-  let parsed: { u?: unknown; k?: unknown };
+  let parsed: { l?: unknown; u?: unknown; k?: unknown };
   try {
     parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
     throw invalid;
   }
-  if (parsed.u !== userId || !parsed.k || typeof parsed.k !== 'object' || Array.isArray(parsed.k)) throw invalid;
-  const key = parsed.k as Record<string, unknown>;
-  if (key.userId !== userId) throw invalid;
-  const entries = Object.entries(key);
-  if (entries.length > 10 || entries.some(([k, v]) => !CURSOR_FIELDS.has(k) || !(v === null || typeof v === 'string' || typeof v === 'number'))) throw invalid;
-  return key;
+  if (parsed === null || typeof parsed !== 'object' || parsed.l !== list || parsed.u !== userId) throw invalid;
+  const key = parsed.k;
+  if (!key || typeof key !== 'object' || Array.isArray(key)) throw invalid;
+  const shape: Record<string, FieldType> = CURSOR_SHAPES[list];
+  const names = Object.keys(key);
+  if (names.length !== Object.keys(shape).length) throw invalid;
+  for (const name of names) {
+    const type = Object.prototype.hasOwnProperty.call(shape, name) ? shape[name] : undefined;
+    if (!type || !fits(type, (key as Record<string, unknown>)[name])) throw invalid;
+  }
+  if ((key as Record<string, unknown>).userId !== userId) throw invalid;
+  return key as Record<string, unknown>;
 }

@@ -91,11 +91,11 @@ export class ExportApi {
     }
     const limit = raw === undefined ? 20 : Number(raw);
     const cursor = req.query.lastEvaluatedKey;
-    const start = cursor ? decodeCursor(cursor, userId, this.deps.cursorSecret) : undefined;
+    const start = cursor ? decodeCursor('exports', cursor, userId, this.deps.cursorSecret, 'lastEvaluatedKey') : undefined;
     const page = await this.deps.exports.listByUser(userId, limit, start);
     return json(200, {
       exports: page.jobs.map((j) => exportView(j)),
-      nextEvaluatedKey: page.next ? encodeCursor(page.next, userId, this.deps.cursorSecret) : null,
+      nextEvaluatedKey: page.next ? encodeCursor('exports', page.next, userId, this.deps.cursorSecret) : null,
     });
   }
 

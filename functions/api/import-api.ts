@@ -211,11 +211,11 @@ export class ImportApi {
   private async list(req: HttpRequest, userId: string): Promise<HttpResponse> {
     const limit = parseLimit(req.query.limit);
     const cursor = req.query.lastEvaluatedKey;
-    const start = cursor ? decodeCursor(cursor, userId, this.deps.cursorSecret) : undefined;
+    const start = cursor ? decodeCursor('imports', cursor, userId, this.deps.cursorSecret, 'lastEvaluatedKey') : undefined;
     const page = await this.deps.jobs.listByUser(userId, limit, start);
     return json(200, {
       importJobs: page.jobs.map(jobSummary),
-      nextEvaluatedKey: page.next ? encodeCursor(page.next, userId, this.deps.cursorSecret) : null,
+      nextEvaluatedKey: page.next ? encodeCursor('imports', page.next, userId, this.deps.cursorSecret) : null,
     });
   }
 
@@ -311,7 +311,7 @@ export class ImportApi {
     }
     let pos = { k: 0, c: 0, o: 0 };
     if (req.query.cursor) {
-      const decoded = decodeCursor(req.query.cursor, userId, this.deps.cursorSecret) as { k?: unknown; c?: unknown; o?: unknown; i?: unknown; kind?: unknown };
+      const decoded = decodeCursor('conflicts', req.query.cursor, userId, this.deps.cursorSecret, 'cursor') as { k?: unknown; c?: unknown; o?: unknown; i?: unknown; kind?: unknown };
       if (decoded.i !== importId || (decoded.kind ?? null) !== (kind ?? null)) throw new ApiError(400, 'INVALID_CURSOR', 'cursor is not a cursor from a previous page of this list', [{ field: 'cursor', message: 'is not valid' }]);
       pos = { k: Number(decoded.k), c: Number(decoded.c), o: Number(decoded.o) };
     }
@@ -343,7 +343,7 @@ export class ImportApi {
       importId,
       total,
       conflicts: out,
-      cursor: next ? encodeCursor({ ...next, i: importId, kind: kind ?? null, userId }, userId, this.deps.cursorSecret) : null,
+      cursor: next ? encodeCursor('conflicts', { ...next, i: importId, kind: kind ?? null, userId }, userId, this.deps.cursorSecret) : null,
     });
   }
 

@@ -289,6 +289,10 @@ describe('GET /import', () => {
     const forged = Buffer.from(JSON.stringify({ u: 'someone-else', k: { userId: 'someone-else' } })).toString('base64url') + '.x';
     const res = await h.call({ method: 'GET', path: '/import', query: { lastEvaluatedKey: forged } }, token('someone-else'));
     expect(res.statusCode).toBe(400);
+    // a real cursor of the jobs list, given to the exports list
+    const crossed = await h.call({ method: 'GET', path: '/export', query: { lastEvaluatedKey: cursor } }, token(a));
+    expect(crossed.statusCode).toBe(400);
+    expect(crossed.json.error).toMatchObject({ code: 'INVALID_CURSOR', details: [{ field: 'lastEvaluatedKey', message: 'is not valid' }] });
   });
 
   it('refuses a bad limit with 400', async () => {
