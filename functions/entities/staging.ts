@@ -84,6 +84,13 @@ export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 
 const zeroPlan = (): EntityPlan => ({ records: 0, existing: 0, unchanged: 0, conflicts: 0 });
 
+/** Whether a selective import writes the record (kinds it leaves out: none; reference kinds: their selected ids). */
+export function selectedIds(selection: Selection): (kind: EntityKind, id: string) => boolean {
+  const sets = new Map<EntityKind, Set<string>>();
+  for (const [kind, ids] of Object.entries(selection.ids)) if (ids) sets.set(kind as EntityKind, new Set(ids));
+  return (kind, id) => selection.kinds.includes(kind) && (sets.get(kind)?.has(id) ?? true);
+}
+
 export class StagingWriter {
   private buffer: { kind: EntityKind; records: PlainRecord[]; lines: string[]; bytes: number } | undefined;
   private readonly chunks: Record<EntityKind, number> = { accounts: 0, categories: 0, fileMaps: 0, transactionFiles: 0, transactions: 0 };
@@ -174,6 +181,36 @@ export class StagingWriter {
     }
   }
 
+  /** The conflict chunks rewritten to hold only records of the selection (what GET …/conflicts lists). */
+  private async selectedConflictChunks(selection: Selection, chosen: (kind: EntityKind, id: string) => boolean): Promise<Record<EntityKind, Array<[number, number]>>> {
+    const reader = new StagingReader(this.s3, this.bucket, this.importId);
+    const out = Object.fromEntries(ENTITY_KINDS.map((k) => [k, []])) as unknown as Record<EntityKind, Array<[number, number]>>;
+    for (const kind of ENTITY_KINDS) {
+      if (!selection.kinds.includes(kind)) continue; // left out: none of its records can conflict
+      if (!selection.ids[kind]) {
+        out[kind] = [...this.conflictChunks[kind]]; // every staged record of the kind is written
+        continue;
+      }
+      for (const [n, count] of this.conflictChunks[kind]) {
+        const listed = await reader.conflictChunk(kind, n);
+        const kept = listed.filter((c) => chosen(kind, c.id));
+        if (!kept.length) continue;
+        if (kept.length !== count) {
+          await this.s3.send(
+            new PutObjectCommand({
+              Bucket: this.bucket,
+              Key: conflictChunkKey(this.importId, kind, n),
+              Body: kept.map((c) => JSON.stringify(c)).join('\n') + '\n',
+              ContentType: 'application/x-ndjson',
+            }),
+          );
+        }
+        out[kind].push([n, kept.length]);
+      }
+    }
+    return out;
+  }
+
   async finish(selection?: Selection, filteredOut = 0): Promise<StagingManifest> {
     await this.flush();
     const plan = JSON.parse(JSON.stringify(this.plan)) as Record<EntityKind, EntityPlan>;
@@ -201,13 +238,15 @@ export class StagingWriter {
       }
       await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: selectionKey(this.importId), Body: JSON.stringify(selection), ContentType: 'application/json' }));
     }
+    const chosen = selection ? selectedIds(selection) : undefined;
     const manifest: StagingManifest = {
       importId: this.importId,
       chunks: { ...this.chunks },
       plan,
-      conflicts: this.conflicts,
-      conflictCount: this.conflictCount,
-      conflictChunks: this.conflictChunks,
+      // With a selection: only the records it writes can conflict (the plan's existing ids).
+      conflicts: chosen ? this.conflicts.filter((c) => chosen(c.kind, c.id)) : this.conflicts,
+      conflictCount: chosen ? ENTITY_KINDS.reduce((a, k) => a + plan[k].existing, 0) : this.conflictCount,
+      conflictChunks: selection && chosen ? await this.selectedConflictChunks(selection, chosen) : this.conflictChunks,
       ...(selection ? { selective: true, filteredOut } : {}),
     };
     await this.s3.send(

@@ -18,7 +18,7 @@ import { openPackage, PackageReader } from '../fzip/package-reader';
 import { fileEntryName } from '../fzip/zip/layout';
 import { S3RangeSource } from '../shared/s3-range-source';
 import { headFile, IMPORT_ID_METADATA } from './statement-files';
-import { StagedRecord, StagingManifest, StagingReader } from '../entities/staging';
+import { selectedIds, StagedRecord, StagingManifest, StagingReader } from '../entities/staging';
 import { Journal, JournalObject, JournalPart, objectCopyKey } from '../entities/journal';
 import { entityKey } from '../entities/entity-tables';
 import { emptyResult, ImportJob } from '../jobs/job';
@@ -280,12 +280,7 @@ async function writePlan(input: WorkflowInput, deps: WorkflowDeps): Promise<Writ
   const reader = new StagingReader(deps.s3, input.bucket, input.importId);
   const job = await deps.jobs.get(input.importId);
   const [selection, decisions] = await Promise.all([reader.selection(), readDecisions(deps.s3, input.bucket, job?.decisionsKey)]);
-  const sets = new Map<EntityKind, Set<string>>();
-  for (const [kind, ids] of Object.entries(selection?.ids ?? {})) sets.set(kind as EntityKind, new Set(ids));
-  return {
-    selected: (kind, id) => !selection || (selection.kinds.includes(kind) && (!sets.has(kind) || (sets.get(kind) as Set<string>).has(id))),
-    decisions,
-  };
+  return { selected: selection ? selectedIds(selection) : () => true, decisions };
 }
 
 /** Journals and writes one staged chunk, part by part; returns what it did. */

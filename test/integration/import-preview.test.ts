@@ -222,6 +222,29 @@ describe('selective import', () => {
     expect(ev.detail.accountIds).toEqual([account]);
   });
 
+  it('conflicts are only those of the selected records: a renamed account outside the filter neither lists nor fails', async () => {
+    const user = newUser();
+    await h.runImport(user, await pkg(base), { mergeStrategy: 'overwrite' });
+    const [outside, inside] = [base.accounts[0].accountId as string, base.accounts[1].accountId as string];
+    const renamed = base.accounts.map((a, i) => (i === 0 ? { ...a, accountName: 'Renamed outside the filter' } : a));
+    const changedTx = base.transactions.find((t) => t.accountId === inside)!;
+    const transactions = base.transactions.map((t) => (t === changedTx ? { ...t, description: 'changed inside the filter' } : t));
+    const preview = await apiImport(user, await pkg({ ...base, accounts: renamed, transactions }), { requireConfirmation: true, filter: { accountIds: [inside] } });
+    expect(preview.status).toBe('awaiting_confirmation');
+    const listed = await call('GET', `/import/${preview.importId}/conflicts`, user);
+    expect(listed.json.total).toBe(1);
+    expect(listed.json.conflicts.map((c: { kind: string; id: string }) => [c.kind, c.id])).toEqual([['transactions', changedTx.transactionId]]);
+    expect(await call('GET', `/import/${preview.importId}/conflicts`, user, undefined, { kind: 'accounts' })).toMatchObject({ status: 200, json: { total: 0, conflicts: [] } });
+    await call('POST', `/import/${preview.importId}/cancel`, user);
+    // without preview, fail_on_conflict counts only the selection's existing records: the renamed
+    // account is outside it, the selected account and its records are identical or decided below
+    const strict = await apiImport(user, await pkg({ ...base, accounts: renamed }), { mergeStrategy: 'fail_on_conflict', filter: { accountIds: [inside], kinds: ['accounts'] } });
+    expect(strict.status).toBe('validation_failed');
+    const errors = (strict.validationResults as { errors: Array<{ code: string; id?: string }> }).errors;
+    expect(errors.every((e) => e.id !== outside)).toBe(true);
+    expect(errors.map((e) => e.id)).toEqual([inside]);
+  });
+
   it('by date range (inclusive days): exactly the matching transactions; and categories only', async () => {
     const user = newUser();
     const dates = base.transactions.map((t) => t.date as number).sort((a, b) => a - b);
