@@ -275,7 +275,12 @@ export class ImportApi {
     if (job.status === 'uploaded' || job.status === 'queued' || job.status === 'awaiting_confirmation') {
       // Nothing has been written: the job just ends.
       const done = await this.deps.jobs.transition(importId, 'canceled', { cancelRequested: true, rolledBack: true, currentPhase: 'canceled', errorMessage: 'canceled by the user' });
-      await jobEnded(done, this.scheduler());
+      try {
+        await jobEnded(done, this.scheduler());
+      } catch (err) {
+        // The job is canceled; what failed (the end event, the next queued start) the cleanup redoes.
+        log.warn('canceled, but the end of the job was not fully handled; the cleanup finishes it', errorFields(err));
+      }
       log.info('import canceled', { importId, before: job.status });
       return answer(done, 'Canceled before anything was written.');
     }

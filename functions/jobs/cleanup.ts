@@ -8,12 +8,13 @@
  *     that may still be running is never touched; running twice at once is safe (deletes are
  *     idempotent, the item delete is conditional). DynamoDB TTL on expiresAt stays as the backstop.
  */
-import { isFinished, isRunning, JobStatus, RUNNING_STATUSES } from './job';
+import { isFinished, isRunning, JobStatus, RUNNING_STATUSES, TERMINAL_STATUSES } from './job';
 import { JobConflictError } from './errors';
 import { reconcileExecution } from './reconcile';
 import { jobEnded, joinLine, launch, SchedulerDeps, startNextQueued } from './scheduler';
 import { executionInput } from './workflow-starter';
-import { Logger } from '../shared/logger';
+import { errorFields, Logger } from '../shared/logger';
+import { announceEnd } from './import-events';
 import { ExportStore } from './export-store';
 import { PackageStore } from './package-store';
 
@@ -25,6 +26,8 @@ export interface CleanupResult {
   reconciled: number;
   queuedStarted: number;
   expiredPreviews: number;
+  /** End events that a failed publish had left unsent, sent now. */
+  eventsResent: number;
 }
 
 export interface CleanupDeps extends SchedulerDeps {
@@ -50,7 +53,11 @@ async function reconcileStale(deps: CleanupDeps, nowMs: number, result: CleanupR
           // a preview nobody confirmed or canceled in time ends expired (nothing was written)
           if (nowMs - job.updatedAt < (deps.confirmationTtlSeconds ?? 86400) * 1000) continue;
           const expired = await deps.jobs.transition(job.importId, 'expired', { currentPhase: 'expired', errorMessage: 'not confirmed in time; nothing was written' }, { expected: 'awaiting_confirmation' });
-          await jobEnded(expired, deps);
+          try {
+            await jobEnded(expired, deps);
+          } catch (err) {
+            deps.logger.warn('expired, but the end of the job was not fully handled; the next cleanup finishes it', { importId: job.importId, ...errorFields(err) });
+          }
           result.expiredPreviews++;
           continue;
         }
@@ -82,8 +89,9 @@ async function reconcileStale(deps: CleanupDeps, nowMs: number, result: CleanupR
 }
 
 export async function cleanupExpiredJobs(deps: CleanupDeps, nowSeconds = Math.floor(Date.now() / 1000), pageSize = 100): Promise<CleanupResult> {
-  const result: CleanupResult = { expiredFound: 0, jobsDeleted: 0, objectsDeleted: 0, skippedRunning: 0, reconciled: 0, queuedStarted: 0, expiredPreviews: 0 };
+  const result: CleanupResult = { expiredFound: 0, jobsDeleted: 0, objectsDeleted: 0, skippedRunning: 0, reconciled: 0, queuedStarted: 0, expiredPreviews: 0, eventsResent: 0 };
   await reconcileStale(deps, nowSeconds * 1000, result, pageSize);
+  await resendMissingEndEvents(deps, nowSeconds * 1000, result, pageSize);
   let start: Record<string, unknown> | undefined;
   do {
     const page = await deps.jobs.listExpired(nowSeconds, pageSize, start);
@@ -112,6 +120,34 @@ export async function cleanupExpiredJobs(deps: CleanupDeps, nowSeconds = Math.fl
   } while (start);
   deps.logger.info('cleanup finished', { ...result });
   return result;
+}
+
+/** How far back the cleanup looks for finished jobs whose end event was never sent. */
+const RESEND_WINDOW_MS = 2 * 86_400_000;
+
+/**
+ * At least once: a job that finished while the event bus failed has its status missing from
+ * `eventsSent`; the event is sent now. Looks at jobs uploaded within RESEND_WINDOW_MS (an import
+ * ends well within that), one status at a time.
+ */
+async function resendMissingEndEvents(deps: CleanupDeps, nowMs: number, result: CleanupResult, pageSize: number): Promise<void> {
+  if (!deps.events) return;
+  for (const status of TERMINAL_STATUSES) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await deps.jobs.listByStatus(status, pageSize, start, nowMs - RESEND_WINDOW_MS);
+      start = page.next;
+      for (const key of page.jobs) {
+        const job = await deps.jobs.get(key.importId);
+        if (!job || job.status !== status || (job.eventsSent ?? []).includes(status)) continue;
+        try {
+          if (await announceEnd(job, deps)) result.eventsResent++;
+        } catch (err) {
+          deps.logger.warn('end event still not sent; next cleanup retries', { importId: job.importId, ...errorFields(err) });
+        }
+      }
+    } while (start);
+  }
 }
 
 /**

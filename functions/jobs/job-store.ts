@@ -488,12 +488,13 @@ export class JobStore {
   }
 
   /** Jobs in one status, oldest first, through the status index (keys only: read each job after). */
-  async listByStatus(status: JobStatus, limit: number, startKey?: Record<string, unknown>): Promise<JobPage> {
+  /** Keys of the jobs in a status (uploaded at or after `uploadedSince`, epoch ms, when given). */
+  async listByStatus(status: JobStatus, limit: number, startKey?: Record<string, unknown>, uploadedSince?: number): Promise<JobPage> {
     return this.queryPage({
       IndexName: JOB_TABLE.byStatus.name,
-      KeyConditionExpression: '#s = :s',
+      KeyConditionExpression: uploadedSince === undefined ? '#s = :s' : '#s = :s AND uploadedAt >= :since',
       ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':s': status },
+      ExpressionAttributeValues: uploadedSince === undefined ? { ':s': status } : { ':s': status, ':since': uploadedSince },
       Limit: limit,
       ExclusiveStartKey: startKey,
     });

@@ -130,12 +130,14 @@ export async function startNextQueued(userId: string, deps: SchedulerDeps, waiti
  * queued import of the user starts. Idempotent: every path that sees an end may call it.
  */
 export async function jobEnded(job: Pick<ImportJob, 'importId' | 'userId'> & Partial<ImportJob>, deps: SchedulerDeps): Promise<void> {
-  if (job.status !== undefined && isFinished(job as ImportJob)) {
-    const current = await deps.jobs.get(job.importId);
-    if (current) await announceEnd(current, deps);
-  }
   if (job.status === undefined || isFinished(job as ImportJob)) await deps.jobs.users.releaseSlot(job.userId, job.importId);
   if (job.status === undefined || job.status === 'queued' || job.status === 'uploaded') await deps.jobs.users.dequeue(job.userId, job.importId);
   const waiting = await deps.jobs.users.releaseLock(job.userId, job.importId);
   if (waiting.length) await startNextQueued(job.userId, deps, waiting);
+  // The event last: a bus that fails never holds the user's slot or lock. A caller that retries
+  // (a workflow step) sends it then; otherwise the cleanup does (resendMissingEndEvents).
+  if (job.status !== undefined && isFinished(job as ImportJob)) {
+    const current = await deps.jobs.get(job.importId);
+    if (current) await announceEnd(current, deps);
+  }
 }

@@ -140,6 +140,33 @@ describe('preview and confirm', () => {
   });
 });
 
+describe('import-end events, at least once', () => {
+  it('an event the bus refused is sent by the next cleanup; the cancel still answers 200 and frees the lock', async () => {
+    const user = newUser();
+    await h.runImport(user, await pkg(base), { mergeStrategy: 'overwrite' });
+    const renamed = base.accounts.map((a, i) => (i === 0 ? { ...a, accountName: 'Renamed' } : a));
+    const job = await apiImport(user, await pkg({ ...base, accounts: renamed }), { requireConfirmation: true });
+    expect(job.status).toBe('awaiting_confirmation');
+    const bus = h.startDeps.events;
+    const publish = bus.publish;
+    bus.publish = async () => {
+      throw new Error('EventBridge is unavailable');
+    };
+    try {
+      expect(await call('POST', `/import/${job.importId}/cancel`, user)).toMatchObject({ status: 200, json: { status: 'canceled' } });
+    } finally {
+      bus.publish = publish;
+    }
+    expect(eventsOf(job.importId)).toEqual([]);
+    expect((await h.jobs.users.get(user)).activeImportId).toBeUndefined();
+    const cleaned = await cleanupExpiredJobs({ ...h.startDeps, logger: new Logger('t', {}, () => undefined) });
+    expect(cleaned.eventsResent).toBeGreaterThanOrEqual(1);
+    expect(eventsOf(job.importId)).toEqual(['Import Canceled']);
+    await cleanupExpiredJobs({ ...h.startDeps, logger: new Logger('t', {}, () => undefined) });
+    expect(eventsOf(job.importId)).toEqual(['Import Canceled']); // once sent, never again
+  });
+});
+
 describe('confirm: exactly one request decides', () => {
   async function preview(user: string) {
     await h.runImport(user, await pkg(base), { mergeStrategy: 'overwrite' });
