@@ -210,7 +210,8 @@ async function journalPart(w: ChunkWrite, part: number, records: StagedRecord[])
 }
 
 /** Writes what a journaled part says: statement bytes first, then the items. */
-async function applyPart(kind: EntityKind, part: JournalPart, records: StagedRecord[], job: ImportJob, deps: WorkflowDeps, files?: StatementSource): Promise<void> {
+/** Writes a journaled part; returns how many new records were refused because the id exists by now. */
+async function applyPart(kind: EntityKind, part: JournalPart, records: StagedRecord[], job: ImportJob, deps: WorkflowDeps, files?: StatementSource): Promise<number> {
   const written = new Set(part.items.map((i) => i.sk));
   let toWrite = records.map((s) => s.record).filter((r) => written.has(r[ENTITIES[kind].idField] as string));
   if (kind === 'transactionFiles') {
@@ -241,11 +242,13 @@ async function applyPart(kind: EntityKind, part: JournalPart, records: StagedRec
     // since the journal read. Replacements are only those a confirm decision asked for.
     const replacing = new Set(part.items.filter((i) => i.before).map((i) => i.sk));
     const idField = ENTITIES[kind].idField;
-    await deps.entities.putAbsent(kind, job.userId, job.importId, toWrite.filter((r) => !replacing.has(r[idField] as string)));
+    const fresh = toWrite.filter((r) => !replacing.has(r[idField] as string));
+    const created = await deps.entities.putAbsent(kind, job.userId, job.importId, fresh);
     await deps.entities.putAll(kind, job.userId, job.importId, toWrite.filter((r) => replacing.has(r[idField] as string)));
-  } else {
-    await deps.entities.putAll(kind, job.userId, job.importId, toWrite);
+    return fresh.length - created;
   }
+  await deps.entities.putAll(kind, job.userId, job.importId, toWrite);
+  return 0;
 }
 
 class JournalRaceError extends Error {
@@ -298,8 +301,11 @@ async function writeChunk(kind: EntityKind, chunk: number, job: ImportJob, input
     await deps.jobs.assertProcessing(job.importId); // stop within one part on cancel or failure elsewhere
     const records = staged.slice(p * PART_SIZE, (p + 1) * PART_SIZE);
     const part = await partFor({ kind, chunk, job, deps, journal, decisions: plan.decisions, files }, p, records, done);
-    await applyPart(kind, part, records, job, deps, files);
+    const refused = await applyPart(kind, part, records, job, deps, files);
     for (const f of ['created', 'updated', 'skipped', 'unchanged', 'errors'] as const) result[f] += part.result[f] ?? 0;
+    // Counted from what was written: an id that appeared since the journal read was kept (skip_existing).
+    result.created -= refused;
+    result.skipped += refused;
     for (const [other, n] of Object.entries(part.overwrote)) overwrote[other] = (overwrote[other] ?? 0) + n;
     for (const a of part.touched?.accounts ?? []) accounts.add(a);
     if (part.touched?.dateFrom !== undefined) dateFrom = Math.min(dateFrom ?? part.touched.dateFrom, part.touched.dateFrom);

@@ -344,6 +344,26 @@ describe('what was validated is what is imported', () => {
     expect(left.items.accounts).toEqual([]);
     expect(left.items.fileMaps).toHaveLength(1); // the app's item, untouched
   });
+
+  it('skip_existing keeps an item created between the journal read and the write, and counts it skipped, not created', async () => {
+    const user = newUser();
+    const data = await materialize(syntheticPackage({ transactions: TX, accounts: 2, files: 3, seed: 11 }));
+    const real = h.deps.entities;
+    const racing = Object.create(real) as EntityStore;
+    racing.putAbsent = async (...args: Parameters<EntityStore['putAbsent']>) => {
+      const [kind, owner, , records] = args;
+      // the app creates the first file map under the package's id just before the conditional put
+      if (kind === 'fileMaps' && records.length) await real.putAll('fileMaps', owner, 'the-app', [{ ...records[0], name: 'made in the app' }]);
+      return real.putAbsent(...args);
+    };
+    h.faults.ImportFileMapsFunctionArn = workflowFunctions(() => ({ ...h.deps, entities: racing })).ImportFileMapsFunctionArn;
+    const job = await h.runImport(user, p1, { mergeStrategy: 'skip_existing' });
+    expect(job.status).toBe('completed');
+    expect((job.importResults as Record<string, unknown>).fileMaps).toMatchObject({ created: data.fileMaps.length - 1, skipped: 1 });
+    const maps = (await snapshot(user)).items.fileMaps as PlainRecord[];
+    expect(maps).toHaveLength(data.fileMaps.length);
+    expect(maps.filter((m) => m.name === 'made in the app')).toHaveLength(1);
+  });
 });
 
 describe('hostile packages are refused at validation; nothing is written', () => {
