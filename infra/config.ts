@@ -3,6 +3,7 @@
  */
 import { Node } from 'constructs';
 import { checkTuning, IMPORT_TUNING, ImportTuning, TuningName } from '../functions/shared/import-tuning';
+import { checkConfirmationTtl } from '../functions/shared/config';
 
 export interface ImportStackConfig {
   stage: string;
@@ -16,6 +17,8 @@ export interface ImportStackConfig {
   maxUnfinishedJobs: number;
   jobRetentionDays: number;
   pendingJobTtlSeconds: number;
+  /** How long a previewed import waits for confirm (bounded: see MAX_CONFIRMATION_TTL_SECONDS). */
+  confirmationTtlSeconds: number;
   cleanupIntervalMinutes: number;
   allowedOrigins: string[];
   apiRateLimit: number;
@@ -51,6 +54,7 @@ export function configFromContext(node: Node): ImportStackConfig {
     maxUnfinishedJobs: num(node, 'maxUnfinishedJobs', 3),
     jobRetentionDays: num(node, 'jobRetentionDays', 7),
     pendingJobTtlSeconds: num(node, 'pendingJobTtlSeconds', 86400),
+    confirmationTtlSeconds: checkConfirmationTtl(num(node, 'confirmationTtlSeconds', 86400), 'context confirmationTtlSeconds'),
     cleanupIntervalMinutes: num(node, 'cleanupIntervalMinutes', 60),
     allowedOrigins: Array.isArray(origins) ? origins.map(String) : typeof origins === 'string' ? origins.split(',') : ['*'],
     apiRateLimit: num(node, 'apiRateLimit', 50),

@@ -215,6 +215,7 @@ export class ImportStack extends Stack {
       MAX_UNFINISHED_JOBS: String(cfg.maxUnfinishedJobs),
       JOB_RETENTION_DAYS: String(cfg.jobRetentionDays),
       PENDING_JOB_TTL_SECONDS: String(cfg.pendingJobTtlSeconds),
+      CONFIRMATION_TTL_SECONDS: String(cfg.confirmationTtlSeconds),
       METRICS_NAMESPACE: `FzipImport/${cfg.stage}`,
       NODE_OPTIONS: '--enable-source-maps',
     };

@@ -31,6 +31,20 @@ export interface JobsConfig {
   confirmationTtlSeconds: number;
 }
 
+/**
+ * A waiting preview must expire (cleanup, hourly by default) well before DynamoDB's TTL of a
+ * job that is not finished (2 days) could delete it without an `expired` status or event.
+ */
+export const MAX_CONFIRMATION_TTL_SECONDS = 36 * 3600;
+
+/** The confirmation wait, checked against its bounds (60 s to 36 h); used by CDK at synth. */
+export function checkConfirmationTtl(seconds: number, name: string): number {
+  if (!Number.isInteger(seconds) || seconds < 60 || seconds > MAX_CONFIRMATION_TTL_SECONDS) {
+    throw new Error(`${name} must be a whole number of seconds from 60 to ${MAX_CONFIRMATION_TTL_SECONDS} (got ${seconds})`);
+  }
+  return seconds;
+}
+
 export function jobsConfig(): JobsConfig {
   return {
     jobsTable: str('JOBS_TABLE'),
@@ -40,7 +54,7 @@ export function jobsConfig(): JobsConfig {
     jobRetentionDays: int('JOB_RETENTION_DAYS', 7, 1),
     pendingJobTtlSeconds: int('PENDING_JOB_TTL_SECONDS', 24 * 3600, 60),
     uploadUrlExpiresSeconds: int('UPLOAD_URL_EXPIRES_SECONDS', 900, 1),
-    confirmationTtlSeconds: int('CONFIRMATION_TTL_SECONDS', 86400, 60),
+    confirmationTtlSeconds: int('CONFIRMATION_TTL_SECONDS', 86400, 60, MAX_CONFIRMATION_TTL_SECONDS),
   };
 }
 

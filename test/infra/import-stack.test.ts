@@ -236,6 +236,12 @@ describe('ImportStack', () => {
     expect(() => synth({ stagingChunkSize: 500 })).toThrow(/context stagingChunkSize must be a whole number from 2000 to 25000: .*25,000-event execution history/);
   });
 
+  it('passes how long a preview waits to the cleanup, and refuses a wait the TTL of an unfinished job could outlast', () => {
+    const env = (fnId: string) => resources[logicalIdOf(fnId)].Properties.Environment.Variables;
+    expect(env('CleanupFunction')).toMatchObject({ CONFIRMATION_TTL_SECONDS: '86400' });
+    expect(() => synth({ confirmationTtlSeconds: 3 * 86400 })).toThrow('context confirmationTtlSeconds must be a whole number of seconds from 60 to 129600');
+  });
+
   it('reads the Map concurrency from the validation step, so the setting needs no new definition', () => {
     const asl = JSON.parse(readFileSync(join(__dirname, '../../statemachine/import.asl.json'), 'utf8'));
     const map = asl.States['Import transactions'];

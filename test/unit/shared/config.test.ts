@@ -43,6 +43,14 @@ describe('configuration from the environment', () => {
     expect(jobsConfig()).toMatchObject({ jobsTable: 't', maxUnfinishedJobsPerUser: 3, jobRetentionDays: 7, confirmationTtlSeconds: 3600 });
   });
 
+  it('refuses a confirmation wait longer than 36 h: the TTL of an unfinished job (2 days) would delete it before it expires', () => {
+    process.env.JOBS_TABLE = 't';
+    process.env.PACKAGES_BUCKET = 'b';
+    process.env.CONFIRMATION_TTL_SECONDS = String(3 * 86400);
+    expect(() => jobsConfig()).toThrow('environment variable CONFIRMATION_TTL_SECONDS must be a whole number from 60 to 129600');
+    delete process.env.CONFIRMATION_TTL_SECONDS;
+  });
+
   it('names a required variable that is missing', () => {
     delete process.env.JOBS_TABLE;
     expect(() => jobsConfig()).toThrow('environment variable JOBS_TABLE is required');
