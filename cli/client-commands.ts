@@ -144,7 +144,14 @@ export async function importCommand(args: string[], io: Io, isTty = false): Prom
         say(`not confirmed: fzip confirm ${created.importId} imports it, fzip cancel ${created.importId} drops it (it expires otherwise)`);
         return values.json ? (io.out(JSON.stringify(job, null, 2)), 0) : 0;
       }
-      await client.confirm(created.importId, {});
+      try {
+        await client.confirm(created.importId, {});
+      } catch (err) {
+        if (!(err instanceof ApiCallError) || err.code !== 'UNDECIDED_CONFLICTS') throw err;
+        // fail_on_conflict means "stop at a conflict": confirming needs a choice the user has to make.
+        io.err(`${err.message}\nthe import waits: fzip confirm ${created.importId} --strategy overwrite|skip_existing (or --decisions file.json), or fzip cancel ${created.importId}`);
+        return 1;
+      }
       lastPhase = '';
     }
     await sleep(interval);

@@ -109,6 +109,19 @@ describe('fzip CLI against the local stack', () => {
     expect(JSON.parse(conflicts.text()).total).toBe(2);
     const kinds = stack.eventBus.events.filter((e) => e.detail.importId === id).map((e) => [e.source, e.detailType]);
     expect(kinds).toEqual([['fzip-import', 'Import Completed']]);
+
+    // --yes with fail_on_conflict (the default) and a conflict: nothing is decided for the user
+    data.transactions[0].amount = '-1.00';
+    const third = join(dir, 'p3.fzip');
+    writeFileSync(third, housef3Package({ data }));
+    const stopped = capture();
+    expect(await main(['import', third, '--preview', '--yes', '--interval', '100', ...who], stopped)).toBe(1);
+    expect(stopped.text()).toMatch(/1 conflict\(s\) have no decision/);
+    const waiting = /import ([0-9a-f-]{36}):/.exec(stopped.text())![1];
+    expect(stopped.text()).toContain(`fzip confirm ${waiting} --strategy overwrite|skip_existing`);
+    const after = capture();
+    await main(['status', waiting, '--json', ...who], after);
+    expect(JSON.parse(after.text()).status).toBe('awaiting_confirmation');
   });
 
   it('refuses a bad token with a clear message', async () => {
