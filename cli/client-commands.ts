@@ -210,9 +210,9 @@ export async function statusCommand(args: string[], io: Io): Promise<number> {
 }
 
 export async function deleteCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: COMMON, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args, options: { ...COMMON, force: { type: 'boolean' } }, allowPositionals: true });
   if (!positionals[0]) throw new CliUsageError('an import id is required');
-  await new FzipClient(resolveClientConfig(values)).remove(positionals[0]);
+  await new FzipClient(resolveClientConfig(values)).remove(positionals[0], values.force === true);
   io.out(`deleted ${positionals[0]}`);
   return 0;
 }

@@ -129,8 +129,8 @@ export class FzipClient {
     return this.call('GET', `/import${q.size ? `?${q}` : ''}`);
   }
 
-  remove(importId: string): Promise<void> {
-    return this.call('DELETE', `/import/${importId}`);
+  remove(importId: string, force = false): Promise<void> {
+    return this.call('DELETE', `/import/${importId}${force ? '?force=true' : ''}`);
   }
 
   conflicts(importId: string, q: { kind?: string; limit?: number; cursor?: string } = {}): Promise<ConflictPage> {

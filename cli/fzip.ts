@@ -48,7 +48,8 @@ or FZIP_API and FZIP_TOKEN, for another one):
                                                         run a previewed import (decisions: [{kind, id, action}])
   fzip jobs [--limit N] [--json]                        your imports, newest first
   fzip status <importId> [--json]                       one import
-  fzip delete <importId>                                remove an import and its objects
+  fzip delete <importId> [--force]                      remove an import and its objects (--force: even a failed
+                                                        import not rolled back, whose undo it gives up)
   fzip export [-o file] [--json]                        export your data as an FZIP package, download it and validate it
   fzip exports [--limit N] [--json]                     your exports, newest first
   fzip events [--import ID] [--json]                    import-end events the local stack's event bus received

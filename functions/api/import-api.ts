@@ -181,7 +181,7 @@ export class ImportApi {
     const importId = parts[1];
     if (!UUID_RE.test(importId)) throw notFound();
     const tail = parts.slice(2).join('/');
-    if (tail === '' && req.method === 'DELETE') return this.remove(importId, userId, log);
+    if (tail === '' && req.method === 'DELETE') return this.remove(importId, userId, req.query.force, log);
     if (tail === 'status' && req.method === 'GET') return this.status(importId, userId);
     if (tail === 'upload' && req.method === 'POST') return this.upload(importId, userId, log);
     if (tail === 'cancel' && req.method === 'POST') return this.cancel(importId, userId, log);
@@ -224,10 +224,21 @@ export class ImportApi {
     return json(200, jobView(job));
   }
 
-  private async remove(importId: string, userId: string, log: Logger): Promise<HttpResponse> {
+  private async remove(importId: string, userId: string, force: string | undefined, log: Logger): Promise<HttpResponse> {
+    if (force !== undefined && force !== 'true' && force !== 'false') {
+      throw new ApiError(400, 'INVALID_REQUEST', 'force must be true or false', [{ field: 'force', message: 'must be true or false' }]);
+    }
     const job = await this.deps.jobs.getOwned(importId, userId);
     if (isRunning(job)) {
       throw new ApiError(409, 'IMPORT_RUNNING', `import ${importId} is ${job.status}; it can be deleted once it has finished`);
+    }
+    if (job.status === 'failed' && job.rolledBack === false && job.writesStarted === true && force !== 'true') {
+      // Its journal is the only way back to the user's data as it was: deleting the job deletes it.
+      throw new ApiError(
+        409,
+        'UNDO_AVAILABLE',
+        `import ${importId} failed and could not be rolled back: undo it first (POST /import/${importId}/undo); deleting it now (force=true) keeps what it wrote and loses the way back`,
+      );
     }
     // The item first (conditional: never while running), then its objects: a rollback or undo
     // can never find its journal gone. Objects left by a failed delete expire by lifecycle rule.

@@ -182,6 +182,20 @@ describe('undo', () => {
     expect(h.machine.executions.get(`${job.importId}-undo-2`)!.status).toBe('SUCCEEDED');
   });
 
+  it('a failed import that could not be rolled back is not deleted without force: its journal is the way back', async () => {
+    const { user } = await userWithData();
+    const job = await h.runImport(user, p2, { mergeStrategy: 'overwrite' });
+    await h.jobs.transition(job.importId, 'undoing', { rollbackReason: 'undo', currentPhase: 'undoing' });
+    await h.jobs.transition(job.importId, 'failed', { rolledBack: false, errorMessage: 'undo could not finish' });
+    const refused = await call('DELETE', `/import/${job.importId}`, user);
+    expect(refused.status).toBe(409);
+    expect(refused.json.error.code).toBe('UNDO_AVAILABLE');
+    expect((await h.jobs.get(job.importId))!.status).toBe('failed');
+    const res = await api.handle({ method: 'DELETE', path: `/import/${job.importId}`, headers: { authorization: `Bearer ${issuer.sign(user)}` }, query: { force: 'true' } });
+    expect(res.statusCode).toBe(204);
+    expect(await h.jobs.get(job.importId)).toBeUndefined();
+  });
+
   it('three undo requests at once start one undo: the others answer that it is already undoing', async () => {
     const { user } = await userWithData();
     const before = await snapshot(user);
