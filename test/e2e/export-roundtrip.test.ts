@@ -5,6 +5,8 @@
  * the same statement bytes; and they hold what P held.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import yauzl from 'yauzl';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -51,6 +53,22 @@ async function contents(file: string) {
   return { report, records, files };
 }
 
+/** One entry's stored bytes (as compressed data decoded by ZIP, not by our reader). */
+async function entryBytes(file: string, name: string): Promise<Buffer> {
+  const zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false });
+  try {
+    for await (const entry of zip.eachEntry()) {
+      if (entry.fileName !== name) continue;
+      const parts: Buffer[] = [];
+      for await (const c of await zip.openReadStreamPromise(entry)) parts.push(c as Buffer);
+      return Buffer.concat(parts);
+    }
+  } finally {
+    zip.close();
+  }
+  throw new Error(`${name} is not in ${file}`);
+}
+
 async function roundTrip(pkg: string, label: string) {
   const [a, b] = [`a-${label}-${randomUUID()}`, `b-${label}-${randomUUID()}`];
   const out = capture();
@@ -90,6 +108,12 @@ describe('export', () => {
     expect(raw.includes(Buffer.from('data/transactions.json.gz'))).toBe(true);
     const tx = first.records.transactions.find((t) => t.transactionHash === '13218515797719547195');
     expect(tx).toMatchObject({ amount: '-12.34', balance: '987.66' });
+    // the bytes as written, before any normalization: the hash a bare JSON number, money strings
+    const text = gunzipSync(await entryBytes(exportA, 'data/transactions.json.gz')).toString('utf8');
+    expect(text).toMatch(/"transactionHash":\s*13218515797719547195[,}\s]/);
+    expect(text).toMatch(/"amount":\s*"-12\.34"/);
+    expect(text).not.toMatch(/"transactionHash":\s*"/);
+    expect(text).not.toMatch(/"(pk|sk|importId)":/);
     for (const kind of Object.keys(first.records)) for (const r of first.records[kind]) for (const k of ['pk', 'sk', 'importId']) expect(r).not.toHaveProperty(k);
     expect(first.report.manifest).toMatchObject({ formatVersion: '1.0', declaredCounts: { transactions: 2, accounts: 2 } });
   });
