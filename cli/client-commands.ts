@@ -137,7 +137,7 @@ export async function importCommand(args: string[], io: Io, isTty = false): Prom
       if (isTty && !values.json) io.out('');
       if (!values.json) {
         io.out(summaryTable(job));
-        for (const l of await conflictLines(client, created.importId, 10)) io.out(l);
+        for (const l of await conflictLines(client, created.importId, { limit: 10 })) io.out(l);
       }
       const go = values.yes === true || (isTty && (await ask(`confirm import ${created.importId}? [y/N] `)));
       if (!go) {
@@ -179,8 +179,8 @@ export async function importCommand(args: string[], io: Io, isTty = false): Prom
 }
 
 export async function jobsCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...COMMON, limit: { type: 'string' } } });
-  const page = await new FzipClient(resolveClientConfig(values)).list(values.limit ? Number(values.limit) : undefined);
+  const { values } = parseArgs({ args, options: { ...COMMON, limit: { type: 'string' }, cursor: { type: 'string' } } });
+  const page = await new FzipClient(resolveClientConfig(values)).list(pageLimit(values.limit, 20), values.cursor);
   if (values.json) {
     io.out(JSON.stringify(page, null, 2));
     return 0;
@@ -189,7 +189,7 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
   for (const j of page.importJobs) {
     io.out(`${j.importId.padEnd(38)}${String(j.status).padEnd(20)}${String(j.progress).padStart(7)}%  ${new Date(j.uploadedAt).toISOString()}`);
   }
-  if (page.nextEvaluatedKey) io.out('(more: use --limit, or the API with lastEvaluatedKey)');
+  if (page.nextEvaluatedKey) io.out(`more: fzip jobs --limit ${pageLimit(values.limit, 20)} --cursor ${page.nextEvaluatedKey}`);
   return 0;
 }
 
@@ -274,27 +274,44 @@ async function ask(question: string): Promise<boolean> {
 }
 
 /** The first conflicts of an import as table lines. */
-async function conflictLines(client: FzipClient, importId: string, limit: number): Promise<string[]> {
-  const page = await client.conflicts(importId, { limit });
-  if (!page.total) return ['no conflicts: every existing record is unchanged'];
-  const lines = [`${page.total} conflict(s)${page.total > page.conflicts.length ? `, the first ${page.conflicts.length}` : ''}:`];
+interface ConflictQuery {
+  kind?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** The conflicts as a table: a page of them, and how to get the next page. */
+async function conflictLines(client: FzipClient, importId: string, query: ConflictQuery): Promise<string[]> {
+  const page = await client.conflicts(importId, query);
+  if (!page.total) return [query.kind ? `no ${query.kind} conflicts` : 'no conflicts: every existing record is unchanged'];
+  const lines = [`${page.total} conflict(s)${page.cursor ? `; ${page.conflicts.length} shown` : ''}:`];
   lines.push(`  ${'kind'.padEnd(17)}${'id'.padEnd(38)}${'field'.padEnd(18)}${'current'.padEnd(24)}incoming`);
   const show = (v: unknown) => (JSON.stringify(v) ?? '').slice(0, 22);
   for (const c of page.conflicts) {
     for (const f of c.fields) lines.push(`  ${c.kind.padEnd(17)}${c.id.padEnd(38)}${f.field.padEnd(18)}${show(f.current).padEnd(24)}${show(f.incoming)}`);
   }
+  if (page.cursor) lines.push(`more: fzip conflicts ${importId}${query.kind ? ` --kind ${query.kind}` : ''} --limit ${query.limit} --cursor ${page.cursor}`);
   return lines;
+}
+
+/** --limit for a page of the API (1 to 100). */
+function pageLimit(raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || n < 1 || n > 100) throw new CliUsageError('--limit must be a whole number from 1 to 100');
+  return n;
 }
 
 export async function conflictsCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { ...COMMON, kind: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } }, allowPositionals: true });
   if (!positionals[0]) throw new CliUsageError('an import id is required');
   const client = new FzipClient(resolveClientConfig(values));
+  const query: ConflictQuery = { kind: values.kind, limit: pageLimit(values.limit, 50), cursor: values.cursor };
   if (values.json) {
-    io.out(JSON.stringify(await client.conflicts(positionals[0], { kind: values.kind, limit: values.limit ? Number(values.limit) : undefined, cursor: values.cursor }), null, 2));
+    io.out(JSON.stringify(await client.conflicts(positionals[0], query), null, 2));
     return 0;
   }
-  for (const l of await conflictLines(client, positionals[0], values.limit ? Number(values.limit) : 50)) io.out(l);
+  for (const l of await conflictLines(client, positionals[0], query)) io.out(l);
   return 0;
 }
 
@@ -395,8 +412,8 @@ export async function exportCommand(args: string[], io: Io, isTty = false): Prom
 }
 
 export async function exportsCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...COMMON, limit: { type: 'string' } } });
-  const page = await new FzipClient(resolveClientConfig(values)).listExports(values.limit ? Number(values.limit) : undefined);
+  const { values } = parseArgs({ args, options: { ...COMMON, limit: { type: 'string' }, cursor: { type: 'string' } } });
+  const page = await new FzipClient(resolveClientConfig(values)).listExports(pageLimit(values.limit, 20), values.cursor);
   if (values.json) {
     io.out(JSON.stringify(page, null, 2));
     return 0;
@@ -405,6 +422,7 @@ export async function exportsCommand(args: string[], io: Io): Promise<number> {
   for (const e of page.exports) {
     io.out(`${String(e.exportId).padEnd(38)}${String(e.status).padEnd(12)}${String(e.progress).padStart(7)}%${String(e.packageSize ?? '').padStart(12)}  ${new Date(e.createdAt).toISOString()}`);
   }
+  if (page.nextEvaluatedKey) io.out(`more: fzip exports --limit ${pageLimit(values.limit, 20)} --cursor ${page.nextEvaluatedKey}`);
   return 0;
 }
 

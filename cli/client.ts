@@ -161,8 +161,11 @@ export class FzipClient {
     return this.call('GET', `/export/${exportId}/status`);
   }
 
-  listExports(limit?: number): Promise<{ exports: Array<Record<string, any>>; nextEvaluatedKey: string | null }> {
-    return this.call('GET', `/export${limit ? `?limit=${limit}` : ''}`);
+  listExports(limit?: number, cursor?: string): Promise<{ exports: Array<Record<string, any>>; nextEvaluatedKey: string | null }> {
+    const q = new URLSearchParams();
+    if (limit) q.set('limit', String(limit));
+    if (cursor) q.set('lastEvaluatedKey', cursor);
+    return this.call('GET', `/export${q.size ? `?${q}` : ''}`);
   }
 
   removeExport(exportId: string): Promise<void> {

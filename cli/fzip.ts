@@ -42,16 +42,16 @@ or FZIP_API and FZIP_TOKEN, for another one):
                                                         upload, start, follow the progress; exit 0 only if it completed.
                                                         --preview: show the plan and conflicts, then confirm (asked, or --yes);
                                                         --account/--from/--to/--only: a selective import
-  fzip conflicts <importId> [--kind K] [--limit N] [--json]
+  fzip conflicts <importId> [--kind K] [--limit N] [--cursor C] [--json]
                                                         a previewed import's conflicts, field by field
   fzip confirm <importId> [--strategy S] [--decisions file.json] [--wait]
                                                         run a previewed import (decisions: [{kind, id, action}])
-  fzip jobs [--limit N] [--json]                        your imports, newest first
+  fzip jobs [--limit N] [--cursor C] [--json]           your imports, newest first (--cursor: the next page)
   fzip status <importId> [--json]                       one import
   fzip delete <importId> [--force]                      remove an import and its objects (--force: even a failed
                                                         import not rolled back, whose undo it gives up)
   fzip export [-o file] [--json]                        export your data as an FZIP package, download it and validate it
-  fzip exports [--limit N] [--json]                     your exports, newest first
+  fzip exports [--limit N] [--cursor C] [--json]        your exports, newest first (--cursor: the next page)
   fzip events [--import ID] [--json]                    import-end events the local stack's event bus received
   fzip cancel <importId> [--wait]                       cancel: nothing written yet -> canceled; else stop and roll back
   fzip undo <importId> [--force] [--wait]               roll a completed import back (--force: past later imports' changes)

@@ -122,6 +122,18 @@ describe('fzip CLI against the local stack', () => {
     const after = capture();
     await main(['status', waiting, '--json', ...who], after);
     expect(JSON.parse(after.text()).status).toBe('awaiting_confirmation');
+
+    // the user's three imports, two a page: the first page ends with the command for the next
+    const rows = (text: string) => text.split('\n').filter((l) => /^[0-9a-f-]{36} /.test(l)).map((l) => l.slice(0, 36));
+    const page1 = capture();
+    expect(await main(['jobs', '--limit', '2', ...who], page1)).toBe(0);
+    const next = /more: fzip jobs --limit 2 --cursor (\S+)/.exec(page1.text());
+    expect(next).not.toBeNull();
+    const page2 = capture();
+    expect(await main(['jobs', '--limit', '2', '--cursor', next![1], ...who], page2)).toBe(0);
+    expect(page2.text()).not.toContain('more:');
+    expect(new Set([...rows(page1.text()), ...rows(page2.text())]).size).toBe(3);
+    expect(rows(page1.text())[0]).toBe(waiting); // newest first
   });
 
   it('refuses a bad token with a clear message', async () => {
