@@ -464,7 +464,15 @@ async function refreshJobs() {
       actions.append(undo);
     }
     if (FINISHED.has(j.status) || (j.status === 'validation_passed' && j.validateOnly) || j.status === 'uploaded' || j.status === 'queued') {
-      const del = actionButton('Delete', 'danger', () => api('DELETE', `/import/${j.importId}`));
+      const del = actionButton('Delete', 'danger', async () => {
+        try {
+          await api('DELETE', `/import/${j.importId}`);
+        } catch (err) {
+          // a failed import not rolled back: deleting it gives up its undo
+          if (err.code !== 'UNDO_AVAILABLE' || !confirm(`${err.message}\n\nDelete it anyway?`)) throw err;
+          await api('DELETE', `/import/${j.importId}?force=true`);
+        }
+      });
       del.setAttribute('aria-label', `Delete ${label}`);
       actions.append(del);
     }
