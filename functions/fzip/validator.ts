@@ -287,6 +287,29 @@ function checkAfterEntity(v: Validation, kind: EntityKind, file: string): void {
   }
 }
 
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** JSON pointer of the first key or string value holding an unpaired surrogate, or undefined. */
+function loneSurrogateAt(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const at = loneSurrogateAt(value[i], `${path}/${i}`);
+      if (at !== undefined) return at;
+    }
+    return undefined;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const here = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (LONE_SURROGATE.test(k)) return here;
+    const at = loneSurrogateAt(v, here);
+    if (at !== undefined) return at;
+  }
+  return undefined;
+}
+
 async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind, options: ValidateOptions): Promise<void> {
   const info = ENTITIES[kind];
   const file = reader.dataLocation(kind);
@@ -324,6 +347,22 @@ async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind
         const rec = value as PlainRecord;
         const rawId = rec[info.idField];
         const id = typeof rawId === 'string' ? rawId : undefined;
+        // A \uD800-style escape can make a string that is not Unicode text (and cannot be stored
+        // as UTF-8); raw bytes cannot (the UTF-8 decoder is strict), so only escapes are looked at.
+        if (el.text.includes('\\u') && SURROGATE_ESCAPE.test(el.text)) {
+          const at = loneSurrogateAt(rec, '');
+          if (at !== undefined) {
+            v.error({
+              code: 'INVALID_ENCODING',
+              message: `${at ? at.slice(1) : 'record'} holds an unpaired surrogate escape (\\uD800-\\uDFFF alone): not a character`,
+              file,
+              index,
+              ...(id !== undefined ? { id } : {}),
+              field: at,
+            });
+            continue;
+          }
+        }
         const failure = check(rec);
         if (failure) {
           v.error({

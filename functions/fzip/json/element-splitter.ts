@@ -42,7 +42,11 @@ export interface SplitterOptions {
   maxElementChars: number;
   maxDepth: number;
   objectRoot?: boolean;
+  /** Whitespace allowed in one run between elements (default 1 MiB): no document needs more. */
+  maxGapChars?: number;
 }
+
+const DEFAULT_MAX_GAP_CHARS = 1 << 20;
 
 const enum Mode {
   RootStart,
@@ -88,6 +92,8 @@ export class JsonElementSplitter {
   private inString = false;
   private fixes: number[] = [];
   private whole = false;
+  /** Whitespace seen since the last element or token outside elements. */
+  private gap = 0;
 
   constructor(private readonly opts: SplitterOptions) {}
 
@@ -140,8 +146,13 @@ export class JsonElementSplitter {
       const c = buf.charCodeAt(this.pos);
       if (isWs(c)) {
         this.pos++;
+        // Whitespace costs nothing to write and a scan to read: a gzip of gigabytes of it is tiny.
+        if (++this.gap > (this.opts.maxGapChars ?? DEFAULT_MAX_GAP_CHARS)) {
+          this.fail('INVALID_DATA_FILE', `has more than ${this.opts.maxGapChars ?? DEFAULT_MAX_GAP_CHARS} characters of whitespace in a row between records`);
+        }
         continue;
       }
+      this.gap = 0;
       switch (this.mode) {
         case Mode.RootStart:
           if (c === LBRACKET) {
@@ -329,6 +340,8 @@ export class JsonElementSplitter {
           this.fail('INVALID_JSON', 'ends inside a record');
         }
       } else {
+        // Too large already, whatever follows: fail now, not after holding and rescanning the rest.
+        if (n - this.elStart > max) this.fail('RECORD_TOO_LARGE', `has a record larger than ${max} characters`);
         return false;
       }
     }

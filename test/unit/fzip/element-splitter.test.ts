@@ -85,6 +85,47 @@ describe('JsonElementSplitter', () => {
   });
 });
 
+describe('JsonElementSplitter: input that costs to read but says nothing', () => {
+  /** Feeds a document in chunks and counts the characters it was given before it failed. */
+  function feedUntilError(parts: () => Generator<string>, o: Record<string, number> = {}): { error: JsonScanError; fed: number } {
+    const s = new JsonElementSplitter({ ...opts, ...o });
+    let fed = 0;
+    try {
+      for (const p of parts()) {
+        fed += p.length;
+        s.write(p);
+      }
+      s.end();
+    } catch (e) {
+      return { error: e as JsonScanError, fed };
+    }
+    throw new Error('expected a JsonScanError');
+  }
+
+  it('refuses a run of whitespace between records longer than the limit (a gzip of gigabytes of spaces is tiny)', () => {
+    const { error, fed } = feedUntilError(function* () {
+      yield '[{"a":1},';
+      for (let i = 0; i < 1000; i++) yield ' '.repeat(64 * 1024);
+      yield '{"a":2}]';
+    });
+    expect(error).toMatchObject({ code: 'INVALID_DATA_FILE', message: expect.stringContaining('whitespace in a row') });
+    expect(fed).toBeLessThan(2 << 20);
+    // pretty-printed documents are far below it
+    expect(splitAll(JSON.stringify([{ a: 1 }, { b: [1, 2] }], null, 8), 3, { maxGapChars: 64 } as never)).toHaveLength(2);
+  });
+
+  it('refuses a string of backslashes or a number token longer than a record may be as soon as it is, not at the end of the input', () => {
+    for (const [open, ch] of [['"', '\\'], ['', '1']]) {
+      const { error, fed } = feedUntilError(function* () {
+        yield `[{"a":${open}`;
+        for (let i = 0; i < 2000; i++) yield ch.repeat(8192);
+      });
+      expect(error.code).toBe('RECORD_TOO_LARGE');
+      expect(fed).toBeLessThan(opts.maxElementChars + 3 * 8192);
+    }
+  });
+});
+
 describe('JsonElementSplitter agrees with JSON.parse (property tests)', () => {
   /** What the splitter yields for a value: numbers JSON.parse could corrupt (a fraction, an exponent, more than 15 digits) as their exact text. */
   function expected(v: unknown): unknown {

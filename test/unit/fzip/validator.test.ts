@@ -123,6 +123,19 @@ describe('validatePackage: packages as housef3 writes them', () => {
   });
 });
 
+describe('validatePackage: text that is not Unicode', () => {
+  it('refuses an unpaired surrogate escape in a record, naming the field; an escaped pair is an emoji and fine', async () => {
+    const data = housef3Data();
+    data.transactions[0] = { ...data.transactions[0], description: 'lone \ud800 half' };
+    data.transactions[1] = { ...data.transactions[1], description: 'pair \ud83d\ude00' };
+    const report = await validate(housef3Package({ data }));
+    expect(report.valid).toBe(false);
+    expect(report.errors).toEqual([
+      expect.objectContaining({ code: 'INVALID_ENCODING', file: 'data/transactions.json.gz', index: 0, id: TX1, field: '/description' }),
+    ]);
+  });
+});
+
 describe('validatePackage: warnings that leave the package importable', () => {
   it('warns when the manifest says packageFormat json for a ZIP package', async () => {
     const report = await validate(housef3Package({ manifest: { ...housef3Manifest(), packageFormat: 'json' } }));
