@@ -49,6 +49,11 @@ function makeIssue(code: FzipFatalError['issue']['code'], message: string, file?
 /** Maps yauzl's messages to our codes. */
 export function classifyYauzlError(err: Error, file?: string): FzipFatalError {
   const m = err.message;
+  const named = /^(invalid relative path|absolute path|invalid characters in fileName): (.*)$/s.exec(m);
+  if (named) {
+    // yauzl names the entry in its message: report it in `file` too (cut: a name may be long).
+    return new FzipFatalError(makeIssue('INVALID_ENTRY_NAME', `entry name is not allowed (${named[1]})`, file ?? named[2].slice(0, 200)));
+  }
   if (/invalid relative path|absolute path|invalid characters in fileName/.test(m)) {
     return new FzipFatalError(makeIssue('INVALID_ENTRY_NAME', `entry name is not allowed: ${m}`, file));
   }

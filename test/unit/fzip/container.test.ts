@@ -62,6 +62,13 @@ describe('container checks on hostile packages', () => {
     expect(err.message.length).toBeGreaterThan(10);
   });
 
+  it('names the refused entry in `file` for names the ZIP library refuses (zip slip, absolute, backslash)', async () => {
+    for (const name of ['../evil.txt', '/etc/passwd', 'data\\accounts.json']) {
+      const err = await firstError(withExtra({ name, data: 'x' }));
+      expect(err).toMatchObject({ code: 'INVALID_ENTRY_NAME', file: name });
+    }
+  });
+
   it('rejects an entry hidden inside the data of another entry (overlap with matching headers)', async () => {
     const inner: RawEntry = { name: `files/${FILE1}/inner.csv`, data: 'hello', method: 0 };
     const innerLocal = buildZip([inner]).subarray(0, 30 + Buffer.byteLength(String(inner.name)) + 5);
