@@ -272,11 +272,7 @@ async function startImport(event) {
     current = created.importId;
     await upload(created.uploadUrl, file, (p) => ($('upload-progress').value = p));
     $('upload-progress').value = 100;
-    try {
-      await api('POST', `/import/${current}/upload`);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 409 && !/no package/.test(err.message))) throw err;
-    }
+    await startUnlessStarted(current);
     announce('Uploaded; the import runs.');
     await follow(current);
   } catch (err) {
@@ -285,6 +281,23 @@ async function startImport(event) {
   } finally {
     $('import-button').disabled = false;
     refreshJobs();
+  }
+}
+
+/**
+ * The upload's S3 event starts the import; the page asks the API to start it only when that has
+ * not happened after a few seconds (an event lost or late), so the two never race (a 409).
+ */
+async function startUnlessStarted(importId) {
+  for (let waited = 0; waited < 4000; waited += 250) {
+    const job = await api('GET', `/import/${importId}/status`);
+    if (job.status !== 'uploaded') return;
+    await sleep(250);
+  }
+  try {
+    await api('POST', `/import/${importId}/upload`);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 409 && !/no package/.test(err.message))) throw err;
   }
 }
 

@@ -128,6 +128,8 @@ describe('the web page', () => {
 
   it('undoes the completed import from the jobs list', async () => {
     await page.getByRole('button', { name: 'Refresh' }).click();
+    // the list as it is now: both completed imports (the previewed one newest, first)
+    await page.getByRole('button', { name: /^Undo import of/ }).nth(1).waitFor({ timeout: 30_000 });
     const undo = page.getByRole('button', { name: /^Undo import of/ }).first();
     await undo.click();
     await page.locator('#jobs-table tbody tr', { hasText: 'undone' }).waitFor({ timeout: 60_000 });

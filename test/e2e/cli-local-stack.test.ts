@@ -107,6 +107,7 @@ describe('fzip CLI against the local stack', () => {
     const conflicts = capture();
     expect(await main(['conflicts', id, '--json', ...who], conflicts)).toBe(0);
     expect(JSON.parse(conflicts.text()).total).toBe(2);
+    await stack.machine.idle(); // the event is put by the execution's end handler, after the job shows completed
     const kinds = stack.eventBus.events.filter((e) => e.detail.importId === id).map((e) => [e.source, e.detailType]);
     expect(kinds).toEqual([['fzip-import', 'Import Completed']]);
 
