@@ -311,6 +311,15 @@ export class ImportApi {
     return new StagingReader(this.deps.s3 as S3Client, this.deps.packages.bucket, importId);
   }
 
+  /** The staging manifest of a validated import; 409 when its staged data is gone. */
+  private async stagedManifest(importId: string): Promise<StagingManifest> {
+    try {
+      return await this.staging(importId).manifest();
+    } catch {
+      throw new ApiError(409, 'NOT_VALIDATED', `the staged data of import ${importId} is gone`);
+    }
+  }
+
   /**
    * GET /import/{id}/conflicts?kind=&limit=&cursor=: the conflicts of a validated import with
    * their field-level differences, paged through the staged conflict chunks (any number).
@@ -331,12 +340,7 @@ export class ImportApi {
       if (decoded.i !== importId || (decoded.kind ?? null) !== (kind ?? null)) throw new ApiError(400, 'INVALID_CURSOR', 'cursor is not a cursor from a previous page of this list', [{ field: 'cursor', message: 'is not valid' }]);
       pos = { k: Number(decoded.k), c: Number(decoded.c), o: Number(decoded.o) };
     }
-    let manifest;
-    try {
-      manifest = await this.staging(importId).manifest();
-    } catch {
-      throw new ApiError(409, 'NOT_VALIDATED', `the staged data of import ${importId} is gone`);
-    }
+    const manifest = await this.stagedManifest(importId);
     const kinds = kind ? [kind as EntityKind] : [...ENTITY_KINDS];
     const out: ConflictListing[] = [];
     let next: typeof pos | undefined;
@@ -374,12 +378,7 @@ export class ImportApi {
       throw new ApiError(409, 'NOT_AWAITING_CONFIRMATION', `import ${importId} is ${job.status}; only an import awaiting confirmation can be confirmed`);
     }
     const strategy = request.mergeStrategy ?? job.mergeStrategy;
-    let manifest;
-    try {
-      manifest = await this.staging(importId).manifest();
-    } catch {
-      throw new ApiError(409, 'NOT_VALIDATED', `the staged data of import ${importId} is gone`);
-    }
+    const manifest = await this.stagedManifest(importId);
     const decisions = request.decisions ?? [];
     await this.checkDecisions(importId, manifest, decisions);
     if (strategy === 'fail_on_conflict') {
@@ -396,30 +395,24 @@ export class ImportApi {
       // This request's decisions in an object of its own; the job names it only if this confirm wins.
       const key = decisionsKey(importId, randomUUID());
       if (decisions.length) await writeDecisions(this.deps.s3 as S3Client, this.deps.packages.bucket, key, decisions);
-      let processing: ImportJob;
-      try {
-        processing = await this.deps.jobs.transition(
-          importId,
-          'processing',
-          {
-            mergeStrategy: strategy,
-            importResults: Object.fromEntries(ENTITY_KINDS.map((k) => [k, emptyResult()])),
-            currentPhase: 'starting_import',
-            ...(decisions.length ? { decisionsKey: key } : {}),
-          },
-          { expected: 'awaiting_confirmation', exclusive: true },
-        );
-      } catch (err) {
-        if (err instanceof AlreadyInStatusError) {
-          // Another confirm of this import won the race: it holds the lock and its decisions apply.
-          throw new ApiError(409, 'NOT_AWAITING_CONFIRMATION', `import ${importId} was already confirmed by another request; that request's decisions apply`);
-        }
-        await this.deps.jobs.users.releaseLock(userId, importId);
-        throw err;
-      }
+      const processing = await this.deps.jobs.transition(
+        importId,
+        'processing',
+        {
+          mergeStrategy: strategy,
+          importResults: Object.fromEntries(ENTITY_KINDS.map((k) => [k, emptyResult()])),
+          currentPhase: 'starting_import',
+          ...(decisions.length ? { decisionsKey: key } : {}),
+        },
+        { expected: 'awaiting_confirmation', exclusive: true },
+      );
       started = await launch(processing, 'confirm', this.scheduler());
     } catch (err) {
-      if (!(err instanceof ApiError)) await this.deps.jobs.users.releaseLock(userId, importId);
+      if (err instanceof AlreadyInStatusError) {
+        // Another confirm of this import won the race: it holds the lock and its decisions apply.
+        throw new ApiError(409, 'NOT_AWAITING_CONFIRMATION', `import ${importId} was already confirmed by another request; that request's decisions apply`);
+      }
+      await this.deps.jobs.users.releaseLock(userId, importId);
       throw err;
     }
     log.info('import confirmed', { importId, mergeStrategy: strategy, decisions: decisions.length });
@@ -444,10 +437,11 @@ export class ImportApi {
       }
     });
     if (!details.length) {
+      const staging = this.staging(importId);
       for (const kind of ENTITY_KINDS) {
         for (const [n] of manifest.conflictChunks?.[kind] ?? []) {
           if (!perKind.get(kind)) break;
-          for (const c of await this.staging(importId).conflictChunk(kind, n)) {
+          for (const c of await staging.conflictChunk(kind, n)) {
             if (pending.delete(`${kind}#${c.id}`)) perKind.set(kind, (perKind.get(kind) ?? 1) - 1);
           }
         }
