@@ -139,7 +139,7 @@ async function resendMissingEndEvents(deps: CleanupDeps, nowMs: number, result: 
       start = page.next;
       for (const key of page.jobs) {
         const job = await deps.jobs.get(key.importId);
-        if (!job || job.status !== status || (job.eventsSent ?? []).includes(status)) continue;
+        if (!job || job.status !== status) continue; // announceEnd skips what was already sent
         try {
           if (await announceEnd(job, deps)) result.eventsResent++;
         } catch (err) {

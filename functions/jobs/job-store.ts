@@ -161,17 +161,20 @@ export class JobStore {
     update: JobUpdate = {},
     opts: { final?: boolean; expected?: JobStatus; exclusive?: boolean } = {},
   ): Promise<ImportJob> {
-    const repeated = (current: ImportJob | undefined): boolean => current !== undefined && current.status === to;
+    /** A job already in `to`: the repeat is a no-op (the job as it is), or refused when exclusive. */
+    const repeat = (current: ImportJob | undefined): ImportJob | undefined => {
+      if (!current || current.status !== to) return undefined;
+      if (opts.exclusive) throw new AlreadyInStatusError(importId, to);
+      return current;
+    };
     // `expected`: only from the status the caller read (not any status the target allows), so a
     // decision taken on a status cannot be applied after another writer moved the job on.
     const from = opts.expected ? ALLOWED_FROM[to].filter((st) => st === opts.expected) : ALLOWED_FROM[to];
     if (from.length === 0) {
       // Nothing leads to this status (it is where jobs start, or not from `expected`): only a no-op repeat is fine.
       const current = await this.get(importId);
-      if (repeated(current)) {
-        if (opts.exclusive) throw new AlreadyInStatusError(importId, to);
-        return current as ImportJob;
-      }
+      const same = repeat(current);
+      if (same) return same;
       throw new IllegalTransitionError(importId, current?.status, to);
     }
     const now = this.now();
@@ -208,10 +211,8 @@ export class JobStore {
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       const current = await this.get(importId);
-      if (repeated(current)) {
-        if (opts.exclusive) throw new AlreadyInStatusError(importId, to);
-        return current as ImportJob; // already done: duplicate delivery
-      }
+      const same = repeat(current); // already done: duplicate delivery
+      if (same) return same;
       throw new IllegalTransitionError(importId, current?.status, to);
     }
   }
@@ -487,8 +488,10 @@ export class JobStore {
     }
   }
 
-  /** Jobs in one status, oldest first, through the status index (keys only: read each job after). */
-  /** Keys of the jobs in a status (uploaded at or after `uploadedSince`, epoch ms, when given). */
+  /**
+   * Jobs in one status, oldest first, through the status index (keys only: read each job after);
+   * only those uploaded at or after `uploadedSince` (epoch ms) when given.
+   */
   async listByStatus(status: JobStatus, limit: number, startKey?: Record<string, unknown>, uploadedSince?: number): Promise<JobPage> {
     return this.queryPage({
       IndexName: JOB_TABLE.byStatus.name,

@@ -279,10 +279,9 @@ interface WritePlan {
   decisions: Decisions;
 }
 
-async function writePlan(input: WorkflowInput, deps: WorkflowDeps): Promise<WritePlan> {
+async function writePlan(input: WorkflowInput, job: ImportJob, deps: WorkflowDeps): Promise<WritePlan> {
   const reader = new StagingReader(deps.s3, input.bucket, input.importId);
-  const job = await deps.jobs.get(input.importId);
-  const [selection, decisions] = await Promise.all([reader.selection(), readDecisions(deps.s3, input.bucket, job?.decisionsKey)]);
+  const [selection, decisions] = await Promise.all([reader.selection(), readDecisions(deps.s3, input.bucket, job.decisionsKey)]);
   return { selected: selection ? selectedIds(selection) : () => true, decisions };
 }
 
@@ -323,7 +322,7 @@ export async function importEntityPhase(kind: Exclude<EntityKind, 'transactions'
     await deps.jobs.reportProgress(input.importId, PHASES[kind].progress, PHASES[kind].phase);
     const manifest = await manifestOf(input, deps);
     const files = kind === 'transactionFiles' ? new StatementSource(job, input, deps) : undefined;
-    const plan = await writePlan(input, deps);
+    const plan = await writePlan(input, job, deps);
     try {
       const total = emptyResult();
       for (let n = 0; n < manifest.chunks[kind]; n++) {
@@ -351,7 +350,7 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
     if (!Number.isInteger(input.chunk) || input.chunk < 0 || input.chunk >= manifest.chunks.transactions) {
       throw new ImportStateError(`import ${input.importId} has no transactions chunk ${input.chunk}`);
     }
-    const { result, overwrote, records, parts } = await writeChunk('transactions', input.chunk, job, input, deps, await writePlan(input, deps));
+    const { result, overwrote, records, parts } = await writeChunk('transactions', input.chunk, job, input, deps, await writePlan(input, job, deps));
     const done = await deps.jobs.recordChunk(input.importId, `transactions#${input.chunk}`, 'transactions', result, overwrote, parts);
     const before = ENTITY_KINDS.filter((k) => k !== 'transactions').reduce((a, k) => a + manifest.chunks[k], 0);
     const txDone = Math.max(0, done - before);
