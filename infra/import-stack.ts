@@ -111,6 +111,9 @@ export class ImportStack extends Stack {
         { id: 'expire-uploads', prefix: 'uploads/', expiration: Duration.days(cfg.jobRetentionDays + 2) },
         { id: 'expire-staging', prefix: 'staging/', expiration: Duration.days(cfg.jobRetentionDays + 2) },
         { id: 'expire-journal', prefix: 'journal/', expiration: Duration.days(cfg.jobRetentionDays + 2) },
+        // the undo ledger outlives its job: an import undone after it can still be undone for
+        // at most the retention, and follows this ledger then (functions/entities/ledger.ts)
+        { id: 'expire-ledger', prefix: 'ledger/', expiration: Duration.days(cfg.jobRetentionDays + 2) },
         { id: 'expire-exports', prefix: 'exports/', expiration: Duration.days(4) },
         { id: 'expire-export-staging', prefix: 'export-staging/', expiration: Duration.days(2) },
         { id: 'abort-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
@@ -408,11 +411,14 @@ export class ImportStack extends Stack {
       }
       if (substitution === 'RollbackFunctionArn') {
         listBucket(f, this.filesBucket);
-        allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'journal/'), this.filesBucket.arnForObjects('*')]);
-        listPrefix(f, 'journal/');
+        allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'journal/'), objects(this.packagesBucket, 'ledger/'), this.filesBucket.arnForObjects('*')]);
+        // the ledger is read by key, and a key it lacks must answer 404 (S3 says 403 without ListBucket)
+        listBucket(f, this.packagesBucket);
+        allow(f, ['s3:PutObject'], [objects(this.packagesBucket, 'ledger/')]);
         allow(f, ['s3:PutObject', 's3:DeleteObject'], [this.filesBucket.arnForObjects('*')]);
         allow(f, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], entityArns);
       }
+      if (substitution === 'RollbackFinishFunctionArn') allow(f, ['s3:PutObject'], [objects(this.packagesBucket, 'ledger/')]);
     }
 
     // --- Triggers ------------------------------------------------------------------------

@@ -154,12 +154,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const machine = new LocalStateMachine({
     stateMachineArn: LOCAL_NAMES.stateMachineArn,
     functions,
+    stateFile: dataDir ? join(dataDir, 'executions-import.jsonl') : undefined,
     // EventBridge's rule on execution status changes -> the reconcile Lambda
     onExecutionEnd: (event) => reconcile.handler(event).catch((err: Error) => log(`reconcile failed: ${err.message}`)),
   });
   const exportMachine = new LocalStateMachine({
     stateMachineArn: LOCAL_NAMES.exportStateMachineArn,
     aslPath: EXPORT_ASL_PATH,
+    stateFile: dataDir ? join(dataDir, 'executions-export.jsonl') : undefined,
     functions: Object.fromEntries(
       EXPORT_SUBSTITUTIONS.map((sub) => [sub, (payload: unknown) => (exportWorkflow as unknown as Record<string, TaskFunction>)[EXPORT_STEPS[sub].handler](payload)]),
     ),
@@ -218,6 +220,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   });
   await new Promise<void>((r) => apiServer.listen(opts.apiPort ?? 3000, '127.0.0.1', r));
   const apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
+
+  // After a restart: executions the previous process left running ended ABORTED (state files).
+  // Every unfinished job is reconciled now (write leases of the dead process cleared first, so a
+  // rollback does not wait them out), then those ends are delivered like EventBridge would.
+  if (dataDir) {
+    await cleanup.handler({ afterRestart: true }).catch((err: Error) => log(`recovery failed: ${err.message}`));
+    await machine.recover();
+    await exportMachine.recover();
+  }
 
   const interval = opts.cleanupIntervalSeconds ?? 60;
   const timer = interval > 0 ? setInterval(() => void cleanup.handler().catch((err: Error) => log(`cleanup failed: ${err.message}`)), interval * 1000) : undefined;

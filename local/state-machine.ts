@@ -2,9 +2,14 @@
  * Runs statemachine/import.asl.json — the same file CDK deploys — with aws-local-stepfunctions,
  * its Task states calling the same handler functions the Lambdas run. Execution names are
  * unique like in Step Functions: starting a name twice gives the existing execution.
+ *
+ * With a state file, executions outlive the process like Step Functions' do: every start and
+ * end is appended to it (JSON lines). An execution that was running when the process died
+ * cannot go on (its tasks ran in that process); at the next start it ends ABORTED and its end
+ * is delivered like any other (recover()), so the job it worked for is reconciled.
  */
 import './polyfills';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import { ExecutionStatus, WorkflowInput as StartInput, WorkflowStarter, executionArnOf, executionInput } from '../functions/jobs/workflow-starter';
@@ -85,6 +90,19 @@ export interface LocalStateMachineOptions {
   executionTimeoutFor?: (name: string) => number | undefined;
   /** Called once per execution end, like the EventBridge rule on execution status changes. */
   onExecutionEnd?: (event: ExecutionEndEvent) => Promise<unknown> | void;
+  /** JSON-lines file keeping executions across restarts (none: in memory only). */
+  stateFile?: string;
+}
+
+/** What the state file keeps of an execution (one line per start and per end; the last line of a name wins). */
+interface StoredExecution {
+  name: string;
+  executionArn: string;
+  input: string;
+  status: ExecutionRecord['status'];
+  startDate: number;
+  stopDate?: number;
+  error?: { name: string; message: string };
 }
 
 export class LocalStateMachine implements WorkflowStarter {
@@ -96,6 +114,8 @@ export class LocalStateMachine implements WorkflowStarter {
   private readonly waitOverrides: Record<string, number> = {};
   /** Execution ends still being reported (tests wait for them too). */
   private readonly reporting = new Set<Promise<unknown>>();
+  /** Executions the previous process left running: ended ABORTED, their ends not yet delivered. */
+  private readonly interrupted: ExecutionRecord[] = [];
 
   constructor(private readonly opts: LocalStateMachineOptions) {
     const def = loadDefinition(opts.aslPath);
@@ -114,6 +134,65 @@ export class LocalStateMachine implements WorkflowStarter {
       this.handlers[t.state] = async (input: { Payload: unknown }) => ({ Payload: (await fn(input.Payload)) ?? null });
       if (opts.retryIntervalMs !== undefined && t.retries) this.retryOverrides[t.state] = opts.retryIntervalMs;
     }
+    if (opts.stateFile) this.load(opts.stateFile);
+  }
+
+  /** Reads the executions of earlier processes; the ones still running then end ABORTED now. */
+  private load(file: string): void {
+    if (!existsSync(file)) return;
+    const last = new Map<string, StoredExecution>();
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const e = JSON.parse(line) as StoredExecution;
+        if (typeof e.name === 'string') last.set(e.name, e);
+      } catch {
+        // a line cut short by the crash: the start or end it was is lost, the others stand
+      }
+    }
+    for (const e of last.values()) {
+      const record: ExecutionRecord = {
+        name: e.name,
+        executionArn: e.executionArn,
+        input: e.input,
+        status: e.status,
+        startDate: new Date(e.startDate),
+        stopDate: e.stopDate === undefined ? undefined : new Date(e.stopDate),
+        error: e.error,
+        events: [],
+        done: Promise.resolve(),
+        abort: () => undefined,
+      };
+      if (record.status === 'RUNNING') {
+        record.status = 'ABORTED';
+        record.stopDate = new Date();
+        record.error = { name: 'States.Aborted', message: 'the local stack stopped while the execution ran' };
+        this.persist(record);
+        this.interrupted.push(record);
+      }
+      this.executions.set(e.name, record);
+    }
+  }
+
+  private persist(record: ExecutionRecord): void {
+    if (!this.opts.stateFile) return;
+    const stored: StoredExecution = {
+      name: record.name,
+      executionArn: record.executionArn,
+      input: record.input,
+      status: record.status,
+      startDate: record.startDate.getTime(),
+      stopDate: record.stopDate?.getTime(),
+      error: record.error,
+    };
+    appendFileSync(this.opts.stateFile, JSON.stringify(stored) + '\n');
+  }
+
+  /** Delivers the ends of the executions an earlier process left running (each once). Returns how many. */
+  async recover(): Promise<number> {
+    const ended = this.interrupted.splice(0);
+    for (const record of ended) await this.reportEnd(record);
+    return ended.length;
   }
 
   get stateMachineArn(): string {
@@ -161,8 +240,11 @@ export class LocalStateMachine implements WorkflowStarter {
             : { name: record.status === 'ABORTED' ? 'States.Aborted' : 'States.Timeout', message: `execution ${record.status}` };
         record.stopDate = new Date();
       },
-    ).then(() => this.reportEnd(record));
+    )
+      .then(() => this.persist(record))
+      .then(() => this.reportEnd(record));
     this.executions.set(name, record);
+    this.persist(record);
     return record;
   }
 

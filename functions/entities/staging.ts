@@ -14,7 +14,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { ENTITIES, ENTITY_KINDS, EntityKind } from '../fzip/entities';
 import { PlainRecord } from '../fzip/normalize';
 import { stagingPrefix } from '../jobs/package-store';
-import { listedValue, recordDifferences } from './compare';
+import { FieldDifference, listedValue, recordDifferences } from './compare';
 
 export interface StagedRecord {
   record: PlainRecord;
@@ -50,7 +50,7 @@ export interface StagingManifest {
   importId: string;
   chunks: Record<EntityKind, number>;
   plan: Record<EntityKind, EntityPlan>;
-  /** A few of the ids the user already has (for fail_on_conflict messages), and how many in all. */
+  /** A few of the ids whose records differ from the user's (for fail_on_conflict messages), and how many in all. */
   conflicts: Array<{ kind: EntityKind; id: string }>;
   conflictCount: number;
   /** Chunks of staged conflicts per kind: [chunk number, how many] (what GET …/conflicts pages through). */
@@ -59,6 +59,9 @@ export interface StagingManifest {
   filteredOut?: number;
   selective?: boolean;
 }
+
+/** Differences of a record whose item is identical that the item alone cannot show (statement bytes). */
+export type MoreDifferences = (kind: EntityKind, record: PlainRecord) => Promise<FieldDifference[]>;
 
 /** The user's current items under these ids (whole), by id. */
 export type ExistingLookup = (kind: EntityKind, ids: string[]) => Promise<Map<string, Record<string, unknown>>>;
@@ -109,6 +112,8 @@ export class StagingWriter {
     private readonly chunkSize = 5000,
     private readonly maxListedConflicts = 100,
     private readonly chunkBytes = DEFAULT_CHUNK_BYTES,
+    /** Differences beyond the item's fields (a statement file's bytes), asked only of identical items. */
+    private readonly moreDifferences?: MoreDifferences,
   ) {
     if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Error(`staging chunk size must be a positive whole number, not ${chunkSize}`);
   }
@@ -143,27 +148,30 @@ export class StagingWriter {
     const n = this.chunks[kind]++;
     const conflictLines: string[] = [];
     const classes = kind === 'transactions' ? undefined : (this.classes.get(kind) ?? this.classes.set(kind, new Map()).get(kind));
-    const lines = records.map((record, i) => {
+    const lines: string[] = [];
+    for (const [i, record] of records.entries()) {
       const id = record[idField] as string;
       const current = found.get(id);
       let same = false;
       if (current) {
         this.plan[kind].existing++;
-        this.conflictCount++;
-        if (this.conflicts.length < this.maxListedConflicts) this.conflicts.push({ kind, id });
-        const fields = recordDifferences(kind, record, current);
+        let fields = recordDifferences(kind, record, current);
+        if (!fields.length && this.moreDifferences) fields = await this.moreDifferences(kind, record);
         same = fields.length === 0;
         if (same) this.plan[kind].unchanged++;
         else {
+          // Only a record that differs from what the user has is a conflict.
           this.plan[kind].conflicts++;
+          this.conflictCount++;
+          if (this.conflicts.length < this.maxListedConflicts) this.conflicts.push({ kind, id });
           const listing: ConflictListing = { kind, id, fields: fields.map((f) => ({ field: f.field, current: listedValue(f.current), incoming: listedValue(f.incoming) })) };
           conflictLines.push(JSON.stringify(listing));
         }
       }
       classes?.set(id, !current ? 'new' : same ? 'same' : 'conflict');
       // The StagedRecord {record, exists, same} written from the record's own line.
-      return `{"record":${buf.lines[i]},"exists":${current !== undefined},"same":${same}}`;
-    });
+      lines.push(`{"record":${buf.lines[i]},"exists":${current !== undefined},"same":${same}}`);
+    }
     this.plan[kind].records += records.length;
     await this.s3.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: chunkKey(this.importId, kind, n), Body: lines.join('\n') + '\n', ContentType: 'application/x-ndjson' }),
@@ -245,7 +253,7 @@ export class StagingWriter {
       plan,
       // With a selection: only the records it writes can conflict (the plan's existing ids).
       conflicts: chosen ? this.conflicts.filter((c) => chosen(c.kind, c.id)) : this.conflicts,
-      conflictCount: chosen ? ENTITY_KINDS.reduce((a, k) => a + plan[k].existing, 0) : this.conflictCount,
+      conflictCount: chosen ? ENTITY_KINDS.reduce((a, k) => a + plan[k].conflicts, 0) : this.conflictCount,
       conflictChunks: selection && chosen ? await this.selectedConflictChunks(selection, chosen) : this.conflictChunks,
       ...(selection ? { selective: true, filteredOut } : {}),
     };

@@ -9,8 +9,15 @@ import { Logger } from '../shared/logger';
 
 const logger = new Logger('fzip-cleanup');
 
-export async function handler(_event?: unknown, context?: Context): Promise<CleanupResult> {
+/** The schedule's event; the local stack sends `{ "afterRestart": true }` once when it starts again. */
+interface CleanupEvent {
+  afterRestart?: boolean;
+}
+
+export async function handler(event?: CleanupEvent | null, context?: Context): Promise<CleanupResult> {
   logger.withLambdaContext(context);
+  // after a restart of the local stack: every unfinished job is checked now, and the leases of the dead process cleared
+  const opts = event?.afterRestart === true ? { staleAfterMs: 0, writersGone: true } : {};
   if (process.env.EXPORTS_TABLE) {
     await cleanupExpiredExports({ exports: exportStoreFromEnv(), packages: packageStoreFromEnv(), logger });
   }
@@ -22,5 +29,5 @@ export async function handler(_event?: unknown, context?: Context): Promise<Clea
     events: eventPublisherFromEnv(),
     confirmationTtlSeconds: jobsConfig().confirmationTtlSeconds,
     logger,
-  });
+  }, undefined, undefined, opts);
 }

@@ -30,6 +30,17 @@ export interface CleanupResult {
   eventsResent: number;
 }
 
+export interface CleanupOptions {
+  /** A running job not updated for this long is checked against its execution (default STALE_AFTER_MS). */
+  staleAfterMs?: number;
+  /**
+   * Every process that could hold a write lease is gone (the local stack restarting: its tasks
+   * ran in the process that died). Leases are cleared before reconciling, so a rollback does not
+   * wait out leases nobody holds. Never in AWS, where a Lambda may outlive its execution.
+   */
+  writersGone?: boolean;
+}
+
 export interface CleanupDeps extends SchedulerDeps {
   logger: Logger;
   /** Seconds a previewed import waits for confirmation before it expires (default 24 h). */
@@ -39,7 +50,8 @@ export interface CleanupDeps extends SchedulerDeps {
 /** A queued or running job not updated for this long is checked against its execution. */
 export const STALE_AFTER_MS = 10 * 60 * 1000;
 
-async function reconcileStale(deps: CleanupDeps, nowMs: number, result: CleanupResult, pageSize: number): Promise<void> {
+async function reconcileStale(deps: CleanupDeps, nowMs: number, result: CleanupResult, pageSize: number, opts: CleanupOptions = {}): Promise<void> {
+  const staleAfterMs = opts.staleAfterMs ?? STALE_AFTER_MS;
   const statuses: JobStatus[] = ['queued', 'awaiting_confirmation', ...RUNNING_STATUSES];
   for (const status of statuses) {
     let start: Record<string, unknown> | undefined;
@@ -61,7 +73,7 @@ async function reconcileStale(deps: CleanupDeps, nowMs: number, result: CleanupR
           result.expiredPreviews++;
           continue;
         }
-        if (nowMs - job.updatedAt < STALE_AFTER_MS) continue;
+        if (nowMs - job.updatedAt < staleAfterMs) continue;
         if (status === 'queued') {
           // back in line if it dropped out of it, and started if the user's lock is free
           if (await joinLine(job, deps)) {
@@ -78,8 +90,10 @@ async function reconcileStale(deps: CleanupDeps, nowMs: number, result: CleanupR
           continue;
         }
         const name = job.executionName ?? job.importId;
-        const executionStatus = await deps.workflow.status(name);
-        if (!executionStatus || executionStatus === 'RUNNING') continue;
+        // An execution that cannot be found (history expired, state machine replaced, a
+        // stand-in that lost it) will never end on its own: it is treated as aborted.
+        const executionStatus = (await deps.workflow.status(name)) ?? 'ABORTED';
+        if (executionStatus === 'RUNNING') continue;
         const input = executionInput({ importId: job.importId, userId: job.userId, bucket: deps.packages.bucket, packageKey: job.packageS3Key });
         await reconcileExecution({ name, status: executionStatus, input }, deps);
         result.reconciled++;
@@ -88,9 +102,24 @@ async function reconcileStale(deps: CleanupDeps, nowMs: number, result: CleanupR
   }
 }
 
-export async function cleanupExpiredJobs(deps: CleanupDeps, nowSeconds = Math.floor(Date.now() / 1000), pageSize = 100): Promise<CleanupResult> {
+/** Clears the write leases of every running job (see CleanupOptions.writersGone). */
+export async function clearDeadWriters(deps: Pick<CleanupDeps, 'jobs'>, pageSize = 100): Promise<number> {
+  let cleared = 0;
+  for (const status of RUNNING_STATUSES) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await deps.jobs.listByStatus(status, pageSize, start);
+      start = page.next;
+      for (const key of page.jobs) if (await deps.jobs.clearWriteLeases(key.importId)) cleared++;
+    } while (start);
+  }
+  return cleared;
+}
+
+export async function cleanupExpiredJobs(deps: CleanupDeps, nowSeconds = Math.floor(Date.now() / 1000), pageSize = 100, opts: CleanupOptions = {}): Promise<CleanupResult> {
   const result: CleanupResult = { expiredFound: 0, jobsDeleted: 0, objectsDeleted: 0, skippedRunning: 0, reconciled: 0, queuedStarted: 0, expiredPreviews: 0, eventsResent: 0 };
-  await reconcileStale(deps, nowSeconds * 1000, result, pageSize);
+  if (opts.writersGone) await clearDeadWriters(deps, pageSize);
+  await reconcileStale(deps, nowSeconds * 1000, result, pageSize, opts);
   await resendMissingEndEvents(deps, nowSeconds * 1000, result, pageSize);
   let start: Record<string, unknown> | undefined;
   do {

@@ -375,6 +375,19 @@ export class JobStore {
     }
   }
 
+  /** Removes every write lease of a job (only when no holder can be alive); true if there were any. */
+  async clearWriteLeases(importId: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({ TableName: this.table, Key: { importId }, UpdateExpression: 'REMOVE writers', ConditionExpression: 'attribute_exists(writers)' }),
+      );
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return false;
+    }
+  }
+
   /** Leases that have not expired yet. */
   async liveWriters(importId: string): Promise<number> {
     const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { importId }, ConsistentRead: true, ProjectionExpression: 'writers' }));

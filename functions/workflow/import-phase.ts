@@ -13,11 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ENTITIES, ENTITY_KINDS, EntityKind } from '../fzip/entities';
 import { PlainRecord } from '../fzip/normalize';
-import { resolveLimits } from '../fzip/limits';
-import { openPackage, PackageReader } from '../fzip/package-reader';
-import { fileEntryName } from '../fzip/zip/layout';
-import { S3RangeSource } from '../shared/s3-range-source';
-import { headFile, IMPORT_ID_METADATA } from './statement-files';
+import { headFile, IMPORT_ID_METADATA, SHA256_METADATA, StatementSource, statementKey } from './statement-files';
 import { selectedIds, StagedRecord, StagingManifest, StagingReader } from '../entities/staging';
 import { Journal, JournalObject, JournalPart, objectCopyKey } from '../entities/journal';
 import { entityKey } from '../entities/entity-tables';
@@ -75,46 +71,6 @@ async function withWriteLease<T>(job: ImportJob, deps: WorkflowDeps, work: () =>
   }
 }
 
-/** Statement files of the package, opened once per step, pinned to the validated version. */
-class StatementSource {
-  private reader?: PackageReader;
-  private byId?: Map<string, Array<{ entryName: string; size: number }>>;
-
-  constructor(
-    private readonly job: ImportJob,
-    private readonly input: WorkflowInput,
-    private readonly deps: WorkflowDeps,
-  ) {}
-
-  private async open(): Promise<void> {
-    if (this.reader) return;
-    const source = await S3RangeSource.open(this.deps.s3, this.input.bucket, this.input.packageKey, this.job.packageETag);
-    this.reader = await openPackage(source, this.job.packageFormat, resolveLimits(this.deps.limits), () => undefined);
-    this.byId = new Map();
-    for (const f of this.reader.statementFiles()) this.byId.set(f.fileId, [...(this.byId.get(f.fileId) ?? []), { entryName: f.entryName, size: f.size }]);
-  }
-
-  /** The entry holding a file record's bytes (the exact name first), if the package has one. */
-  async entryFor(record: PlainRecord): Promise<{ entryName: string; size: number } | undefined> {
-    await this.open();
-    const entries = this.byId?.get(record.fileId as string) ?? [];
-    return entries.find((e) => e.entryName === fileEntryName(record.fileId as string, record.fileName as string)) ?? entries[0];
-  }
-
-  async bytes(entryName: string) {
-    await this.open();
-    return (this.reader as PackageReader).openStatementFile(entryName);
-  }
-
-  close(): void {
-    this.reader?.close();
-  }
-}
-
-function statementKey(job: ImportJob, record: PlainRecord): string {
-  return `${job.userId}/${record.fileId as string}/${record.fileName as string}`;
-}
-
 /**
  * Decides what a part writes (by the merge strategy, against the user's items as they are now)
  * and journals the before-images of everything it will change.
@@ -147,8 +103,12 @@ async function journalPart(w: ChunkWrite, part: number, records: StagedRecord[])
       throw new JournalRaceError(kind, chunk, part);
     }
     if (before) {
-      // Identical items are never rewritten, whatever the strategy.
-      if (recordDifferences(kind, record, before).length === 0) {
+      // Identical items are never rewritten, whatever the strategy; a statement file is
+      // identical only when its bytes are too.
+      const same =
+        recordDifferences(kind, record, before).length === 0 &&
+        !(kind === 'transactionFiles' && files && (await files.bytesDifference(record, deps.s3, deps.filesBucket, statementKey(job.userId, record))));
+      if (same) {
         result.unchanged++;
         continue;
       }
@@ -168,10 +128,11 @@ async function journalPart(w: ChunkWrite, part: number, records: StagedRecord[])
     }
     items.push({ ...entityKey(kind, job.userId, id), before });
     if (kind === 'transactionFiles' && files && (await files.entryFor(record))) {
-      const key = statementKey(job, record);
+      const key = statementKey(job.userId, record);
       const there = await headFile(deps.s3, deps.filesBucket, key);
       const entry: JournalObject = { key, existed: there !== undefined };
       if (there && there.importId !== job.importId) {
+        if (there.importId) overwrote[there.importId] = (overwrote[there.importId] ?? 0) + 1;
         entry.etag = there.etag;
         entry.beforeImportId = there.importId;
         entry.copyKey = objectCopyKey(job.importId, id);
@@ -204,6 +165,8 @@ async function journalPart(w: ChunkWrite, part: number, records: StagedRecord[])
   }
   touched.accounts = [...accounts];
   const journaled: JournalPart = { kind, chunk, part, items, objects, result, overwrote, touched };
+  // A part that writes nothing (every record unchanged or skipped) needs no before-images.
+  if (!items.length && !objects.length) return journaled;
   // Written once: if another invocation of this step (a retry that started beside the first)
   // journaled the part first, its part is the true before-image and is used instead.
   return (await journal.writeOnce(journaled)) ?? journaled;
@@ -221,14 +184,15 @@ async function applyPart(kind: EntityKind, part: JournalPart, records: StagedRec
       delete rec.s3Key; // the exporting environment's key means nothing here
       const entry = files ? await files.entryFor(r) : undefined;
       if (entry && files) {
-        const key = statementKey(job, r);
+        const key = statementKey(job.userId, r);
+        const { sha256 } = await files.digest(entry.entryName);
         await deps.s3.send(
           new PutObjectCommand({
             Bucket: deps.filesBucket,
             Key: key,
             Body: await files.bytes(entry.entryName),
             ContentLength: entry.size,
-            Metadata: { [IMPORT_ID_METADATA]: job.importId },
+            Metadata: { [IMPORT_ID_METADATA]: job.importId, [SHA256_METADATA]: sha256 },
           }),
         );
         rec.s3Key = key;
@@ -296,10 +260,12 @@ async function writeChunk(kind: EntityKind, chunk: number, job: ImportJob, input
   const accounts = new Set<string>();
   let dateFrom: number | undefined;
   let dateTo: number | undefined;
+  let journaled = 0;
   for (let p = 0; p * PART_SIZE < staged.length; p++) {
     await deps.jobs.assertProcessing(job.importId); // stop within one part on cancel or failure elsewhere
     const records = staged.slice(p * PART_SIZE, (p + 1) * PART_SIZE);
     const part = await partFor({ kind, chunk, job, deps, journal, decisions: plan.decisions, files }, p, records, done);
+    if (part.items.length || part.objects.length) journaled++;
     const refused = await applyPart(kind, part, records, job, deps, files);
     for (const f of ['created', 'updated', 'skipped', 'unchanged', 'errors'] as const) result[f] += part.result[f] ?? 0;
     // Counted from what was written: an id that appeared since the journal read was kept (skip_existing).
@@ -311,7 +277,7 @@ async function writeChunk(kind: EntityKind, chunk: number, job: ImportJob, input
     if (part.touched?.dateTo !== undefined) dateTo = Math.max(dateTo ?? part.touched.dateTo, part.touched.dateTo);
   }
   await deps.jobs.recordTouched(job.importId, [...accounts], dateFrom, dateTo);
-  return { result, overwrote, records: staged.length, parts: Math.ceil(staged.length / PART_SIZE) };
+  return { result, overwrote, records: staged.length, parts: journaled };
 }
 
 export async function importEntityPhase(kind: Exclude<EntityKind, 'transactions'>, input: WorkflowInput, deps: WorkflowDeps): Promise<void> {

@@ -2,17 +2,21 @@
  * Roll back import: puts back what the journal says the user had, newest kind first
  * (transactions, then statement files, file maps, categories, accounts). Each key is restored
  * only while it still carries this import's id; a key that is already as it was counts as
- * restored (a step running again), and a key something else changed since is left alone and
- * counted. Used after a failure, after a cancel, and for undo of a completed import.
+ * restored (a step running again), and a key something else changed since is left alone,
+ * counted, and what it would have been put back to kept in the undo ledger (entities/ledger.ts).
+ * A before-image written by an import whose writes were undone since is followed through that
+ * import's ledger to what was there before it, so undo chains end where the user started.
+ * Used after a failure, after a cancel, and for undo of a completed import.
  *
  *   Begin rollback  -> the job stops processing (rolling_back), so no new write can start
  *   Writers done?   -> waits until every write lease has ended (a Lambda may outlive its Map)
  *   Roll back import (repeated until done) -> Finish rollback -> failed | canceled | undone
  */
 import { CopyObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { ENTITY_KINDS } from '../fzip/entities';
+import { ENTITY_KINDS, EntityKind } from '../fzip/entities';
 import { mapLimit } from '../entities/batch-writer';
-import { Journal, JournalObject, JournalPart } from '../entities/journal';
+import { Journal, JournalItem, JournalObject, JournalPart } from '../entities/journal';
+import { copySource, UndoLedger } from '../entities/ledger';
 import { ImportJob, RollbackResults } from '../jobs/job';
 import { ImportStateError } from './errors';
 import { FailInput, WorkflowDeps, WorkflowInput } from './context';
@@ -66,41 +70,100 @@ export async function checkWriters(input: WorkflowInput, deps: WorkflowDeps): Pr
   return { writersActive: (await deps.jobs.liveWriters(input.importId)) > 0 };
 }
 
-/** Puts one statement file back (the copy in the journal), or deletes the one the import created. */
-async function restoreObject(o: JournalObject, importId: string, journalBucket: string, deps: WorkflowDeps): Promise<keyof RollbackResults> {
+/** Whether an import's writes were undone (the ledger's mark, or its job's status for older imports). */
+function jobSaysRolledBack(deps: WorkflowDeps): RolledBackLookup {
+  return async (id) => {
+    const j = await deps.jobs.get(id);
+    return j?.status === 'undone' || j?.status === 'undoing' || ((j?.status === 'failed' || j?.status === 'canceled') && j.rolledBack === true);
+  };
+}
+
+/** Longest chain of rolled-back imports followed for one key (a guard; real chains are short). */
+const MAX_HOPS = 1000;
+
+/**
+ * What a key is put back to: its before-image, unless that image was written by an import whose
+ * writes were undone since — then what that import's rollback would have put back (its ledger),
+ * and so on. Undefined when it cannot be known (an import undone before the ledger existed).
+ */
+type RolledBackLookup = (importId: string) => Promise<boolean>;
+
+async function resolveItem(
+  kind: EntityKind,
+  entry: JournalItem,
+  job: ImportJob,
+  ledger: UndoLedger,
+  jobSays: RolledBackLookup,
+): Promise<{ before: Record<string, unknown> | null } | undefined> {
+  let before = entry.before;
+  for (let hop = 0; hop < MAX_HOPS; hop++) {
+    const by = before?.importId;
+    if (typeof by !== 'string' || by === job.importId || !(await ledger.isRolledBack(by, jobSays))) return { before };
+    const next = await ledger.item(by, kind, entry.sk);
+    if (!next) return undefined;
+    before = next.before;
+  }
+  return undefined;
+}
+
+/** The same for a statement file: the object to put back, followed through rolled-back imports' ledgers. */
+async function resolveObject(o: JournalObject, job: ImportJob, ledger: UndoLedger, jobSays: RolledBackLookup): Promise<JournalObject | undefined> {
+  let target = o;
+  for (let hop = 0; hop < MAX_HOPS; hop++) {
+    const by = target.existed ? target.beforeImportId : undefined;
+    if (!by || by === job.importId || !(await ledger.isRolledBack(by, jobSays))) return target;
+    const next = await ledger.object(by, o.key);
+    if (!next) return undefined;
+    target = next;
+  }
+  return undefined;
+}
+
+/** Puts one statement file back (the copy kept before the import), or deletes the one the import created. */
+async function restoreObject(
+  o: JournalObject,
+  job: ImportJob,
+  journalBucket: string,
+  deps: WorkflowDeps,
+  ledger: UndoLedger,
+  jobSays: RolledBackLookup,
+): Promise<keyof RollbackResults> {
+  const target = await resolveObject(o, job, ledger, jobSays);
   const now = await headFile(deps.s3, deps.filesBucket, o.key);
-  if (now && now.importId === importId) {
-    if (o.existed && o.copyKey) {
-      await deps.s3.send(
-        new CopyObjectCommand({ Bucket: deps.filesBucket, Key: o.key, CopySource: `${journalBucket}/${o.copyKey}`, MetadataDirective: 'COPY' }),
-      );
+  if (!target) return 'changedSince';
+  if (now && now.importId === job.importId) {
+    if (target.existed && target.copyKey) {
+      await deps.s3.send(new CopyObjectCommand({ Bucket: deps.filesBucket, Key: o.key, CopySource: copySource(journalBucket, target.copyKey), MetadataDirective: 'COPY' }));
       return 'restored';
     }
     await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.filesBucket, Key: o.key }));
     return 'deleted';
   }
-  if (o.existed) return now && (now.etag === o.etag || (o.beforeImportId !== undefined && now.importId === o.beforeImportId)) ? 'restored' : 'changedSince';
-  return now ? 'changedSince' : 'deleted';
+  // Not this import's bytes any more: already as they were (a step running again), or changed since.
+  if (target.existed && now && (now.etag === target.etag || (target.beforeImportId !== undefined && now.importId === target.beforeImportId))) return 'restored';
+  if (!target.existed && !now) return 'deleted';
+  // Left as it is; what was there before stays known to the later import's undo.
+  await ledger.recordObject(job.importId, target, journalBucket);
+  return 'changedSince';
 }
 
-/** Whether an import has been undone (cached for one rollback step). */
-type UndoneLookup = (importId: string) => Promise<boolean>;
-
-async function rollbackPart(part: JournalPart, job: ImportJob, journal: Journal, deps: WorkflowDeps, undone: UndoneLookup): Promise<RollbackResults> {
+async function rollbackPart(part: JournalPart, job: ImportJob, journal: Journal, deps: WorkflowDeps, ledger: UndoLedger): Promise<RollbackResults> {
   const out = zero();
-  const outcomes = await mapLimit(part.items, 16, async (entry) => {
-    // A before-image written by an import that has since been undone would bring that import's
-    // data back: such a key is left as it is and counted (undo in another order than the imports).
-    const by = entry.before?.importId;
-    if (typeof by === 'string' && by !== job.importId && (await undone(by))) return 'changed' as const;
-    return deps.entities.restore(part.kind, { pk: entry.pk, sk: entry.sk }, entry.before, job.importId);
+  const jobSays = jobSaysRolledBack(deps);
+  const outcomes = await mapLimit(part.items, 16, async (entry): Promise<keyof RollbackResults> => {
+    const resolved = await resolveItem(part.kind, entry, job, ledger, jobSays);
+    if (!resolved) return 'changedSince';
+    const done = await deps.entities.restore(part.kind, { pk: entry.pk, sk: entry.sk }, resolved.before, job.importId);
+    if (done === 'changed') {
+      // A later import (or the app) wrote the key since: left as it is, and what this rollback
+      // would have put back is kept for that import's undo.
+      await ledger.recordItem(job.importId, part.kind, { pk: entry.pk, sk: entry.sk, before: resolved.before });
+      return 'changedSince';
+    }
+    return resolved.before ? 'restored' : 'deleted';
   });
-  outcomes.forEach((o, i) => {
-    if (o === 'changed') out.changedSince++;
-    else if (part.items[i].before) out.restored++;
-    else out.deleted++;
-  });
-  for (const o of part.objects) out[await restoreObject(o, job.importId, journal.bucket, deps)]++;
+  for (const o of outcomes) out[o]++;
+  for (const o of part.objects) out[await restoreObject(o, job, journal.bucket, deps, ledger, jobSays)]++;
   return out;
 }
 
@@ -119,11 +182,7 @@ export async function rollbackStep(input: WorkflowInput, deps: WorkflowDeps): Pr
   const journal = new Journal(deps.s3, input.bucket, input.importId);
   const deadline = Date.now() + Math.max(5_000, (deps.remainingMs?.() ?? 300_000) - 60_000);
   let cursor = job.rollbackCursor ?? START_CURSOR;
-  const undoneCache = new Map<string, Promise<boolean>>();
-  const undone: UndoneLookup = (id) => {
-    if (!undoneCache.has(id)) undoneCache.set(id, deps.jobs.get(id).then((j) => j?.status === 'undone' || j?.status === 'undoing'));
-    return undoneCache.get(id) as Promise<boolean>;
-  };
+  const ledger = new UndoLedger(deps.s3, input.bucket, job.userId);
   const advance = async (to: string, delta: RollbackResults, parts = 0) => {
     if (!(await deps.jobs.advanceRollback(input.importId, cursor, to, delta, parts))) {
       throw new ImportStateError(`the rollback of import ${input.importId} moved on elsewhere`);
@@ -140,7 +199,7 @@ export async function rollbackStep(input: WorkflowInput, deps: WorkflowDeps): Pr
       continue;
     }
     for (const key of page.keys) {
-      const delta = await rollbackPart(await journal.read(key), job, journal, deps, undone);
+      const delta = await rollbackPart(await journal.read(key), job, journal, deps, ledger);
       await advance(`${k}|${key}`, delta, 1);
       if (Date.now() >= deadline) break;
     }
@@ -164,6 +223,8 @@ export async function rollbackFinish(input: WorkflowInput, deps: WorkflowDeps): 
     throw new ImportStateError(`the journal of import ${input.importId} is incomplete (${job.rollbackParts ?? 0} of ${job.journalParts} parts)`);
   }
   const outcome = job.status === 'undoing' ? 'undone' : job.rollbackReason === 'canceled' ? 'canceled' : 'failed';
+  // Before the job says so: a later undo follows this mark even after this job is deleted.
+  await new UndoLedger(deps.s3, input.bucket, job.userId).markRolledBack(input.importId, outcome);
   await deps.jobs.transition(input.importId, outcome, { rolledBack: true, currentPhase: outcome }, { expected: job.status });
   log.info('rolled back', { outcome, ...(job.rollbackResults ?? {}) });
   return { outcome };

@@ -13,6 +13,8 @@ import { S3RangeSource } from '../shared/s3-range-source';
 import { StagingReader, StagingWriter, StagingManifest } from '../entities/staging';
 import { ImportJob, MergeStrategy } from '../jobs/job';
 import { ImportStateError } from './errors';
+import { PlainRecord } from '../fzip/normalize';
+import { StatementSource, statementKey } from './statement-files';
 import { WritesStoppedError } from '../jobs/errors';
 import { SelectionCollector } from './selection';
 import { ValidateOutput, WorkflowDeps, WorkflowInput } from './context';
@@ -52,7 +54,7 @@ export function importPlan(manifest: StagingManifest, strategy: MergeStrategy): 
 function conflictIssues(manifest: StagingManifest): Issue<ErrorCode>[] {
   return manifest.conflicts.map((c) => ({
     code: 'ID_CONFLICT' as const,
-    message: `you already have ${c.kind} ${c.id}; with mergeStrategy fail_on_conflict nothing is imported (use overwrite or skip_existing)`,
+    message: `you already have ${c.kind} ${c.id} with other content; with mergeStrategy fail_on_conflict nothing is imported (use overwrite or skip_existing, or preview to decide record by record)`,
     id: c.id,
     file: c.kind,
   }));
@@ -71,8 +73,8 @@ function results(report: ValidationReport, manifest: StagingManifest | undefined
     ...(manifest
       ? {
           plan: importPlan(manifest, job.mergeStrategy),
-          existingCount: manifest.conflictCount,
-          conflictCount: ENTITY_KINDS.reduce((a, k) => a + (manifest.plan[k].conflicts ?? 0), 0),
+          existingCount: ENTITY_KINDS.reduce((a, k) => a + manifest.plan[k].existing, 0),
+          conflictCount: manifest.conflictCount,
           ...(manifest.selective ? { filter: job.filter ?? null, filteredOutTransactions: manifest.filteredOut ?? 0 } : {}),
         }
       : {}),
@@ -132,6 +134,19 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
   // Pinned: the later phases read exactly the bytes validated here, or fail.
   const source = await S3RangeSource.open(deps.s3, input.bucket, input.packageKey, job.packageETag);
   if (!job.packageETag && source.etag) await deps.jobs.updateIn(input.importId, 'validating', { packageETag: source.etag });
+  // A statement file whose item is identical may still carry other bytes than the user's object.
+  const files = new StatementSource({ ...job, packageETag: job.packageETag ?? source.etag }, input, deps);
+  const bytesDifferences = async (kind: EntityKind, record: PlainRecord) => {
+    if (kind !== 'transactionFiles') return [];
+    try {
+      const d = await files.bytesDifference(record, deps.s3, deps.filesBucket, statementKey(input.userId, record));
+      return d ? [d] : [];
+    } catch (err) {
+      // unreadable bytes: the validator reports the entry itself, and the package fails
+      log.warn('statement bytes not compared', { errorName: (err as Error).name });
+      return [];
+    }
+  };
   const staging = new StagingWriter(
     deps.s3,
     input.bucket,
@@ -141,6 +156,7 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
     deps.chunkSize,
     100,
     deps.chunkBytes,
+    bytesDifferences,
   );
   let lastKind: EntityKind | undefined;
   const selection = new SelectionCollector(job.filter);
@@ -164,7 +180,12 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
       report.errors.push({ code: 'FILTER_UNKNOWN_ACCOUNT', message: `the filter names account ${a}, which the package does not hold`, field: `/filter/accountIds/${job.filter?.accountIds?.indexOf(a) ?? i}`, id: a, file: 'filter' });
     }
   }
-  const manifest = report.valid ? await staging.finish(selection.selection(), selection.filteredOut) : undefined;
+  let manifest: StagingManifest | undefined;
+  try {
+    manifest = report.valid ? await staging.finish(selection.selection(), selection.filteredOut) : undefined;
+  } finally {
+    files.close();
+  }
   // A preview shows conflicts and lets the user decide: they do not fail it (confirm applies the strategy).
   if (manifest && job.mergeStrategy === 'fail_on_conflict' && !job.requireConfirmation && manifest.conflictCount > 0) {
     const issues = conflictIssues(manifest);

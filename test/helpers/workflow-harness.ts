@@ -47,6 +47,13 @@ export function harnessApi(h: WorkflowHarness, issuer: LocalTokenIssuer): Import
   });
 }
 
+export interface JobOptions {
+  mergeStrategy?: MergeStrategy;
+  validateOnly?: boolean;
+  packageFormat?: 'fzip' | 'json';
+  requireConfirmation?: boolean;
+}
+
 export interface WorkflowHarness {
   servers: LocalServers;
   jobs: JobStore;
@@ -64,10 +71,10 @@ export interface WorkflowHarness {
   /** Overrides of single task functions (fault injection); cleared with resetFaults. */
   faults: Partial<TaskFunctions>;
   resetFaults(): void;
-  createJob(userId: string, opts?: { mergeStrategy?: MergeStrategy; validateOnly?: boolean; packageFormat?: 'fzip' | 'json' }): Promise<ImportJob>;
+  createJob(userId: string, opts?: JobOptions): Promise<ImportJob>;
   upload(job: ImportJob, body: Buffer): Promise<void>;
   /** Creates a job, uploads the package, starts it like the S3 event does and waits for the end. */
-  runImport(userId: string, body: Buffer, opts?: { mergeStrategy?: MergeStrategy; validateOnly?: boolean; packageFormat?: 'fzip' | 'json' }): Promise<ImportJob>;
+  runImport(userId: string, body: Buffer, opts?: JobOptions): Promise<ImportJob>;
   items(kind: EntityKind, userId: string): Promise<Record<string, unknown>[]>;
   fileBytes(key: string): Promise<Buffer | undefined>;
   withDoc(doc: DynamoDBDocumentClient): void;
@@ -149,6 +156,7 @@ export async function startWorkflowHarness(
         validateOnly: o.validateOnly ?? false,
         packageFormat: o.packageFormat ?? 'fzip',
         packageS3Key: packageKey(userId, importId),
+        ...(o.requireConfirmation ? { requireConfirmation: true } : {}),
       });
     },
     async upload(job, body) {

@@ -65,6 +65,7 @@ describe('cleanupExpiredJobs', () => {
     const abandoned = await job('uploaded'); // expires 24 h after creation
     const finished = await job('completed'); // expires 7 days after completion
     const running = await job('processing'); // expires 24 h after creation but is running
+    workflow.statuses.set(running, 'RUNNING');
     const fresh = await job('completed');
     clock += 8 * 86400 * 1000;
     const young = await job('uploaded');

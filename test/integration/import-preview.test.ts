@@ -263,11 +263,17 @@ describe('selective import', () => {
     expect(listed.json.conflicts.map((c: { kind: string; id: string }) => [c.kind, c.id])).toEqual([['transactions', changedTx.transactionId]]);
     expect(await call('GET', `/import/${preview.importId}/conflicts`, user, undefined, { kind: 'accounts' })).toMatchObject({ status: 200, json: { total: 0, conflicts: [] } });
     await call('POST', `/import/${preview.importId}/cancel`, user);
-    // without preview, fail_on_conflict counts only the selection's existing records: the renamed
-    // account is outside it, the selected account and its records are identical or decided below
+    // without preview, fail_on_conflict counts only the selection's records that differ: the
+    // renamed account is outside it, the selected account is identical (unchanged, not a conflict)
     const strict = await apiImport(user, await pkg({ ...base, accounts: renamed }), { mergeStrategy: 'fail_on_conflict', filter: { accountIds: [inside], kinds: ['accounts'] } });
-    expect(strict.status).toBe('validation_failed');
-    const errors = (strict.validationResults as { errors: Array<{ code: string; id?: string }> }).errors;
+    expect(strict.status).toBe('completed');
+    expect(strict.importResults).toMatchObject({ accounts: { created: 0, updated: 0, unchanged: 1 } });
+    expect((await h.items('accounts', user)).find((a) => a.sk === outside)!.accountName).toBe(base.accounts[0].accountName);
+    // the selected account renamed too: it alone is the conflict
+    const both = base.accounts.map((a, i) => ({ ...a, accountName: `Renamed ${i}` }));
+    const strict2 = await apiImport(user, await pkg({ ...base, accounts: both }), { mergeStrategy: 'fail_on_conflict', filter: { accountIds: [inside], kinds: ['accounts'] } });
+    expect(strict2.status).toBe('validation_failed');
+    const errors = (strict2.validationResults as { errors: Array<{ code: string; id?: string }> }).errors;
     expect(errors.every((e) => e.id !== outside)).toBe(true);
     expect(errors.map((e) => e.id)).toEqual([inside]);
   });

@@ -5,13 +5,14 @@
  * were — every item, every attribute, every object's bytes. Undo of a completed import too.
  */
 import { randomUUID } from 'node:crypto';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { harnessApi, WorkflowHarness, startWorkflowHarness, workflowFunctions } from '../helpers/workflow-harness';
 import { syntheticPackage } from '../../cli/synthetic-package';
 import { PackageInput } from '../../functions/fzip/writer';
 import { materialize, packageBuffer } from '../helpers/packages';
 import { ENTITY_KINDS } from '../../functions/fzip/entities';
 import { PlainRecord } from '../../functions/fzip/normalize';
+import { changedPackage, snapshot as snapshotOf } from '../helpers/user-data';
 import { ImportApi } from '../../functions/api/import-api';
 import { LocalTokenIssuer } from '../../local/token-issuer';
 import { startImport } from '../../functions/jobs/scheduler';
@@ -26,38 +27,7 @@ let p1: Buffer;
 let p2: Buffer;
 
 
-/** The same package with every record changed, statement files with new bytes, and 100 new transactions. */
-async function changedPackage(): Promise<Buffer> {
-  const base = syntheticPackage({ transactions: TX, accounts: 2, files: 3, seed: 11 });
-  const data = await materialize(base);
-  const mark = (r: PlainRecord, f: string) => ({ ...r, [f]: `${String(r[f] ?? '')} (changed)` });
-  const files = [...(base.files ?? [])].map((f) => ({ ...f, content: Buffer.from(`new bytes of ${f.fileName}\n`) }));
-  const fresh = data.transactions.slice(0, 100).map((t) => ({ ...t, transactionId: randomUUID() }));
-  return packageBuffer({
-    accounts: data.accounts.map((r) => mark(r, 'accountName')),
-    categories: data.categories.map((r) => mark(r, 'name')),
-    fileMaps: data.fileMaps.map((r) => mark(r, 'name')),
-    transactionFiles: data.transactionFiles.map((r) => ({ ...r, fileSize: files.find((f) => f.fileId === r.fileId)?.content.length })),
-    transactions: [...data.transactions.map((r) => ({ ...mark(r, 'description'), amount: '1.23' })), ...fresh],
-    files,
-  });
-}
-
-/** Everything a user has: every item of every kind, and every statement file with its bytes and metadata. */
-async function snapshot(user: string) {
-  const items: Record<string, unknown[]> = {};
-  for (const kind of ENTITY_KINDS) {
-    items[kind] = (await h.items(kind, user)).sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
-  }
-  const listed = await h.servers.s3.send(new ListObjectsV2Command({ Bucket: h.filesBucket, Prefix: `${user}/` }));
-  const objects: Record<string, { bytes: string; meta: unknown }> = {};
-  for (const o of listed.Contents ?? []) {
-    const got = await h.servers.s3.send(new GetObjectCommand({ Bucket: h.filesBucket, Key: o.Key }));
-    objects[o.Key as string] = { bytes: await got.Body!.transformToString(), meta: got.Metadata };
-  }
-  return { items, objects };
-}
-
+const snapshot = (user: string) => snapshotOf(h, user);
 const lambdaError = (name: string, message: string) => Object.assign(new Error(message), { name });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const newUser = () => `user-${randomUUID()}`;
@@ -67,7 +37,7 @@ beforeAll(async () => {
   h = await startWorkflowHarness({ chunkSize: 200 });
   api = harnessApi(h, issuer);
   p1 = await packageBuffer(syntheticPackage({ transactions: TX, accounts: 2, files: 3, seed: 11 }));
-  p2 = await changedPackage();
+  p2 = await changedPackage(TX, 11);
 });
 afterAll(() => h.stop());
 afterEach(() => h.resetFaults());
@@ -219,14 +189,14 @@ describe('undo', () => {
     expect(refused.status).toBe(409);
     expect(refused.json.error.code).toBe('UNDO_CONFLICT');
     const changed = Number(/^(\d+) item/.exec(refused.json.error.message)![1]);
-    expect(changed).toBe(2 + 14 + 2 + 3 + TX); // every item of the first import was replaced by the later one
+    expect(changed).toBe(2 + 14 + 2 + 3 + TX + 3); // every item and statement file of the first import was replaced by the later one
     expect(await snapshot(user)).toEqual(afterLater);
 
     const forced = await call('POST', `/import/${first.importId}/undo`, user, { force: true });
     expect(forced.status).toBe(202);
     await h.machine.idle();
     const undone = (await h.jobs.get(first.importId))!;
-    expect(undone).toMatchObject({ status: 'undone', rollbackResults: { changedSince: changed + 3 } }); // + the 3 statement files
+    expect(undone).toMatchObject({ status: 'undone', rollbackResults: { changedSince: changed } });
     expect((await snapshot(user)).items).toEqual(afterLater.items);
   });
 });

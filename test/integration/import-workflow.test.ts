@@ -92,13 +92,15 @@ describe('merge strategies on a user who already has part of the data', () => {
     return user;
   }
 
-  it('fail_on_conflict: validation fails listing the conflicting ids, nothing is written', async () => {
+  it('fail_on_conflict: validation fails listing only the ids whose records differ, nothing is written', async () => {
     const user = await userWithPartialData();
     const job = await h.runImport(user, housef3Package());
     expect(job.status).toBe('validation_failed');
     const errors = (job.validationResults as { errors: Array<{ code: string; id: string }> }).errors;
-    expect(errors.filter((e) => e.code === 'ID_CONFLICT').map((e) => e.id).sort()).toEqual([ACC1, 'a0000000-0000-4000-8000-000000000002', CAT1, CAT2].sort());
-    expect((job.validationResults as { errorCount: number }).errorCount).toBe(4);
+    // the renamed account differs; the other account and the categories are identical: not conflicts
+    expect(errors.filter((e) => e.code === 'ID_CONFLICT').map((e) => e.id)).toEqual([ACC1]);
+    expect((job.validationResults as { errorCount: number }).errorCount).toBe(1);
+    expect(job.validationResults).toMatchObject({ existingCount: 4, conflictCount: 1 });
     expect(await h.items('transactions', user)).toEqual([]);
     expect((await h.items('accounts', user)).find((a) => a.accountId === ACC1)!.accountName).toBe('Old name');
   });
