@@ -4,8 +4,9 @@ module.exports = {
   roots: ['<rootDir>/test'],
   setupFiles: ['<rootDir>/test/setup/polyfills.js', '<rootDir>/test/setup/env.js'],
   testMatch: ['**/*.test.ts'],
-  // the browser tests need Chromium: npm run test:browser (jest.browser.config.js)
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/'],
+  // the browser tests need Chromium: npm run test:browser (jest.browser.config.js); the local
+  // stack end to end runs in npm run test:e2e (jest.e2e.config.js)
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/', '<rootDir>/test/e2e/', '<rootDir>/test/crash/'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   testTimeout: 60000,
 };

@@ -23,7 +23,14 @@ async function main(): Promise<void> {
   const token = stack.issuer.sign('dev-user', { ttlSeconds: 12 * 3600 });
   writeFileSync(join(DATA_DIR, 'dev-token'), token, { mode: 0o600 });
   // Where the fzip client finds this stack by default.
-  writeFileSync(join(DATA_DIR, 'endpoints.json'), JSON.stringify({ apiUrl: stack.apiUrl, sfnEndpoint: stack.sfnEndpoint, stateMachineArn: stack.machine.stateMachineArn }, null, 2));
+  writeFileSync(
+    join(DATA_DIR, 'endpoints.json'),
+    JSON.stringify(
+      { apiUrl: stack.apiUrl, sfnEndpoint: stack.sfnEndpoint, stateMachineArn: stack.machine.stateMachineArn, dynamoEndpoint: stack.dynamoEndpoint, s3Endpoint: stack.s3Endpoint },
+      null,
+      2,
+    ),
+  );
   console.log(`fzip-import local stack (data in ${DATA_DIR})
   REST API         ${stack.apiUrl}
   DynamoDB API     ${stack.dynamoEndpoint}   (dynalite)
