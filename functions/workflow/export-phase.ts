@@ -9,7 +9,7 @@
  *
  * Memory stays bounded whatever the user holds: a page of items, a multipart part, a gzip and
  * zip window. Records are written as stored, without our own attributes (pk, sk, importId,
- * the storage key s3Key); money stays the exact decimal string, transactionHash a bare uint64.
+ * the storage key s3Key, written as the file's entry under files/); money stays the exact decimal string, transactionHash a bare uint64.
  */
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -63,8 +63,11 @@ const INTERNAL = new Set(['pk', 'sk', 'importId']);
  */
 export function exportRecordText(kind: EntityKind, item: Record<string, unknown>, nonce: string): string {
   let exact = false;
-  const text = JSON.stringify(item, function (key, value) {
-    if (this === item && (INTERNAL.has(key) || (kind === 'transactionFiles' && key === 's3Key'))) return undefined;
+  // housef3's restore requires s3Key and reads a file's bytes at files/{s3Key}: our storage key
+  // means nothing elsewhere, the package's entry name does.
+  const record = kind === 'transactionFiles' ? { ...item, s3Key: `${String(item.fileId)}/${String(item.fileName)}` } : item;
+  const text = JSON.stringify(record, function (key, value) {
+    if (this === record && INTERNAL.has(key)) return undefined;
     if (value instanceof NumberValue) {
       exact = true;
       return `${nonce}${value.toString()}${nonce}`;

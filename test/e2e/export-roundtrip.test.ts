@@ -22,6 +22,11 @@ import { ENTITIES, EntityKind } from '../../functions/fzip/entities';
 import { writePackageFile } from '../../functions/fzip/writer';
 import { syntheticPackage } from '../../cli/synthetic-package';
 
+const HOUSEF3 = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'housef3-restore-requirements.json'), 'utf8')) as {
+  required: Record<string, string[]>;
+  ruleRequired: string[];
+};
+
 let stack: LocalStack;
 const dir = mkdtempSync(join(tmpdir(), 'fzip-export-'));
 
@@ -99,9 +104,16 @@ describe('export', () => {
     expect(second.report.errors).toEqual([]);
     expect(second.records).toEqual(first.records);
     expect(second.files).toEqual(first.files);
-    // and what was exported is what the package held (the storage key s3Key is not data)
+    // and what was exported is what the package held (s3Key is rewritten: where the bytes are in this package)
     const withoutS3Key = (r: Record<string, PlainRecord[]>) => ({ ...r, transactionFiles: r.transactionFiles.map(({ s3Key: _k, ...rest }) => rest) });
-    expect(first.records).toEqual(withoutS3Key(original.records));
+    expect(withoutS3Key(first.records)).toEqual(withoutS3Key(original.records));
+    // housef3's own restore can read every record: its required fields, and the bytes at files/{s3Key}
+    for (const [kind, fields] of Object.entries(HOUSEF3.required)) {
+      for (const r of first.records[kind] ?? []) for (const f of fields) expect([kind, f, r[f] !== undefined && r[f] !== null]).toEqual([kind, f, true]);
+    }
+    const rules = first.records.categories.flatMap((c) => (c.rules as PlainRecord[]) ?? []);
+    for (const rule of rules) for (const f of HOUSEF3.ruleRequired) expect([f, rule[f] !== undefined && rule[f] !== null]).toEqual([f, true]);
+    for (const f of first.records.transactionFiles) expect(Object.keys(first.files)).toContain(`files/${f.s3Key as string}`);
     expect(first.files).toEqual({ [`files/${FILE1}/statement jan.csv`]: Buffer.from(STATEMENT).toString('base64') });
     // housef3's form: gzip data files, a bare uint64 hash, money as strings, no internal attributes
     const raw = readFileSync(exportA);
