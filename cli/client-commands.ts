@@ -12,6 +12,7 @@ import { sniffFormat } from '../functions/fzip/package-reader';
 import { loadIssuer } from '../local/token-issuer';
 import { ApiCallError, FzipClient, isFinishedJob, Job, localDir, resolveClientConfig } from './client';
 import { executionArnOf } from '../functions/jobs/workflow-starter';
+import { MERGE_STRATEGIES, MergeStrategy } from '../functions/jobs/job';
 import type { Io } from './fzip';
 
 export class CliUsageError extends Error {}
@@ -87,9 +88,7 @@ export async function importCommand(args: string[], io: Io, isTty = false): Prom
   const file = positionals[0];
   if (!file) throw new CliUsageError('a package file is required');
   const strategy = values.strategy ?? 'fail_on_conflict';
-  if (!['fail_on_conflict', 'overwrite', 'skip_existing'].includes(strategy)) {
-    throw new CliUsageError('--strategy must be fail_on_conflict, overwrite or skip_existing');
-  }
+  if (!MERGE_STRATEGIES.includes(strategy as MergeStrategy)) throw new CliUsageError(`--strategy must be one of ${MERGE_STRATEGIES.join(', ')}`);
   let source: FileRangeSource;
   try {
     source = await FileRangeSource.open(file);
@@ -322,9 +321,7 @@ export async function confirmCommand(args: string[], io: Io): Promise<number> {
     allowPositionals: true,
   });
   if (!positionals[0]) throw new CliUsageError('an import id is required');
-  if (values.strategy && !['fail_on_conflict', 'overwrite', 'skip_existing'].includes(values.strategy)) {
-    throw new CliUsageError('--strategy must be fail_on_conflict, overwrite or skip_existing');
-  }
+  if (values.strategy && !MERGE_STRATEGIES.includes(values.strategy as MergeStrategy)) throw new CliUsageError(`--strategy must be one of ${MERGE_STRATEGIES.join(', ')}`);
   const { readFileSync } = await import('node:fs');
   const decisions = values.decisions ? (JSON.parse(readFileSync(values.decisions, 'utf8')) as unknown[]) : undefined;
   const client = new FzipClient(resolveClientConfig(values));

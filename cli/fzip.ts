@@ -37,7 +37,7 @@ export const USAGE = `Usage:
 
 Talking to a deployment (the local stack of npm start by default; --api URL --token T,
 or FZIP_API and FZIP_TOKEN, for another one):
-  fzip import <file> [--strategy fail_on_conflict|overwrite|skip_existing] [--validate-only] [--json]
+  fzip import <file> [--strategy fail_on_conflict|overwrite|skip_existing|replace] [--validate-only] [--json]
              [--preview [--yes]] [--account ID]... [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--only kind,kind]
                                                         upload, start, follow the progress; exit 0 only if it completed.
                                                         --preview: show the plan and conflicts, then confirm (asked, or --yes);

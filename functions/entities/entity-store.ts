@@ -71,6 +71,27 @@ export class EntityStore {
     return isDeepStrictEqual(now, before) ? 'already' : 'changed';
   }
 
+  /**
+   * Puts back an item the import deleted, while its key is still empty; otherwise it is already
+   * back (a rollback running again) or something wrote the key since, and it is left alone.
+   */
+  async restoreDeleted(kind: EntityKind, key: { pk: string; sk: string }, before: Record<string, unknown>): Promise<'restored' | 'already' | 'changed'> {
+    const table = this.tables[kind];
+    try {
+      await this.doc.send(new PutCommand({ TableName: table, Item: before, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return 'restored';
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
+    const now = (await this.doc.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item ?? null;
+    return isDeepStrictEqual(now, before) ? 'already' : 'changed';
+  }
+
+  /** Deletes items by key (replace: the user's records a package does not hold). */
+  async deleteKeys(kind: EntityKind, keys: ReadonlyArray<{ pk: string; sk: string }>): Promise<void> {
+    await mapLimit([...keys], this.opts.conditionalConcurrency ?? 16, (key) => this.doc.send(new DeleteCommand({ TableName: this.tables[kind], Key: key })));
+  }
+
   /** Puts (creates or replaces) the records. */
   async putAll(kind: EntityKind, userId: string, importId: string, records: readonly PlainRecord[]): Promise<void> {
     await batchPut(

@@ -21,6 +21,8 @@ export interface JournalItem {
   sk: string;
   /** The item as it was before the import wrote it; null when the import created it. */
   before: Record<string, unknown> | null;
+  /** replace: the import deleted the item (rollback puts it back while the key stays empty). */
+  deleted?: boolean;
 }
 
 export interface JournalObject {
@@ -32,6 +34,8 @@ export interface JournalObject {
   beforeImportId?: string;
   /** Where the replaced object was copied to (packages bucket). */
   copyKey?: string;
+  /** replace: the import deleted the object. */
+  deleted?: boolean;
 }
 
 export interface JournalPart {

@@ -31,6 +31,8 @@ export interface EntityPlan {
   unchanged: number;
   /** Existing and different. */
   conflicts: number;
+  /** replace: the user's records the package does not hold (deleted by the import). */
+  delete?: number;
 }
 
 export interface ConflictListing {
@@ -55,6 +57,8 @@ export interface StagingManifest {
   conflictCount: number;
   /** Chunks of staged conflicts per kind: [chunk number, how many] (what GET …/conflicts pages through). */
   conflictChunks: Record<EntityKind, Array<[number, number]>>;
+  /** replace: chunks of ids to delete per kind (staging/{importId}/deletions/{kind}/{n}.ndjson). */
+  deletions?: Record<EntityKind, number>;
   /** Transactions the filter left out. */
   filteredOut?: number;
   selective?: boolean;
@@ -68,6 +72,10 @@ export type ExistingLookup = (kind: EntityKind, ids: string[]) => Promise<Map<st
 
 export function chunkKey(importId: string, kind: EntityKind, n: number): string {
   return `${stagingPrefix(importId)}${kind}/${n}.ndjson`;
+}
+
+export function deletionChunkKey(importId: string, kind: EntityKind, n: number): string {
+  return `${stagingPrefix(importId)}deletions/${kind}/${n}.ndjson`;
 }
 
 export function conflictChunkKey(importId: string, kind: EntityKind, n: number): string {
@@ -219,6 +227,19 @@ export class StagingWriter {
     return out;
   }
 
+  private readonly deletions = Object.fromEntries(ENTITY_KINDS.map((k) => [k, 0])) as Record<EntityKind, number>;
+  private readonly deleteCounts = Object.fromEntries(ENTITY_KINDS.map((k) => [k, 0])) as Record<EntityKind, number>;
+
+  /** replace: stages one chunk of the user's ids of a kind that the import deletes (before finish). */
+  async stageDeletions(kind: EntityKind, ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    const n = this.deletions[kind]++;
+    this.deleteCounts[kind] += ids.length;
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: deletionChunkKey(this.importId, kind, n), Body: ids.map((id) => JSON.stringify(id)).join('\n') + '\n', ContentType: 'application/x-ndjson' }),
+    );
+  }
+
   async finish(selection?: Selection, filteredOut = 0): Promise<StagingManifest> {
     await this.flush();
     const plan = JSON.parse(JSON.stringify(this.plan)) as Record<EntityKind, EntityPlan>;
@@ -257,6 +278,10 @@ export class StagingWriter {
       conflictChunks: selection && chosen ? await this.selectedConflictChunks(selection, chosen) : this.conflictChunks,
       ...(selection ? { selective: true, filteredOut } : {}),
     };
+    if (ENTITY_KINDS.some((k) => this.deletions[k] > 0)) {
+      manifest.deletions = { ...this.deletions };
+      for (const k of ENTITY_KINDS) manifest.plan[k].delete = this.deleteCounts[k];
+    }
     await this.s3.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: manifestKey(this.importId), Body: JSON.stringify(manifest), ContentType: 'application/json' }),
     );
@@ -286,6 +311,15 @@ export class StagingReader {
       .split('\n')
       .filter((l) => l.length)
       .map((l) => JSON.parse(l) as StagedRecord);
+  }
+
+  /** replace: one chunk of ids to delete. */
+  async deletionChunk(kind: EntityKind, n: number): Promise<string[]> {
+    const text = await this.text(deletionChunkKey(this.importId, kind, n));
+    return text
+      .split('\n')
+      .filter((l) => l.length)
+      .map((l) => JSON.parse(l) as string);
   }
 
   /** The staged conflicts of one chunk, with their field differences. */

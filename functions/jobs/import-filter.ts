@@ -50,6 +50,19 @@ export function filterProblems(value: unknown): Array<{ field: string; message: 
 }
 
 /** Whether the filter restricts transactions (and so the reference records imported with them). */
+/**
+ * What a replace import may delete: the kinds it replaces, and which of the user's transactions.
+ * Whole package: everything. A filter by account or date: only the transactions it selects (a
+ * reference record may serve transactions outside the selection). A filter by kinds only: those kinds.
+ */
+export function replaceScope(filter: ImportFilter | undefined): { kinds: EntityKind[]; transactions: (t: PlainRecord) => boolean } {
+  if (!filter) return { kinds: [...ENTITY_KINDS], transactions: () => true };
+  if (filtersTransactions(filter)) {
+    return { kinds: !filter.kinds || filter.kinds.includes('transactions') ? ['transactions'] : [], transactions: transactionMatcher(filter) };
+  }
+  return { kinds: filter.kinds ?? [...ENTITY_KINDS], transactions: () => true };
+}
+
 export function filtersTransactions(filter: ImportFilter | undefined): boolean {
   return !!filter && (filter.accountIds !== undefined || filter.dateFrom !== undefined || filter.dateTo !== undefined);
 }

@@ -20,7 +20,8 @@ export const JOB_STATUSES = [
 ] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-export const MERGE_STRATEGIES = ['fail_on_conflict', 'overwrite', 'skip_existing'] as const;
+/** replace: overwrite, and delete the user's records (of the kinds, within the selection) the package does not hold. */
+export const MERGE_STRATEGIES = ['fail_on_conflict', 'overwrite', 'skip_existing', 'replace'] as const;
 export type MergeStrategy = (typeof MERGE_STRATEGIES)[number];
 
 export const PACKAGE_FORMATS = ['fzip', 'json'] as const;
@@ -71,9 +72,11 @@ export interface EntityResult {
   /** The user's item already held exactly this record: not rewritten. */
   unchanged: number;
   errors: number;
+  /** replace: the user's records the package does not hold, deleted. */
+  deleted?: number;
 }
 
-export const emptyResult = (): EntityResult => ({ created: 0, updated: 0, skipped: 0, unchanged: 0, errors: 0 });
+export const emptyResult = (): EntityResult => ({ created: 0, updated: 0, skipped: 0, unchanged: 0, errors: 0, deleted: 0 });
 
 export interface RollbackResults {
   /** Items and statement files put back to what the user had before the import. */

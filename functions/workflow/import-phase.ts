@@ -10,7 +10,7 @@
  * between parts: a cancel or a failure elsewhere stops it within one part.
  */
 import { randomUUID } from 'node:crypto';
-import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ENTITIES, ENTITY_KINDS, EntityKind } from '../fzip/entities';
 import { PlainRecord } from '../fzip/normalize';
 import { headFile, IMPORT_ID_METADATA, SHA256_METADATA, StatementSource, statementKey } from './statement-files';
@@ -22,7 +22,8 @@ import { recordDifferences } from '../entities/compare';
 import { DecisionAction, Decisions, readDecisions } from '../entities/decisions';
 import { ImportConflictError, ImportStateError, StagingMissingError } from './errors';
 import { ChunkInput, WorkflowDeps, WorkflowInput } from './context';
-import { mapConcurrency } from './validate-phase';
+import { chunkList, mapConcurrency } from './validate-phase';
+import { copySource } from '../entities/ledger';
 
 /** Records journaled and written together: bounds the before-images held at once. */
 export const PART_SIZE = 250;
@@ -113,7 +114,8 @@ async function journalPart(w: ChunkWrite, part: number, records: StagedRecord[])
         continue;
       }
       // A decision of the confirm call overrides the strategy for its id.
-      const action: DecisionAction | undefined = decisions.get(`${kind}#${id}`) ?? (job.mergeStrategy === 'overwrite' ? 'overwrite' : job.mergeStrategy === 'skip_existing' ? 'skip' : undefined);
+      const byStrategy: Partial<Record<ImportJob['mergeStrategy'], DecisionAction>> = { overwrite: 'overwrite', replace: 'overwrite', skip_existing: 'skip' };
+      const action: DecisionAction | undefined = decisions.get(`${kind}#${id}`) ?? byStrategy[job.mergeStrategy];
       if (action === undefined) throw new ImportConflictError(kind, id);
       if (action === 'skip') {
         result.skipped++;
@@ -280,6 +282,63 @@ async function writeChunk(kind: EntityKind, chunk: number, job: ImportJob, input
   return { result, overwrote, records: staged.length, parts: journaled };
 }
 
+/** Journal chunk numbers of deletion chunks (replace): apart from the staged chunks' numbers. */
+const DELETION_CHUNK_BASE = 500_000;
+
+/** Journals what one part of a deletion chunk removes: every item still there, and its statement file. */
+async function journalDeletions(w: ChunkWrite, part: number, ids: string[]): Promise<JournalPart> {
+  const { kind, chunk, job, deps, journal } = w;
+  const current = await deps.entities.currentItems(kind, job.userId, ids);
+  const result = emptyResult();
+  const overwrote: Record<string, number> = {};
+  const items: JournalPart['items'] = [];
+  const objects: JournalObject[] = [];
+  for (const id of ids) {
+    const before = current.get(id);
+    // already gone (a run before a crash deleted it), or written by this import: nothing to delete
+    if (!before || before.importId === job.importId) continue;
+    items.push({ ...entityKey(kind, job.userId, id), before, deleted: true });
+    result.deleted = (result.deleted ?? 0) + 1;
+    if (typeof before.importId === 'string') overwrote[before.importId] = (overwrote[before.importId] ?? 0) + 1;
+    if (kind === 'transactionFiles' && typeof before.fileId === 'string' && typeof before.fileName === 'string') {
+      const key = statementKey(job.userId, before as PlainRecord);
+      const there = await headFile(deps.s3, deps.filesBucket, key);
+      if (!there) continue;
+      const entry: JournalObject = { key, existed: true, etag: there.etag, beforeImportId: there.importId, copyKey: objectCopyKey(job.importId, id), deleted: true };
+      await deps.s3.send(new CopyObjectCommand({ Bucket: journal.bucket, Key: entry.copyKey, CopySource: copySource(deps.filesBucket, key), MetadataDirective: 'COPY' }));
+      objects.push(entry);
+    }
+  }
+  const journaled: JournalPart = { kind, chunk, part, items, objects, result, overwrote, touched: { accounts: [] } };
+  if (!items.length) return journaled;
+  return (await journal.writeOnce(journaled)) ?? journaled;
+}
+
+/** replace: deletes one staged chunk of the user's ids the package does not hold, journaled part by part. */
+async function deleteChunk(kind: EntityKind, n: number, job: ImportJob, input: WorkflowInput, deps: WorkflowDeps) {
+  const ids = await new StagingReader(deps.s3, input.bucket, input.importId).deletionChunk(kind, n);
+  const chunk = DELETION_CHUNK_BASE + n;
+  const journal = new Journal(deps.s3, input.bucket, input.importId);
+  const done = await journal.partsOf(kind, chunk);
+  const result = emptyResult();
+  const overwrote: Record<string, number> = {};
+  let journaled = 0;
+  for (let p = 0; p * PART_SIZE < ids.length; p++) {
+    await deps.jobs.assertProcessing(job.importId);
+    const key = done.get(p);
+    const slice = ids.slice(p * PART_SIZE, (p + 1) * PART_SIZE);
+    const part = key ? await journal.read(key) : await journalDeletions({ kind, chunk, job, deps, journal, decisions: new Map() }, p, slice);
+    if (!part.items.length) continue;
+    journaled++;
+    for (const o of part.objects) await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.filesBucket, Key: o.key }));
+    await deps.entities.deleteKeys(kind, part.items.map((i) => ({ pk: i.pk, sk: i.sk })));
+    result.deleted = (result.deleted ?? 0) + (part.result.deleted ?? 0);
+    for (const [other, c] of Object.entries(part.overwrote)) overwrote[other] = (overwrote[other] ?? 0) + c;
+  }
+  await deps.jobs.recordChunk(job.importId, `${kind}#delete${n}`, kind, result, overwrote, journaled);
+  return result;
+}
+
 export async function importEntityPhase(kind: Exclude<EntityKind, 'transactions'>, input: WorkflowInput, deps: WorkflowDeps): Promise<void> {
   const started = Date.now();
   const log = deps.logger.child({ importId: input.importId, phase: PHASES[kind].phase });
@@ -296,6 +355,7 @@ export async function importEntityPhase(kind: Exclude<EntityKind, 'transactions'
         await deps.jobs.recordChunk(input.importId, `${kind}#${n}`, kind, result, overwrote, parts);
         for (const f of ['created', 'updated', 'skipped', 'unchanged'] as const) total[f] += result[f];
       }
+      for (let n = 0; n < (manifest.deletions?.[kind] ?? 0); n++) total.deleted = (total.deleted ?? 0) + ((await deleteChunk(kind, n, job, input, deps)).deleted ?? 0);
       log.info('phase finished', { records: manifest.plan[kind].records, ...total, durationMs: Date.now() - started });
     } finally {
       files?.close();
@@ -313,8 +373,16 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
   const job = await beginProcessing(input, deps);
   await withWriteLease(job, deps, async () => {
     const manifest = await manifestOf(input, deps);
-    if (!Number.isInteger(input.chunk) || input.chunk < 0 || input.chunk >= manifest.chunks.transactions) {
+    const staged = manifest.chunks.transactions;
+    const total = staged + (manifest.deletions?.transactions ?? 0);
+    if (!Number.isInteger(input.chunk) || input.chunk < 0 || input.chunk >= total) {
       throw new ImportStateError(`import ${input.importId} has no transactions chunk ${input.chunk}`);
+    }
+    if (input.chunk >= staged) {
+      // replace: a chunk of the user's transactions the package does not hold
+      const result = await deleteChunk('transactions', input.chunk - staged, job, input, deps);
+      log.info('deletion chunk done', { deleted: result.deleted, durationMs: Date.now() - started });
+      return;
     }
     const { result, overwrote, records, parts } = await writeChunk('transactions', input.chunk, job, input, deps, await writePlan(input, job, deps));
     const done = await deps.jobs.recordChunk(input.importId, `transactions#${input.chunk}`, 'transactions', result, overwrote, parts);
@@ -335,7 +403,7 @@ export async function resumePhase(input: WorkflowInput, deps: WorkflowDeps): Pro
   if (!job || job.userId !== input.userId) throw new ImportStateError(`import ${input.importId} does not match this execution`);
   if (job.status !== 'processing') throw new ImportStateError(`import ${input.importId} is ${job.status}, not confirmed`);
   const manifest = await manifestOf(input, deps);
-  return { transactionChunks: Array.from({ length: manifest.chunks.transactions }, (_, i) => i), mapConcurrency: mapConcurrency(deps) };
+  return { transactionChunks: chunkList(manifest), mapConcurrency: mapConcurrency(deps) };
 }
 
 /** Complete import: the results were added chunk by chunk from what the journal says was written. */

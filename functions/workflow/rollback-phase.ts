@@ -131,6 +131,11 @@ async function restoreObject(
   const target = await resolveObject(o, job, ledger, jobSays);
   const now = await headFile(deps.s3, deps.filesBucket, o.key);
   if (!target) return 'changedSince';
+  if (o.deleted && !now && target.existed && target.copyKey) {
+    // deleted by this import (replace) and still absent: put back
+    await deps.s3.send(new CopyObjectCommand({ Bucket: deps.filesBucket, Key: o.key, CopySource: copySource(journalBucket, target.copyKey), MetadataDirective: 'COPY' }));
+    return 'restored';
+  }
   if (now && now.importId === job.importId) {
     if (target.existed && target.copyKey) {
       await deps.s3.send(new CopyObjectCommand({ Bucket: deps.filesBucket, Key: o.key, CopySource: copySource(journalBucket, target.copyKey), MetadataDirective: 'COPY' }));
@@ -153,7 +158,12 @@ async function rollbackPart(part: JournalPart, job: ImportJob, journal: Journal,
   const outcomes = await mapLimit(part.items, 16, async (entry): Promise<keyof RollbackResults> => {
     const resolved = await resolveItem(part.kind, entry, job, ledger, jobSays);
     if (!resolved) return 'changedSince';
-    const done = await deps.entities.restore(part.kind, { pk: entry.pk, sk: entry.sk }, resolved.before, job.importId);
+    const key = { pk: entry.pk, sk: entry.sk };
+    // a deleted item comes back while its key is empty; a written one while it carries this import
+    const done =
+      entry.deleted && resolved.before
+        ? await deps.entities.restoreDeleted(part.kind, key, resolved.before)
+        : await deps.entities.restore(part.kind, key, resolved.before, job.importId);
     if (done === 'changed') {
       // A later import (or the app) wrote the key since: left as it is, and what this rollback
       // would have put back is kept for that import's undo.

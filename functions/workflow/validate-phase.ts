@@ -14,6 +14,10 @@ import { StagingReader, StagingWriter, StagingManifest } from '../entities/stagi
 import { ImportJob, MergeStrategy } from '../jobs/job';
 import { ImportStateError } from './errors';
 import { PlainRecord } from '../fzip/normalize';
+import { ENTITIES } from '../fzip/entities';
+import { UuidSet } from '../fzip/json/uuid-set';
+import { replaceScope } from '../jobs/import-filter';
+import { userPartitions } from '../entities/entity-tables';
 import { StatementSource, statementKey } from './statement-files';
 import { WritesStoppedError } from '../jobs/errors';
 import { SelectionCollector } from './selection';
@@ -31,6 +35,8 @@ export interface KindPlan {
   /** Of the conflicts, what the merge strategy does with them. */
   overwrite: number;
   skip: number;
+  /** replace: the user's records the package does not hold, deleted. */
+  delete: number;
 }
 
 /** Per entity kind: what the import would do (create, unchanged, conflicts, and the strategy's overwrite / skip). */
@@ -44,8 +50,9 @@ export function importPlan(manifest: StagingManifest, strategy: MergeStrategy): 
       create: p.records - p.existing,
       unchanged: p.unchanged ?? 0,
       conflicts,
-      overwrite: strategy === 'overwrite' ? conflicts : 0,
+      overwrite: strategy === 'overwrite' || strategy === 'replace' ? conflicts : 0,
       skip: strategy === 'skip_existing' ? conflicts : 0,
+      delete: p.delete ?? 0,
     };
   }
   return out;
@@ -100,8 +107,40 @@ export function mapConcurrency(deps: WorkflowDeps): number {
   return deps.mapConcurrency ?? IMPORT_TUNING.mapConcurrency.default;
 }
 
-function chunkList(manifest: StagingManifest): number[] {
-  return Array.from({ length: manifest.chunks.transactions }, (_, i) => i);
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The transactions Map's items: the staged chunks, then (replace) the chunks of ids to delete. */
+export function chunkList(manifest: StagingManifest): number[] {
+  return Array.from({ length: manifest.chunks.transactions + (manifest.deletions?.transactions ?? 0) }, (_, i) => i);
+}
+
+/**
+ * replace: stages the user's ids (of the kinds and transactions the scope covers) that the
+ * package does not hold, a chunk at a time, reading the user's items page by page.
+ */
+async function stageDeletions(job: ImportJob, staged: Map<EntityKind, { has(id: string): boolean }>, staging: StagingWriter, deps: WorkflowDeps): Promise<void> {
+  const scope = replaceScope(job.filter);
+  const size = deps.chunkSize ?? IMPORT_TUNING.chunkRecords.default;
+  for (const kind of scope.kinds) {
+    const ids = staged.get(kind);
+    let batch: string[] = [];
+    for (const partition of userPartitions(kind, job.userId)) {
+      for await (const page of deps.entities.itemsOf(kind, partition)) {
+        for (const item of page) {
+          const id = item.sk as string;
+          // the package's transaction ids are UUIDs (the schema): another id cannot be among them
+          if ((kind !== 'transactions' || UUID_TEXT.test(id)) && ids?.has(id)) continue;
+          if (kind === 'transactions' && !scope.transactions(item as PlainRecord)) continue;
+          batch.push(id);
+          if (batch.length >= size) {
+            await staging.stageDeletions(kind, batch);
+            batch = [];
+          }
+        }
+      }
+    }
+    await staging.stageDeletions(kind, batch);
+  }
 }
 
 async function stopIfCanceled(importId: string, deps: WorkflowDeps): Promise<void> {
@@ -160,6 +199,17 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
   );
   let lastKind: EntityKind | undefined;
   const selection = new SelectionCollector(job.filter);
+  // replace: which ids the package holds (what the import writes), so the rest can be deleted
+  const staged = new Map<EntityKind, { add(id: string): unknown; has(id: string): boolean }>();
+  const accept = (kind: EntityKind, record: PlainRecord): boolean => {
+    if (!selection.accept(kind, record)) return false;
+    if (job.mergeStrategy === 'replace') {
+      let ids = staged.get(kind);
+      if (!ids) staged.set(kind, (ids = kind === 'transactions' ? new UuidSet() : new Set<string>()));
+      ids.add(record[ENTITIES[kind].idField] as string);
+    }
+    return true;
+  };
   const report = await validatePackage(source, {
     packageFormat: job.packageFormat,
     limits: deps.limits,
@@ -168,9 +218,9 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
         lastKind = kind;
         const progress = deps.jobs.reportProgress(input.importId, kind === 'transactions' ? 10 : 7, `validating_${kind}`);
         // A cancel stops validation at the next entity rather than at its end.
-        return progress.then(() => stopIfCanceled(input.importId, deps)).then(() => (selection.accept(kind, record) ? staging.add(kind, record) : undefined));
+        return progress.then(() => stopIfCanceled(input.importId, deps)).then(() => (accept(kind, record) ? staging.add(kind, record) : undefined));
       }
-      return selection.accept(kind, record) ? staging.add(kind, record) : undefined;
+      return accept(kind, record) ? staging.add(kind, record) : undefined;
     },
   });
   for (const [i, a] of selection.unknownAccounts().entries()) {
@@ -182,6 +232,7 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
   }
   let manifest: StagingManifest | undefined;
   try {
+    if (report.valid && job.mergeStrategy === 'replace') await stageDeletions(job, staged, staging, deps);
     manifest = report.valid ? await staging.finish(selection.selection(), selection.filteredOut) : undefined;
   } finally {
     files.close();

@@ -12,6 +12,7 @@ import { startImport } from '../../functions/jobs/scheduler';
 import { reconcileExecution } from '../../functions/jobs/reconcile';
 import { ImportEvent, ImportEventPublisher } from '../../functions/jobs/import-events';
 import { ImportJob, MergeStrategy } from '../../functions/jobs/job';
+import { ImportFilter } from '../../functions/jobs/import-filter';
 import { EntityStore } from '../../functions/entities/entity-store';
 import { EntityTableNames } from '../../functions/entities/entity-tables';
 import { WorkflowDeps } from '../../functions/workflow/context';
@@ -52,6 +53,7 @@ export interface JobOptions {
   validateOnly?: boolean;
   packageFormat?: 'fzip' | 'json';
   requireConfirmation?: boolean;
+  filter?: ImportFilter;
 }
 
 export interface WorkflowHarness {
@@ -157,6 +159,7 @@ export async function startWorkflowHarness(
         packageFormat: o.packageFormat ?? 'fzip',
         packageS3Key: packageKey(userId, importId),
         ...(o.requireConfirmation ? { requireConfirmation: true } : {}),
+        ...(o.filter ? { filter: o.filter } : {}),
       });
     },
     async upload(job, body) {

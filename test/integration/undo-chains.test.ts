@@ -14,6 +14,7 @@ import { changedPackage, snapshot as snapshotOf } from '../helpers/user-data';
 import { ImportApi } from '../../functions/api/import-api';
 import { LocalTokenIssuer } from '../../local/token-issuer';
 import { ENTITY_KINDS } from '../../functions/fzip/entities';
+import { PlainRecord } from '../../functions/fzip/normalize';
 
 const TX = 300;
 let h: WorkflowHarness;
@@ -175,5 +176,79 @@ describe('undo chains', () => {
     await undo(user, a, true);
     await undo(user, c);
     expect(await snapshot(user)).toEqual(start);
+  });
+});
+
+describe('replace: restore to exactly this backup', () => {
+  /** A user's data as comparable across users and imports (our own attributes left out). */
+  async function content(user: string) {
+    const s = await snapshot(user);
+    const items = Object.fromEntries(
+      Object.entries(s.items).map(([k, list]) => [k, list.map((i) => {
+        const { pk: _p, userId: _u, importId: _i, s3Key: _s, ...rest } = i as Record<string, unknown>;
+        return rest;
+      })]),
+    );
+    const objects = Object.fromEntries(Object.entries(s.objects).map(([k, o]) => [k.slice(user.length), o.bytes]));
+    return { items, objects };
+  }
+
+  /** B: A's data with a third of the transactions and one account's file gone, some changed, some new. */
+  async function overlapping(): Promise<Buffer> {
+    const input = syntheticPackage({ transactions: TX, accounts: 2, files: 3, seed: 21 });
+    const data = await materialize(input);
+    const keep = data.transactions.filter((_t, i) => i % 3 !== 0).map((t, i) => (i % 5 === 0 ? { ...t, description: `${String(t.description)} (B)` } : t));
+    const fresh = data.transactions.slice(0, 20).map((t) => ({ ...t, transactionId: randomUUID() }));
+    const droppedFile = data.transactionFiles[0].fileId as string;
+    return packageBuffer({
+      ...data,
+      transactions: [...keep, ...fresh].map((t: PlainRecord) => (t.fileId === droppedFile ? { ...t, fileId: data.transactionFiles[1].fileId } : t)),
+      transactionFiles: data.transactionFiles.slice(1),
+      files: [...(input.files ?? [])].filter((f) => f.fileId !== droppedFile),
+    });
+  }
+
+  it('makes the data equal the backup (deleting what it lacks), and undo brings everything back', async () => {
+    const b = await overlapping();
+    const ref = newUser();
+    expect((await h.runImport(ref, b)).status).toBe('completed');
+    const expected = await content(ref);
+
+    const user = newUser();
+    await h.runImport(user, base);
+    const beforeA = await snapshot(user);
+    const preview = await h.runImport(user, b, { mergeStrategy: 'replace', requireConfirmation: true });
+    const plan = (preview.validationResults as { plan: Record<string, { delete: number }> }).plan;
+    expect(plan.transactions.delete).toBe(TX / 3);
+    expect(plan.transactionFiles.delete).toBe(1);
+    await call('POST', `/import/${preview.importId}/cancel`, user);
+
+    const job = await h.runImport(user, b, { mergeStrategy: 'replace' });
+    expect(job.status).toBe('completed');
+    expect((job.importResults as Record<string, { deleted: number }>).transactions.deleted).toBe(TX / 3);
+    expect(await content(user)).toEqual(expected);
+
+    await undo(user, job.importId);
+    expect(await snapshot(user)).toEqual(beforeA);
+  });
+
+  it('selective: deletes nothing outside the selection', async () => {
+    const user = newUser();
+    await h.runImport(user, base);
+    const data = await materialize(syntheticPackage({ transactions: TX, accounts: 2, files: 3, seed: 21 }));
+    const [inside, outside] = data.accounts.map((a) => a.accountId as string);
+    const before = await h.items('transactions', user);
+    const others = await Promise.all((['accounts', 'categories', 'fileMaps', 'transactionFiles'] as const).map((k) => h.items(k, user)));
+    // a package holding only the first half of the transactions
+    const half = await packageBuffer({ ...data, transactions: data.transactions.slice(0, TX / 2) });
+    const job = await h.runImport(user, half, { mergeStrategy: 'replace', filter: { accountIds: [inside] } });
+    expect(job.status).toBe('completed');
+    const after = await h.items('transactions', user);
+    const gone = before.filter((t) => !after.some((a) => a.sk === t.sk));
+    expect(gone.length).toBeGreaterThan(0);
+    expect(gone.every((t) => t.accountId === inside)).toBe(true);
+    expect(after.filter((t) => t.accountId === outside)).toHaveLength(before.filter((t) => t.accountId === outside).length);
+    // no reference record deleted: they may serve transactions outside the selection
+    expect(await Promise.all((['accounts', 'categories', 'fileMaps', 'transactionFiles'] as const).map((k) => h.items(k, user)))).toEqual(others);
   });
 });
