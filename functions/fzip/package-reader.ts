@@ -3,6 +3,7 @@
  * statement files, whatever its packageFormat: an FZIP (ZIP) or a single JSON document.
  * Everything streams; nothing holds a whole package or data file in memory.
  */
+import { countKeys, findDuplicateKey } from './json/duplicate-keys';
 import { Readable, pipeline } from 'node:stream';
 import zlib from 'node:zlib';
 import { ENTITIES, EntityKind } from './entities';
@@ -18,6 +19,28 @@ export type PackageFormat = 'fzip' | 'json';
 
 /** Gunzip output per step: zlib's 16 KiB default costs a thread-pool round trip every 16 KiB. */
 const GUNZIP_CHUNK_BYTES = 256 * 1024;
+
+/** The manifest, unless a key repeats in it (JSON.parse would keep the last one silently). */
+function manifestWithoutDuplicates(manifest: unknown, text: string, file: string): unknown {
+  const dup = countKeys(manifest) !== countColonKeys(text) ? findDuplicateKey(text) : undefined;
+  if (dup) throw new FzipFatalError({ code: 'DUPLICATE_KEY', message: `${dup.pointer.slice(1)} appears twice in the manifest (which one is meant cannot be known)`, file, field: dup.pointer });
+  return manifest;
+}
+
+/** Keys of a JSON text (colons outside strings). */
+function countColonKeys(text: string): number {
+  let n = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 58) n++;
+  }
+  return n;
+}
 
 export interface StatementFile {
   fileId: string;
@@ -155,8 +178,9 @@ class ZipPackageReader implements PackageReader {
     } catch {
       throw new FzipFatalError({ code: 'INVALID_ENCODING', message: 'manifest.json is not valid UTF-8', file: item.name });
     }
+    let manifest: unknown;
     try {
-      return JSON.parse(text);
+      manifest = JSON.parse(text);
     } catch (err) {
       throw new FzipFatalError({
         code: 'INVALID_MANIFEST',
@@ -164,6 +188,7 @@ class ZipPackageReader implements PackageReader {
         file: item.name,
       });
     }
+    return manifestWithoutDuplicates(manifest, text, item.name);
   }
 
   dataLocation(kind: EntityKind): string {
@@ -250,11 +275,13 @@ class JsonDocumentReader implements PackageReader {
     for await (const batch of this.elements()) {
       const m = batch.find((e) => e.key === 'manifest' && e.whole);
       if (m) {
+        let manifest: unknown;
         try {
-          return JSON.parse(m.text);
+          manifest = JSON.parse(m.text);
         } catch (err) {
           throw new FzipFatalError({ code: 'INVALID_MANIFEST', message: `manifest is not valid JSON: ${(err as Error).message}`, file: 'manifest' });
         }
+        return manifestWithoutDuplicates(manifest, m.text, 'manifest');
       }
     }
     throw new FzipFatalError({ code: 'MISSING_MANIFEST', message: 'the JSON document has no "manifest" object' });

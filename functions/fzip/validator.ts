@@ -8,6 +8,7 @@
  * stages them); it is never called for a record that failed.
  */
 import { ENTITIES, EntityKind } from './entities';
+import { countKeys, findDuplicateKey } from './json/duplicate-keys';
 import { ErrorCode, FzipFatalError, Issue, IssueList, WarningCode } from './issues';
 import { FzipLimits, resolveLimits } from './limits';
 import { declaredFields, entityCheck, manifestCheck } from './schema-validator';
@@ -347,6 +348,14 @@ async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind
         const rec = value as PlainRecord;
         const rawId = rec[info.idField];
         const id = typeof rawId === 'string' ? rawId : undefined;
+        if (countKeys(rec) !== el.keys) {
+          // JSON.parse kept the last of a repeated key: the record means two things
+          const dup = findDuplicateKey(el.text);
+          if (dup) {
+            v.error({ code: 'DUPLICATE_KEY', message: `${dup.pointer.slice(1)} appears twice in the record (which one is meant cannot be known)`, file, index, ...(id !== undefined ? { id } : {}), field: dup.pointer });
+            continue;
+          }
+        }
         // A \uD800-style escape can make a string that is not Unicode text (and cannot be stored
         // as UTF-8); raw bytes cannot (the UTF-8 decoder is strict), so only escapes are looked at.
         if (el.text.includes('\\u') && SURROGATE_ESCAPE.test(el.text)) {

@@ -36,6 +36,8 @@ export interface JsonElement {
   index: number;
   /** JSON text of the element, with unsafe numbers turned into strings. */
   text: string;
+  /** Keys in the element's objects (colons outside strings): more than the parsed value holds means a repeated key. */
+  keys: number;
 }
 
 export interface SplitterOptions {
@@ -92,6 +94,7 @@ export class JsonElementSplitter {
   private inString = false;
   private fixes: number[] = [];
   private whole = false;
+  private colons = 0;
   /** Whitespace seen since the last element or token outside elements. */
   private gap = 0;
 
@@ -245,6 +248,7 @@ export class JsonElementSplitter {
     this.inString = false;
     this.fixes = [];
     this.whole = whole;
+    this.colons = 0;
   }
 
   /** Index of the closing quote of a string whose content starts at `from`, or -1. */
@@ -328,6 +332,7 @@ export class JsonElementSplitter {
       } else if (this.depth === 0 && (c === COMMA || isWs(c))) {
         complete = pos;
       } else {
+        if (c === COLON) this.colons++;
         pos++;
       }
     }
@@ -345,7 +350,7 @@ export class JsonElementSplitter {
         return false;
       }
     }
-    out.push({ key: this.key, whole: this.whole || undefined, index: this.index, text: this.elementText(complete) });
+    out.push({ key: this.key, whole: this.whole || undefined, index: this.index, text: this.elementText(complete), keys: this.colons });
     this.index++;
     this.pos = complete;
     this.elStart = -1;

@@ -1,3 +1,4 @@
+import { countKeys, findDuplicateKey } from '../../../functions/fzip/json/duplicate-keys';
 import fc from 'fast-check';
 import { JsonElementSplitter, JsonScanError, JsonElement } from '../../../functions/fzip/json/element-splitter';
 
@@ -149,8 +150,25 @@ describe('JsonElementSplitter agrees with JSON.parse (property tests)', () => {
         const els = splitAll(text, chunk, { maxElementChars: 1_000_000, maxDepth: 10 });
         expect(els.map((e) => e.index)).toEqual(arr.map((_, i) => i));
         expect(els.map((e) => JSON.parse(e.text))).toEqual(arr.map(expected));
+        // each element's key count is exactly its parsed keys (no key repeats in a stringified value)
+        expect(els.map((e) => e.keys)).toEqual(els.map((e) => countKeys(JSON.parse(e.text))));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('finds a repeated key in any object of any value, and names its path', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), value, { minKeys: 1, maxKeys: 5 }), (obj) => {
+        const text = JSON.stringify(obj);
+        const key = Object.keys(obj)[0];
+        const doubled = `{${JSON.stringify(key)}:1,${text.slice(1)}`;
+        expect(findDuplicateKey(text)).toBeUndefined();
+        expect(findDuplicateKey(doubled)).toEqual({ key, pointer: `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}` });
+        const el = splitAll(`[${doubled}]`, 7, { maxElementChars: 1_000_000, maxDepth: 10 })[0];
+        expect(el.keys).toBe(countKeys(JSON.parse(doubled)) + 1);
+      }),
+      { numRuns: 200 },
     );
   });
 

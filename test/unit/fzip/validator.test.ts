@@ -366,3 +366,38 @@ describe('validatePackage: records and business rules', () => {
     expect(report.errors).toEqual([expect.objectContaining({ code: 'CRC_MISMATCH', file: `files/${FILE1}/statement jan.csv` })]);
   });
 });
+
+describe('validatePackage: duplicate keys', () => {
+  /** The package with one data file's JSON text edited (gzip kept). */
+  function edited(base: string, edit: (text: string) => string, manifest?: (text: string) => string): Buffer {
+    return buildZip(
+      housef3Entries().map((e) => {
+        if (manifest && e.name === 'manifest.json') return { ...e, data: manifest(String(e.data)) };
+        if (e.name !== `data/${base}.json.gz`) return e;
+        return { ...e, data: zlib.gzipSync(edit(zlib.gunzipSync(e.data as Buffer).toString('utf8'))) };
+      }),
+    );
+  }
+
+  it('a key twice in a record is DUPLICATE_KEY naming the file, record and field (not the last value silently)', async () => {
+    const buf = edited('transactions', (t) => t.replace('"amount": "-12.34"', '"amount": "-12.34", "amount": "999999.99"'));
+    const { report, records } = await collect(buf);
+    expect(report.valid).toBe(false);
+    const dup = report.errors.filter((e) => e.code === 'DUPLICATE_KEY');
+    expect(dup).toEqual([expect.objectContaining({ file: 'data/transactions.json.gz', index: 0, id: TX1, field: '/amount' })]);
+    expect((records.transactions ?? []).some((t) => t.amount === '999999.99')).toBe(false);
+  });
+
+  it('a key twice in a nested object names its path; the same key in two objects is fine', async () => {
+    const nested = edited('categories', (t) => t.replace('"amountMin": "10.00"', '"amountMin": "10.00", "amountMin": "11.00"'));
+    expect((await validate(nested)).errors.filter((e) => e.code === 'DUPLICATE_KEY').map((e) => e.field)).toEqual(['/rules/0/amountMin']);
+    // every record has "amount": one key per object is not a duplicate
+    expect((await validate(housef3Package())).errors).toEqual([]);
+  });
+
+  it('a key twice in the manifest fails the package', async () => {
+    const buf = edited('accounts', (t) => t, (m) => m.replace('"backupFormatVersion": "1.0"', '"backupFormatVersion": "1.0", "backupFormatVersion": "9.9"'));
+    const report = await validate(buf);
+    expect(report.errors).toEqual([expect.objectContaining({ code: 'DUPLICATE_KEY', file: 'manifest.json', field: '/backupFormatVersion' })]);
+  });
+});
