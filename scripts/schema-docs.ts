@@ -88,10 +88,15 @@ export function renderTable(file: string): string {
 }
 
 export function renderDoc(doc: string): string {
-  return doc.replace(
-    /(<!-- BEGIN schema:([a-z-]+\.schema\.json) -->\n)[^]*?(\n<!-- END schema:\2 -->)/g,
-    (_m, begin: string, file: string, end: string) => `${begin}${renderTable(file)}${end}`,
-  );
+  let blocks = 0;
+  // an empty block (BEGIN and END on adjacent lines) matches too: it is filled, never skipped
+  const out = doc.replace(/(<!-- BEGIN schema:([a-z-]+\.schema\.json) -->\n)[^]*?(<!-- END schema:\2 -->)/g, (_m, begin: string, file: string, end: string) => {
+    blocks++;
+    return `${begin}${renderTable(file)}\n${end}`;
+  });
+  const markers = (doc.match(/<!-- BEGIN schema:/g) ?? []).length;
+  if (blocks !== markers) throw new Error(`docs/fzip-format.md has ${markers} BEGIN schema markers but ${blocks} well-formed blocks`);
+  return out;
 }
 
 if (require.main === module) {

@@ -56,7 +56,9 @@ export const DEFAULT_LIMITS: Readonly<FzipLimits> = Object.freeze({
   maxReferenceRecords: 100_000,
   maxStoredItemBytes: 400 * 1024,
   storedItemReserveBytes: 2048,
-  maxEntryNameBytes: 255,
+  // files/{fileId}/{fileName}: a statement file name may be long (housef3 sets no limit); 1 KiB
+  // keeps its storage key {userId}/{fileId}/{fileName} within S3's 1,024 bytes with the checks on fileName
+  maxEntryNameBytes: 1024,
   maxLzmaDictBytes: 256 * MiB,
   maxReportedIssues: 100,
 });

@@ -7,8 +7,12 @@
 
 /** At most this many digits before the decimal point once the exponent is applied (|x| < 10^15). */
 export const MONEY_MAX_INTEGER_DIGITS = 15;
-/** At most this many significant digits after the decimal point (trailing zeros do not count). */
-export const MONEY_MAX_FRACTION_DIGITS = 12;
+/**
+ * At most this many significant digits after the decimal point (trailing zeros do not count):
+ * with the 15 before it, 38 significant digits, what a DynamoDB number holds exactly. housef3
+ * keeps any Decimal; we refuse only what could not be stored and read back exactly.
+ */
+export const MONEY_MAX_FRACTION_DIGITS = 23;
 
 export interface ParsedDecimal {
   negative: boolean;

@@ -71,6 +71,8 @@ class Validation {
   readonly categoryParents = new Map<string, string | undefined>();
   readonly categoryIndex = new Map<string, number>();
   readonly transactionFiles = new Map<string, { index: number; fileName: string; fileSize?: number }>();
+  /** Ids of records that failed: what only refers to them is not reported again (one cause, one error). */
+  readonly failedIds = new Set<string>();
   readonly transactionIds = new UuidSet(1 << 16);
   /** account.defaultFileMapId is checked once file maps are read. */
   readonly pendingDefaultMaps: Array<{ index: number; id: string; fileMapId: string }> = [];
@@ -166,9 +168,13 @@ function describeCycle(cycle: string[]): string {
 }
 
 /** Per-record business checks, done as each record passes. */
+/** A statement file name's UTF-8 bytes at most: {userId ≤ 128}/{fileId}/{fileName} within S3's 1,024-byte keys. */
+export const MAX_FILE_NAME_BYTES = 850;
+
 function checkRecord(v: Validation, kind: EntityKind, r: PlainRecord, where: Issue<ErrorCode>): void {
   const ref = (field: string, target: string, known: boolean) => {
-    if (!known) {
+    // a reference to a record that failed is that record's problem, already reported
+    if (!known && !v.failedIds.has(target.slice(target.lastIndexOf(' ') + 1))) {
       v.error({ ...where, code: 'UNKNOWN_REFERENCE', field, message: `${field.slice(1)} refers to ${target} that is not in the package` });
     }
   };
@@ -194,6 +200,14 @@ function checkRecord(v: Validation, kind: EntityKind, r: PlainRecord, where: Iss
       }
       break;
     case 'transactionFiles':
+      if (typeof r.fileName === 'string' && Buffer.byteLength(r.fileName) > MAX_FILE_NAME_BYTES) {
+        v.error({
+          ...where,
+          code: 'INVALID_VALUE',
+          field: '/fileName',
+          message: `fileName is ${Buffer.byteLength(r.fileName)} bytes in UTF-8; stored as {user}/{fileId}/{fileName} it must stay within ${MAX_FILE_NAME_BYTES} bytes (an S3 key holds 1,024)`,
+        });
+      }
       if (v.transactionFiles.has(id)) {
         v.error({ ...where, code: 'DUPLICATE_ID', field: '/fileId', message: `transaction file ${id} appears more than once` });
       } else {
@@ -352,6 +366,7 @@ async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind
           // JSON.parse kept the last of a repeated key: the record means two things
           const dup = findDuplicateKey(el.text);
           if (dup) {
+            if (id !== undefined) v.failedIds.add(id);
             v.error({ code: 'DUPLICATE_KEY', message: `${dup.pointer.slice(1)} appears twice in the record (which one is meant cannot be known)`, file, index, ...(id !== undefined ? { id } : {}), field: dup.pointer });
             continue;
           }
@@ -361,6 +376,7 @@ async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind
         if (el.text.includes('\\u') && SURROGATE_ESCAPE.test(el.text)) {
           const at = loneSurrogateAt(rec, '');
           if (at !== undefined) {
+            if (id !== undefined) v.failedIds.add(id);
             v.error({
               code: 'INVALID_ENCODING',
               message: `${at ? at.slice(1) : 'record'} holds an unpaired surrogate escape (\\uD800-\\uDFFF alone): not a character`,
@@ -374,6 +390,7 @@ async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind
         }
         const failure = check(rec);
         if (failure) {
+          if (id !== undefined) v.failedIds.add(id);
           v.error({
             code: 'SCHEMA_VIOLATION',
             message: `${failure.field ? failure.field.slice(1) : 'record'} ${failure.message}`,
@@ -392,11 +409,15 @@ async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind
         }
         const before = v.errors.total;
         checkRecord(v, kind, rec, { code: 'INVALID_RECORD', message: '', file, index, id });
-        if (v.errors.total !== before) continue;
+        if (v.errors.total !== before) {
+          if (id !== undefined && kind !== 'transactions') v.failedIds.add(id);
+          continue;
+        }
         const normalized = normalizeRecord(kind, rec);
         if (el.text.length > sizeCheckFromLength) {
           const size = dynamoItemSize(normalized);
           if (size > itemBudget) {
+            if (id !== undefined) v.failedIds.add(id);
             v.error({
               code: 'ITEM_TOO_LARGE',
               message: `stored, this record would be a ${size}-byte item; with the importer's keys and attributes it must stay under ${itemBudget} bytes (DynamoDB holds at most ${v.limits.maxStoredItemBytes} bytes an item)`,
@@ -453,7 +474,7 @@ async function checkStatementFiles(v: Validation, reader: PackageReader, verify:
     }
   }
   for (const e of entries) {
-    if (!v.transactionFiles.has(e.fileId)) {
+    if (!v.transactionFiles.has(e.fileId) && !v.failedIds.has(e.fileId)) {
       v.warn({ code: 'UNREFERENCED_FILE', message: 'no transaction file record refers to this file; it is not imported', file: e.entryName });
     }
     if (verify) {

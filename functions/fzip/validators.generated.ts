@@ -1063,14 +1063,14 @@ return errors === 0;
 }
 
 export const account = validate12;
-const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"account.schema.json","title":"FzipAccount","description":"One element of data/accounts.json(.gz).","type":"object","properties":{"accountId":{"$ref":"common.schema.json#/definitions/uuid"},"userId":{"$ref":"common.schema.json#/definitions/sourceUserId"},"accountName":{"type":"string","minLength":1,"maxLength":100},"accountType":{"type":"string","enum":["checking","savings","credit_card","investment","loan","other"]},"institution":{"type":"string","maxLength":100},"balance":{"$ref":"common.schema.json#/definitions/money"},"currency":{"$ref":"common.schema.json#/definitions/currency"},"notes":{"type":"string","maxLength":1000},"isActive":{"type":"boolean"},"defaultFileMapId":{"$ref":"common.schema.json#/definitions/uuid"},"firstTransactionDate":{"$ref":"common.schema.json#/definitions/epochMs"},"lastTransactionDate":{"$ref":"common.schema.json#/definitions/epochMs"},"importsStartDate":{"$ref":"common.schema.json#/definitions/epochMs"},"importsEndDate":{"$ref":"common.schema.json#/definitions/epochMs"},"createdAt":{"$ref":"common.schema.json#/definitions/epochMs"},"updatedAt":{"$ref":"common.schema.json#/definitions/epochMs"},"exportMetadata":{"$ref":"common.schema.json#/definitions/decoration"},"computedFields":{"$ref":"common.schema.json#/definitions/decoration"}},"required":["accountId","accountName","accountType"],"additionalProperties":{"$ref":"common.schema.json#/definitions/extraField"},"propertyNames":{"$ref":"common.schema.json#/definitions/fieldName"}};
+const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"account.schema.json","title":"FzipAccount","description":"One element of data/accounts.json(.gz).","type":"object","properties":{"accountId":{"$ref":"common.schema.json#/definitions/uuid"},"userId":{"$ref":"common.schema.json#/definitions/sourceUserId"},"accountName":{"type":"string","maxLength":100},"accountType":{"type":"string","enum":["checking","savings","credit_card","investment","loan","other"]},"institution":{"type":"string","maxLength":100},"balance":{"$ref":"common.schema.json#/definitions/money"},"currency":{"$ref":"common.schema.json#/definitions/currency"},"notes":{"type":"string","maxLength":1000},"isActive":{"type":"boolean"},"defaultFileMapId":{"$ref":"common.schema.json#/definitions/uuid"},"firstTransactionDate":{"$ref":"common.schema.json#/definitions/epochMs"},"lastTransactionDate":{"$ref":"common.schema.json#/definitions/epochMs"},"importsStartDate":{"$ref":"common.schema.json#/definitions/epochMs"},"importsEndDate":{"$ref":"common.schema.json#/definitions/epochMs"},"createdAt":{"$ref":"common.schema.json#/definitions/epochMs"},"updatedAt":{"$ref":"common.schema.json#/definitions/epochMs"},"exportMetadata":{"$ref":"common.schema.json#/definitions/decoration"},"computedFields":{"$ref":"common.schema.json#/definitions/decoration"}},"required":["accountId","accountName","accountType"],"additionalProperties":{"$ref":"common.schema.json#/definitions/extraField"},"propertyNames":{"$ref":"common.schema.json#/definitions/fieldName"}};
 const schema23 = {"description":"Lower-case hyphenated UUID, as str(uuid) writes it.","type":"string","maxLength":36,"pattern":"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"};
-const schema25 = {"description":"Decimal amount, kept exactly as written. A decimal string (str(Decimal), exponent form allowed) or a JSON number (read losslessly).","type":["string","integer"],"maxLength":40,"pattern":"^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$"};
+const schema25 = {"description":"Decimal amount, kept exactly as written. A decimal string (str(Decimal), exponent form allowed) or a JSON number (read losslessly).","type":["string","integer"],"maxLength":64,"pattern":"^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$"};
 const schema26 = {"type":"string","enum":["USD","EUR","GBP","CAD","JPY","AUD","CHF","CNY","other"]};
 const schema28 = {"description":"Timestamp as integer milliseconds since 1970-01-01T00:00:00Z (years 0001 to 9999).","type":"integer","minimum":-62135596800000,"maximum":253402300799999};
 const schema34 = {"description":"Export-only decoration (exportMetadata, computedFields, ...): accepted and dropped on import.","type":"object","maxProperties":64};
 const pattern7 = new RegExp("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", "u");
-const pattern8 = new RegExp("^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$", "u");
+const pattern8 = new RegExp("^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$", "u");
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="account.schema.json" */;
@@ -1273,12 +1273,6 @@ if(data3.length > 100 && func2(data3) > 100){
 validate12.errors = [{instancePath:instancePath+"/accountName",schemaPath:"#/properties/accountName/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"}];
 return false;
 }
-else {
-if(data3.length < 1 || (data3.length < 2 * 1 && func2(data3) < 1)){
-validate12.errors = [{instancePath:instancePath+"/accountName",schemaPath:"#/properties/accountName/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
 }
 else {
 validate12.errors = [{instancePath:instancePath+"/accountName",schemaPath:"#/properties/accountName/type",keyword:"type",params:{type: "string"},message:"must be string"}];
@@ -1340,12 +1334,12 @@ return false;
 if(errors === _errs23){
 if(typeof data6 === "string"){
 if(!pattern8.test(data6)){
-validate12.errors = [{instancePath:instancePath+"/balance",schemaPath:"common.schema.json#/definitions/money/pattern",keyword:"pattern",params:{pattern: "^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$"},message:"must match pattern \""+"^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$"+"\""}];
+validate12.errors = [{instancePath:instancePath+"/balance",schemaPath:"common.schema.json#/definitions/money/pattern",keyword:"pattern",params:{pattern: "^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$"},message:"must match pattern \""+"^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$"+"\""}];
 return false;
 }
 else {
-if(data6.length > 40 && func2(data6) > 40){
-validate12.errors = [{instancePath:instancePath+"/balance",schemaPath:"common.schema.json#/definitions/money/maxLength",keyword:"maxLength",params:{limit: 40},message:"must NOT have more than 40 characters"}];
+if(data6.length > 64 && func2(data6) > 64){
+validate12.errors = [{instancePath:instancePath+"/balance",schemaPath:"common.schema.json#/definitions/money/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
 }
 }
@@ -1989,12 +1983,12 @@ return false;
 if(errors === _errs28){
 if(typeof data7 === "string"){
 if(!pattern8.test(data7)){
-validate13.errors = [{instancePath:instancePath+"/amount",schemaPath:"common.schema.json#/definitions/money/pattern",keyword:"pattern",params:{pattern: "^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$"},message:"must match pattern \""+"^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$"+"\""}];
+validate13.errors = [{instancePath:instancePath+"/amount",schemaPath:"common.schema.json#/definitions/money/pattern",keyword:"pattern",params:{pattern: "^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$"},message:"must match pattern \""+"^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$"+"\""}];
 return false;
 }
 else {
-if(data7.length > 40 && func2(data7) > 40){
-validate13.errors = [{instancePath:instancePath+"/amount",schemaPath:"common.schema.json#/definitions/money/maxLength",keyword:"maxLength",params:{limit: 40},message:"must NOT have more than 40 characters"}];
+if(data7.length > 64 && func2(data7) > 64){
+validate13.errors = [{instancePath:instancePath+"/amount",schemaPath:"common.schema.json#/definitions/money/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
 }
 }
@@ -2034,12 +2028,12 @@ return false;
 if(errors === _errs34){
 if(typeof data9 === "string"){
 if(!pattern8.test(data9)){
-validate13.errors = [{instancePath:instancePath+"/balance",schemaPath:"common.schema.json#/definitions/money/pattern",keyword:"pattern",params:{pattern: "^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$"},message:"must match pattern \""+"^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$"+"\""}];
+validate13.errors = [{instancePath:instancePath+"/balance",schemaPath:"common.schema.json#/definitions/money/pattern",keyword:"pattern",params:{pattern: "^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$"},message:"must match pattern \""+"^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$"+"\""}];
 return false;
 }
 else {
-if(data9.length > 40 && func2(data9) > 40){
-validate13.errors = [{instancePath:instancePath+"/balance",schemaPath:"common.schema.json#/definitions/money/maxLength",keyword:"maxLength",params:{limit: 40},message:"must NOT have more than 40 characters"}];
+if(data9.length > 64 && func2(data9) > 64){
+validate13.errors = [{instancePath:instancePath+"/balance",schemaPath:"common.schema.json#/definitions/money/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
 }
 }
@@ -2818,7 +2812,7 @@ return errors === 0;
 }
 
 export const category = validate14;
-const schema59 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"category.schema.json","title":"FzipCategory","description":"One element of data/categories.json(.gz). The hierarchy is given by parentCategoryId only.","type":"object","properties":{"categoryId":{"$ref":"common.schema.json#/definitions/uuid"},"userId":{"$ref":"common.schema.json#/definitions/sourceUserId"},"name":{"type":"string","minLength":1,"maxLength":255},"type":{"type":"string","enum":["INCOME","EXPENSE","TRANSFER"]},"parentCategoryId":{"$ref":"common.schema.json#/definitions/uuid"},"icon":{"type":"string","maxLength":100},"color":{"type":"string","maxLength":50},"rules":{"type":"array","maxItems":500,"items":{"type":"object","properties":{"ruleId":{"type":"string","minLength":1,"maxLength":64},"fieldToMatch":{"type":"string","maxLength":50},"condition":{"type":"string","enum":["contains","starts_with","ends_with","equals","regex","amount_greater","amount_less","amount_between"]},"value":{"type":"string","maxLength":1000},"caseSensitive":{"type":"boolean"},"priority":{"type":"integer","minimum":0,"maximum":100},"enabled":{"type":"boolean"},"confidence":{"type":"integer","minimum":0,"maximum":100},"amountMin":{"$ref":"common.schema.json#/definitions/money"},"amountMax":{"$ref":"common.schema.json#/definitions/money"},"allowMultipleMatches":{"type":"boolean"},"autoSuggest":{"type":"boolean"}},"required":["ruleId","condition","value"],"additionalProperties":{"$ref":"common.schema.json#/definitions/extraField"},"propertyNames":{"$ref":"common.schema.json#/definitions/fieldName"}}},"inheritParentRules":{"type":"boolean"},"ruleInheritanceMode":{"type":"string","enum":["additive","override","disabled"]},"createdAt":{"$ref":"common.schema.json#/definitions/epochMs"},"updatedAt":{"$ref":"common.schema.json#/definitions/epochMs"},"exportMetadata":{"$ref":"common.schema.json#/definitions/decoration"},"hierarchyInfo":{"$ref":"common.schema.json#/definitions/decoration"},"computedFields":{"$ref":"common.schema.json#/definitions/decoration"}},"required":["categoryId","name","type"],"additionalProperties":{"$ref":"common.schema.json#/definitions/extraField"},"propertyNames":{"$ref":"common.schema.json#/definitions/fieldName"}};
+const schema59 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"category.schema.json","title":"FzipCategory","description":"One element of data/categories.json(.gz). The hierarchy is given by parentCategoryId only.","type":"object","properties":{"categoryId":{"$ref":"common.schema.json#/definitions/uuid"},"userId":{"$ref":"common.schema.json#/definitions/sourceUserId"},"name":{"type":"string","minLength":1},"type":{"type":"string","enum":["INCOME","EXPENSE","TRANSFER"]},"parentCategoryId":{"$ref":"common.schema.json#/definitions/uuid"},"icon":{"type":"string"},"color":{"type":"string"},"rules":{"type":"array","maxItems":500,"items":{"type":"object","properties":{"ruleId":{"type":"string","minLength":1,"maxLength":64},"fieldToMatch":{"type":"string"},"condition":{"type":"string","enum":["contains","starts_with","ends_with","equals","regex","amount_greater","amount_less","amount_between"]},"value":{"type":"string"},"caseSensitive":{"type":"boolean"},"priority":{"type":"integer","minimum":0,"maximum":100},"enabled":{"type":"boolean"},"confidence":{"type":"integer","minimum":0,"maximum":100},"amountMin":{"$ref":"common.schema.json#/definitions/money"},"amountMax":{"$ref":"common.schema.json#/definitions/money"},"allowMultipleMatches":{"type":"boolean"},"autoSuggest":{"type":"boolean"}},"required":["ruleId","condition","value"],"additionalProperties":{"$ref":"common.schema.json#/definitions/extraField"},"propertyNames":{"$ref":"common.schema.json#/definitions/fieldName"}}},"inheritParentRules":{"type":"boolean"},"ruleInheritanceMode":{"type":"string","enum":["additive","override","disabled"]},"createdAt":{"$ref":"common.schema.json#/definitions/epochMs"},"updatedAt":{"$ref":"common.schema.json#/definitions/epochMs"},"exportMetadata":{"$ref":"common.schema.json#/definitions/decoration"},"hierarchyInfo":{"$ref":"common.schema.json#/definitions/decoration"},"computedFields":{"$ref":"common.schema.json#/definitions/decoration"}},"required":["categoryId","name","type"],"additionalProperties":{"$ref":"common.schema.json#/definitions/extraField"},"propertyNames":{"$ref":"common.schema.json#/definitions/fieldName"}};
 
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="category.schema.json" */;
@@ -3017,15 +3011,9 @@ let data3 = data.name;
 const _errs16 = errors;
 if(errors === _errs16){
 if(typeof data3 === "string"){
-if(data3.length > 255 && func2(data3) > 255){
-validate14.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"}];
-return false;
-}
-else {
 if(data3.length < 1 || (data3.length < 2 * 1 && func2(data3) < 1)){
 validate14.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
-}
 }
 }
 else {
@@ -3085,19 +3073,10 @@ var valid5 = true;
 }
 if(valid5){
 if(data.icon !== undefined){
-let data6 = data.icon;
 const _errs23 = errors;
-if(errors === _errs23){
-if(typeof data6 === "string"){
-if(data6.length > 100 && func2(data6) > 100){
-validate14.errors = [{instancePath:instancePath+"/icon",schemaPath:"#/properties/icon/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"}];
-return false;
-}
-}
-else {
+if(typeof data.icon !== "string"){
 validate14.errors = [{instancePath:instancePath+"/icon",schemaPath:"#/properties/icon/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
-}
 }
 var valid5 = _errs23 === errors;
 }
@@ -3106,19 +3085,10 @@ var valid5 = true;
 }
 if(valid5){
 if(data.color !== undefined){
-let data7 = data.color;
 const _errs25 = errors;
-if(errors === _errs25){
-if(typeof data7 === "string"){
-if(data7.length > 50 && func2(data7) > 50){
-validate14.errors = [{instancePath:instancePath+"/color",schemaPath:"#/properties/color/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"}];
-return false;
-}
-}
-else {
+if(typeof data.color !== "string"){
 validate14.errors = [{instancePath:instancePath+"/color",schemaPath:"#/properties/color/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
-}
 }
 var valid5 = _errs25 === errors;
 }
@@ -3307,19 +3277,10 @@ var valid15 = true;
 }
 if(valid15){
 if(data9.fieldToMatch !== undefined){
-let data12 = data9.fieldToMatch;
 const _errs42 = errors;
-if(errors === _errs42){
-if(typeof data12 === "string"){
-if(data12.length > 50 && func2(data12) > 50){
-validate14.errors = [{instancePath:instancePath+"/rules/" + i0+"/fieldToMatch",schemaPath:"#/properties/rules/items/properties/fieldToMatch/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"}];
-return false;
-}
-}
-else {
+if(typeof data9.fieldToMatch !== "string"){
 validate14.errors = [{instancePath:instancePath+"/rules/" + i0+"/fieldToMatch",schemaPath:"#/properties/rules/items/properties/fieldToMatch/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
-}
 }
 var valid15 = _errs42 === errors;
 }
@@ -3345,19 +3306,10 @@ var valid15 = true;
 }
 if(valid15){
 if(data9.value !== undefined){
-let data14 = data9.value;
 const _errs46 = errors;
-if(errors === _errs46){
-if(typeof data14 === "string"){
-if(data14.length > 1000 && func2(data14) > 1000){
-validate14.errors = [{instancePath:instancePath+"/rules/" + i0+"/value",schemaPath:"#/properties/rules/items/properties/value/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters"}];
-return false;
-}
-}
-else {
+if(typeof data9.value !== "string"){
 validate14.errors = [{instancePath:instancePath+"/rules/" + i0+"/value",schemaPath:"#/properties/rules/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
-}
 }
 var valid15 = _errs46 === errors;
 }
@@ -3454,12 +3406,12 @@ return false;
 if(errors === _errs57){
 if(typeof data19 === "string"){
 if(!pattern8.test(data19)){
-validate14.errors = [{instancePath:instancePath+"/rules/" + i0+"/amountMin",schemaPath:"common.schema.json#/definitions/money/pattern",keyword:"pattern",params:{pattern: "^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$"},message:"must match pattern \""+"^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$"+"\""}];
+validate14.errors = [{instancePath:instancePath+"/rules/" + i0+"/amountMin",schemaPath:"common.schema.json#/definitions/money/pattern",keyword:"pattern",params:{pattern: "^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$"},message:"must match pattern \""+"^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$"+"\""}];
 return false;
 }
 else {
-if(data19.length > 40 && func2(data19) > 40){
-validate14.errors = [{instancePath:instancePath+"/rules/" + i0+"/amountMin",schemaPath:"common.schema.json#/definitions/money/maxLength",keyword:"maxLength",params:{limit: 40},message:"must NOT have more than 40 characters"}];
+if(data19.length > 64 && func2(data19) > 64){
+validate14.errors = [{instancePath:instancePath+"/rules/" + i0+"/amountMin",schemaPath:"common.schema.json#/definitions/money/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
 }
 }
@@ -3482,12 +3434,12 @@ return false;
 if(errors === _errs60){
 if(typeof data20 === "string"){
 if(!pattern8.test(data20)){
-validate14.errors = [{instancePath:instancePath+"/rules/" + i0+"/amountMax",schemaPath:"common.schema.json#/definitions/money/pattern",keyword:"pattern",params:{pattern: "^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$"},message:"must match pattern \""+"^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$"+"\""}];
+validate14.errors = [{instancePath:instancePath+"/rules/" + i0+"/amountMax",schemaPath:"common.schema.json#/definitions/money/pattern",keyword:"pattern",params:{pattern: "^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$"},message:"must match pattern \""+"^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$"+"\""}];
 return false;
 }
 else {
-if(data20.length > 40 && func2(data20) > 40){
-validate14.errors = [{instancePath:instancePath+"/rules/" + i0+"/amountMax",schemaPath:"common.schema.json#/definitions/money/maxLength",keyword:"maxLength",params:{limit: 40},message:"must NOT have more than 40 characters"}];
+if(data20.length > 64 && func2(data20) > 64){
+validate14.errors = [{instancePath:instancePath+"/rules/" + i0+"/amountMax",schemaPath:"common.schema.json#/definitions/money/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
 }
 }
@@ -4428,7 +4380,7 @@ return errors === 0;
 }
 
 export const transactionFile = validate16;
-const schema87 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"transaction-file.schema.json","title":"FzipTransactionFile","description":"One element of data/transaction_files.json(.gz): an uploaded bank statement. Its bytes are the zip entry files/{fileId}/{fileName}.","type":"object","properties":{"fileId":{"$ref":"common.schema.json#/definitions/uuid"},"userId":{"$ref":"common.schema.json#/definitions/sourceUserId"},"fileName":{"type":"string","minLength":1,"maxLength":200,"not":{"enum":[".",".."]},"pattern":"^[^/\\\\\\u0000-\\u001f\\u007f]+$"},"uploadDate":{"$ref":"common.schema.json#/definitions/epochMs"},"fileSize":{"type":"integer","minimum":0,"maximum":10000000000},"s3Key":{"type":"string","maxLength":1024},"processingStatus":{"type":"string","enum":["pending","processing","processed","error","needs_mapping"]},"processedDate":{"$ref":"common.schema.json#/definitions/epochMs"},"fileFormat":{"type":"string","enum":["csv","ofx","qfx","qif","pdf","xlsx","other","json","excel"]},"accountId":{"$ref":"common.schema.json#/definitions/uuid"},"fileMapId":{"$ref":"common.schema.json#/definitions/uuid"},"recordCount":{"type":"integer","minimum":0},"duplicateCount":{"type":"integer","minimum":0},"transactionCount":{"type":"integer","minimum":0},"dateRange":{"type":"object","properties":{"startDate":{"$ref":"common.schema.json#/definitions/epochMs"},"endDate":{"$ref":"common.schema.json#/definitions/epochMs"}},"additionalProperties":false},"errorMessage":{"type":"string","maxLength":2000},"openingBalance":{"$ref":"common.schema.json#/definitions/money"},"closingBalance":{"$ref":"common.schema.json#/definitions/money"},"currency":{"$ref":"common.schema.json#/definitions/currency"},"createdAt":{"$ref":"common.schema.json#/definitions/epochMs"},"updatedAt":{"$ref":"common.schema.json#/definitions/epochMs"},"uploadDateFormatted":{"$ref":"common.schema.json#/definitions/formattedDate"},"processedDateFormatted":{"$ref":"common.schema.json#/definitions/formattedDate"},"fileStatusInfo":{"$ref":"common.schema.json#/definitions/decoration"},"exportMetadata":{"$ref":"common.schema.json#/definitions/decoration"},"computedFields":{"$ref":"common.schema.json#/definitions/decoration"}},"required":["fileId","fileName"],"additionalProperties":{"$ref":"common.schema.json#/definitions/extraField"},"propertyNames":{"$ref":"common.schema.json#/definitions/fieldName"}};
+const schema87 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"transaction-file.schema.json","title":"FzipTransactionFile","description":"One element of data/transaction_files.json(.gz): an uploaded bank statement. Its bytes are the zip entry files/{fileId}/{fileName}.","type":"object","properties":{"fileId":{"$ref":"common.schema.json#/definitions/uuid"},"userId":{"$ref":"common.schema.json#/definitions/sourceUserId"},"fileName":{"type":"string","minLength":1,"maxLength":800,"not":{"enum":[".",".."]},"pattern":"^[^/\\\\\\u0000-\\u001f\\u007f]+$"},"uploadDate":{"$ref":"common.schema.json#/definitions/epochMs"},"fileSize":{"type":"integer","minimum":0,"maximum":10000000000},"s3Key":{"type":"string","maxLength":1024},"processingStatus":{"type":"string","enum":["pending","processing","processed","error","needs_mapping"]},"processedDate":{"$ref":"common.schema.json#/definitions/epochMs"},"fileFormat":{"type":"string","enum":["csv","ofx","qfx","qif","pdf","xlsx","other","json","excel"]},"accountId":{"$ref":"common.schema.json#/definitions/uuid"},"fileMapId":{"$ref":"common.schema.json#/definitions/uuid"},"recordCount":{"type":"integer","minimum":0},"duplicateCount":{"type":"integer","minimum":0},"transactionCount":{"type":"integer","minimum":0},"dateRange":{"type":"object","properties":{"startDate":{"$ref":"common.schema.json#/definitions/epochMs"},"endDate":{"$ref":"common.schema.json#/definitions/epochMs"}},"additionalProperties":false},"errorMessage":{"type":"string"},"openingBalance":{"$ref":"common.schema.json#/definitions/money"},"closingBalance":{"$ref":"common.schema.json#/definitions/money"},"currency":{"$ref":"common.schema.json#/definitions/currency"},"createdAt":{"$ref":"common.schema.json#/definitions/epochMs"},"updatedAt":{"$ref":"common.schema.json#/definitions/epochMs"},"uploadDateFormatted":{"$ref":"common.schema.json#/definitions/formattedDate"},"processedDateFormatted":{"$ref":"common.schema.json#/definitions/formattedDate"},"fileStatusInfo":{"$ref":"common.schema.json#/definitions/decoration"},"exportMetadata":{"$ref":"common.schema.json#/definitions/decoration"},"computedFields":{"$ref":"common.schema.json#/definitions/decoration"}},"required":["fileId","fileName"],"additionalProperties":{"$ref":"common.schema.json#/definitions/extraField"},"propertyNames":{"$ref":"common.schema.json#/definitions/fieldName"}};
 const pattern32 = new RegExp("^[^/\\\\\\u0000-\\u001f\\u007f]+$", "u");
 
 function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -4661,8 +4613,8 @@ validate16.errors = [{instancePath:instancePath+"/fileName",schemaPath:"#/proper
 return false;
 }
 else {
-if(data3.length > 200 && func2(data3) > 200){
-validate16.errors = [{instancePath:instancePath+"/fileName",schemaPath:"#/properties/fileName/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"}];
+if(data3.length > 800 && func2(data3) > 800){
+validate16.errors = [{instancePath:instancePath+"/fileName",schemaPath:"#/properties/fileName/maxLength",keyword:"maxLength",params:{limit: 800},message:"must NOT have more than 800 characters"}];
 return false;
 }
 else {
@@ -5025,19 +4977,10 @@ var valid5 = true;
 }
 if(valid5){
 if(data.errorMessage !== undefined){
-let data18 = data.errorMessage;
 const _errs55 = errors;
-if(errors === _errs55){
-if(typeof data18 === "string"){
-if(data18.length > 2000 && func2(data18) > 2000){
-validate16.errors = [{instancePath:instancePath+"/errorMessage",schemaPath:"#/properties/errorMessage/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"}];
-return false;
-}
-}
-else {
+if(typeof data.errorMessage !== "string"){
 validate16.errors = [{instancePath:instancePath+"/errorMessage",schemaPath:"#/properties/errorMessage/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
-}
 }
 var valid5 = _errs55 === errors;
 }
@@ -5056,12 +4999,12 @@ return false;
 if(errors === _errs58){
 if(typeof data19 === "string"){
 if(!pattern8.test(data19)){
-validate16.errors = [{instancePath:instancePath+"/openingBalance",schemaPath:"common.schema.json#/definitions/money/pattern",keyword:"pattern",params:{pattern: "^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$"},message:"must match pattern \""+"^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$"+"\""}];
+validate16.errors = [{instancePath:instancePath+"/openingBalance",schemaPath:"common.schema.json#/definitions/money/pattern",keyword:"pattern",params:{pattern: "^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$"},message:"must match pattern \""+"^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$"+"\""}];
 return false;
 }
 else {
-if(data19.length > 40 && func2(data19) > 40){
-validate16.errors = [{instancePath:instancePath+"/openingBalance",schemaPath:"common.schema.json#/definitions/money/maxLength",keyword:"maxLength",params:{limit: 40},message:"must NOT have more than 40 characters"}];
+if(data19.length > 64 && func2(data19) > 64){
+validate16.errors = [{instancePath:instancePath+"/openingBalance",schemaPath:"common.schema.json#/definitions/money/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
 }
 }
@@ -5084,12 +5027,12 @@ return false;
 if(errors === _errs61){
 if(typeof data20 === "string"){
 if(!pattern8.test(data20)){
-validate16.errors = [{instancePath:instancePath+"/closingBalance",schemaPath:"common.schema.json#/definitions/money/pattern",keyword:"pattern",params:{pattern: "^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$"},message:"must match pattern \""+"^[+-]?([0-9]{1,28}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})([eE][+-]?[0-9]{1,3})?$"+"\""}];
+validate16.errors = [{instancePath:instancePath+"/closingBalance",schemaPath:"common.schema.json#/definitions/money/pattern",keyword:"pattern",params:{pattern: "^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$"},message:"must match pattern \""+"^[+-]?([0-9]{1,40}(\\.[0-9]{0,40})?|\\.[0-9]{1,40})([eE][+-]?[0-9]{1,3})?$"+"\""}];
 return false;
 }
 else {
-if(data20.length > 40 && func2(data20) > 40){
-validate16.errors = [{instancePath:instancePath+"/closingBalance",schemaPath:"common.schema.json#/definitions/money/maxLength",keyword:"maxLength",params:{limit: 40},message:"must NOT have more than 40 characters"}];
+if(data20.length > 64 && func2(data20) > 64){
+validate16.errors = [{instancePath:instancePath+"/closingBalance",schemaPath:"common.schema.json#/definitions/money/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
 }
 }

@@ -76,7 +76,7 @@ export interface EntityResult {
   deleted?: number;
 }
 
-export const emptyResult = (): EntityResult => ({ created: 0, updated: 0, skipped: 0, unchanged: 0, errors: 0, deleted: 0 });
+export const emptyResult = (): EntityResult => ({ created: 0, updated: 0, skipped: 0, unchanged: 0, errors: 0 });
 
 export interface RollbackResults {
   /** Items and statement files put back to what the user had before the import. */

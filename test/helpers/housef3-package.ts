@@ -131,7 +131,37 @@ export function housef3Manifest(counts: Partial<Record<string, number>> = {}) {
   };
 }
 
+/**
+ * housef3 data with values its models accept and its exporter writes, past limits an importer
+ * might set: a 76-character CJK statement file name (220 bytes), a 5,000-character error
+ * message, an empty account name, long category name, icon, colour and rule fields, an amount
+ * with 20 decimals.
+ */
+export function housef3LongValues(): { data: Housef3Data; statementName: string } {
+  const data = housef3Data();
+  // 220 bytes: past the 212 a 255-byte entry name allowed; the local S3 stand-in stores a key's
+  // segments as file names (with a 24-byte suffix of its own), so stays within 231 bytes a
+  // segment there (S3 itself takes 1,024 bytes a key)
+  const statementName = `${'明細'.repeat(36)}.csv`;
+  const tf = data.transaction_files[0] as Record<string, unknown>;
+  tf.fileName = statementName;
+  tf.s3Key = `${USER}/${FILE1}/${statementName}`;
+  tf.errorMessage = 'Traceback (most recent call last): '.repeat(150);
+  (data.accounts[1] as Record<string, unknown>).accountName = '';
+  const cat = data.categories[1] as Record<string, unknown>;
+  cat.name = 'Groceries and household '.repeat(14);
+  cat.icon = 'i'.repeat(150);
+  cat.color = '#'.padEnd(60, 'a');
+  const rule = (cat.rules as Array<Record<string, unknown>>)[0];
+  rule.value = 'TESCO|SAINSBURY|'.repeat(130);
+  rule.fieldToMatch = 'description'.repeat(6);
+  (data.transactions[0] as Record<string, unknown>).amount = '-12.34000000000000000001';
+  return { data, statementName };
+}
+
 export interface Housef3Options {
+  /** The statement file's name in its entry files/{fileId}/{name} (the record's fileName). */
+  statementName?: string;
   data?: Housef3Data;
   manifest?: Record<string, unknown>;
   /** ZIP method for every entry: 8 (deflate) or 14 (LZMA, what housef3 uses above 50 MiB of files). */
@@ -153,7 +183,7 @@ export function housef3Entries(opts: Housef3Options = {}): RawEntry[] {
     const text = Buffer.from(pythonJson(records));
     entries.push({ name: `data/${base}.json${gzip ? '.gz' : ''}`, data: gzip ? zlib.gzipSync(text) : text, method });
   }
-  if (!opts.omitStatement) entries.push({ name: `files/${FILE1}/statement jan.csv`, data: STATEMENT, method });
+  if (!opts.omitStatement) entries.push({ name: `files/${FILE1}/${opts.statementName ?? 'statement jan.csv'}`, data: STATEMENT, method });
   return [...entries, ...(opts.extraEntries ?? [])];
 }
 

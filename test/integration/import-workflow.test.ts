@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowHarness, startWorkflowHarness } from '../helpers/workflow-harness';
-import { ACC1, CAT1, CAT2, FILE1, HASH1, STATEMENT, TX1, housef3Data, housef3Package } from '../helpers/housef3-package';
+import { ACC1, CAT1, CAT2, FILE1, HASH1, STATEMENT, TX1, housef3Data, housef3LongValues, housef3Package } from '../helpers/housef3-package';
 
 let h: WorkflowHarness;
 beforeAll(async () => {
@@ -142,6 +142,33 @@ describe('merge strategies on a user who already has part of the data', () => {
       transactions: { created: 0, skipped: 0, unchanged: 2 },
       transactionFiles: { created: 0, skipped: 0, unchanged: 1 },
     });
+  });
+});
+
+describe('values housef3 accepts', () => {
+  it('long names and messages, an empty account name, many decimals: the package validates and imports them exactly', async () => {
+    const { data, statementName } = housef3LongValues();
+    const user = newUser();
+    const job = await h.runImport(user, housef3Package({ data, statementName }));
+    expect((job.validationResults as { errors: unknown[] }).errors).toEqual([]);
+    expect([job.status, job.errorMessage]).toEqual(['completed', undefined]);
+    const file = (await h.items('transactionFiles', user))[0];
+    expect(file.fileName).toBe(statementName);
+    expect(await h.fileBytes(`${user}/${FILE1}/${statementName}`)).toEqual(Buffer.from(STATEMENT));
+    expect((await h.items('accounts', user)).map((a) => a.accountName)).toContain('');
+    expect((await h.items('transactions', user)).find((t) => t.sk === TX1)!.amount).toBe('-12.34000000000000000001');
+  });
+
+  it('a record that cannot be stored fails alone: its transactions and bytes are not reported again', async () => {
+    const { data, statementName } = housef3LongValues();
+    const tooLong = `${'長'.repeat(290)}.csv`; // 874 bytes: its storage key would pass S3's 1,024
+    (data.transaction_files[0] as Record<string, unknown>).fileName = tooLong;
+    const job = await h.runImport(newUser(), housef3Package({ data, statementName: tooLong }));
+    expect(job.status).toBe('validation_failed');
+    const errors = (job.validationResults as { errors: Array<{ code: string; field?: string }>; warnings: Array<{ code: string }> });
+    expect(errors.errors.map((e) => [e.code, e.field])).toEqual([['INVALID_VALUE', '/fileName']]);
+    expect(errors.warnings.map((w) => w.code)).not.toContain('UNREFERENCED_FILE');
+    expect(statementName).not.toBe(tooLong);
   });
 });
 

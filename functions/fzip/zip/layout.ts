@@ -10,7 +10,7 @@ export type EntryRole =
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const DATA_RE = /^data\/([a-z][a-z0-9_]{0,63})\.json(\.gz)?$/;
-const FILE_RE = new RegExp(`^files/(${UUID})/([^/\\\\\\u0000-\\u001f\\u007f]{1,200})$`);
+const FILE_RE = new RegExp(`^files/(${UUID})/([^/\\\\\\u0000-\\u001f\\u007f]{1,800})$`); // as long as a record's fileName may be
 const DIR_RE = new RegExp(`^(data|files|files/${UUID})/$`);
 // eslint-disable-next-line no-control-regex
 export const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;

@@ -22,10 +22,11 @@ describe('the schema check', () => {
     expect(entityCheck('transactions')(tx({ description: 'x'.repeat(1001) }))).toEqual({ field: '/description', message: 'must NOT have more than 1000 characters' });
   });
 
-  it('counts minLength in code points: an empty account name is refused, one emoji is enough', () => {
-    const account = { accountId: '0b1e4c1e-7a52-4c8e-9f3e-1b2c3d4e5f60', accountType: 'checking', accountName: '' };
-    expect(entityCheck('accounts')(account)).toEqual({ field: '/accountName', message: 'must NOT have fewer than 1 characters' });
-    expect(entityCheck('accounts')({ ...account, accountName: '😀' })).toBeUndefined();
+  it('counts minLength in code points: an empty category name is refused, one emoji is enough (an empty account name is fine, as in housef3)', () => {
+    const category = { categoryId: '0b1e4c1e-7a52-4c8e-9f3e-1b2c3d4e5f60', type: 'EXPENSE', name: '' };
+    expect(entityCheck('categories')(category)).toEqual({ field: '/name', message: 'must NOT have fewer than 1 characters' });
+    expect(entityCheck('categories')({ ...category, name: '😀' })).toBeUndefined();
+    expect(entityCheck('accounts')({ accountId: '0b1e4c1e-7a52-4c8e-9f3e-1b2c3d4e5f60', accountType: 'checking', accountName: '' })).toBeUndefined();
   });
 
   it('agrees with ajv\'s own length keywords on any string and any limit', () => {

@@ -226,7 +226,7 @@ describe('validatePackage: records and business rules', () => {
     ['a transactionHash above 2^64', (d) => { d.transactions[0].transactionHash = '@@18446744073709551616@@'; }, { code: 'INVALID_VALUE', field: '/transactionHash' }],
     ['money of 1e400', (d) => { d.transactions[0].amount = '1e400'; }, { code: 'INVALID_VALUE', field: '/amount', index: 0, id: TX1 }],
     ['an account balance of 10^15', (d) => { d.accounts[0].balance = '1000000000000000'; }, { code: 'INVALID_VALUE', field: '/balance' }],
-    ['a rule amount with 13 decimal places', (d) => { d.categories[1].rules[0].amountMax = '1e-13'; }, { code: 'INVALID_VALUE', field: '/rules/0/amountMax' }],
+    ['a rule amount with 24 decimal places', (d) => { d.categories[1].rules[0].amountMax = '1e-24'; }, { code: 'INVALID_VALUE', field: '/rules/0/amountMax' }],
     ['a file name with a slash', (d) => { d.transaction_files[0].fileName = '../x.csv'; }, { code: 'SCHEMA_VIOLATION', field: '/fileName' }],
   ];
 
