@@ -216,7 +216,8 @@ export async function runCrashTest(opts: CrashOptions): Promise<PointResult[]> {
         [before, after, window] = [empty, afterBase, importMs];
         act = () => begin(c, basePath, 'overwrite');
       } else {
-        if ((await waitEnd(c, await begin(c, basePath, 'overwrite'))).status !== 'completed') throw new Error(`point ${point}: setup import failed`);
+        const setup = await waitEnd(c, await begin(c, basePath, 'overwrite'));
+        if (setup.status !== 'completed') throw new Error(`point ${point}: setup import ended ${setup.status}: ${setup.errorMessage ?? ''}`);
         if (scenario === 'undo') {
           const done = await begin(c, changedPath, 'overwrite');
           if ((await waitEnd(c, done)).status !== 'completed') throw new Error(`point ${point}: setup overwrite failed`);
