@@ -37,10 +37,12 @@ function uuidFrom(rand: () => number): string {
 /** Python's str(Decimal(s).normalize()), as housef3 feeds it to its transaction hash. */
 export function pythonNormalizedDecimal(s: string): string {
   const neg = s.startsWith('-');
-  const [intPart, frac = ''] = s.replace(/^[-+]/, '').split('.');
+  const [mantissa, exponent = '0'] = s.replace(/^[-+]/, '').split(/[eE]/);
+  const [intPart, frac = ''] = mantissa.split('.');
   let digits = (intPart + frac).replace(/^0+/, '');
-  let exp = -frac.length;
-  if (digits === '') return '0';
+  let exp = Number(exponent) - frac.length;
+  // a zero keeps its sign: str(Decimal('-0.00').normalize()) is '-0'
+  if (digits === '') return neg ? '-0' : '0';
   while (digits.endsWith('0')) {
     digits = digits.slice(0, -1);
     exp++;

@@ -50,7 +50,8 @@ export interface ImportApiDeps {
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const MAX_BODY_BYTES = 16 * 1024;
+/** A create body: room for the documented filter of 1,000 account ids (~39 bytes each). */
+const MAX_BODY_BYTES = 64 * 1024;
 
 function notFound(): ApiError {
   return new ApiError(404, 'NOT_FOUND', 'import not found');
@@ -109,7 +110,11 @@ export function parseCreateBody(body: string | undefined): CreateRequest {
   };
 }
 
-const MAX_CONFIRM_BODY_BYTES = 1024 * 1024;
+/**
+ * A confirm body: room for the documented 50,000 decisions (~80 bytes each, compact), within
+ * the 6 MB a Lambda invocation's payload may carry.
+ */
+const MAX_CONFIRM_BODY_BYTES = 4.5 * 1024 * 1024;
 
 function parseConfirmBody(body: string | undefined): { mergeStrategy?: MergeStrategy; decisions?: Decision[] } {
   const o = parseJsonObject(body, MAX_CONFIRM_BODY_BYTES);

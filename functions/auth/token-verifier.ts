@@ -27,6 +27,22 @@ function requireExp({ payload }: { payload: { exp?: unknown } }): void {
   if (typeof payload.exp !== 'number') throw new Error('the token has no exp claim');
 }
 
+/** Longest user id: it starts every DynamoDB key (2 KB hash keys) and S3 key (1,024 bytes) of the user. */
+export const MAX_SUBJECT_CHARS = 128;
+
+/**
+ * Why a token subject cannot be a user id, or undefined. It becomes a key prefix everywhere
+ * (`{userId}#…`, `uploads/{userId}/…`, `{userId}/{fileId}/…`), so it must be short, one path
+ * segment, and plain text: Cognito's subs are UUIDs; other issuers' must be as tame.
+ */
+export function subjectProblem(sub: string): string | undefined {
+  if (sub.length > MAX_SUBJECT_CHARS) return `is longer than ${MAX_SUBJECT_CHARS} characters`;
+  if (!/^[A-Za-z0-9._@+=:-]+$/.test(sub)) return 'may hold only letters, digits and . _ @ + = : -';
+  if (sub === '.' || sub === '..' || sub.includes('..')) return 'may not hold ".."';
+  if (sub.includes('#')) return 'may not hold "#"';
+  return undefined;
+}
+
 interface Verifiable {
   verify(token: string): Promise<{ sub?: unknown }>;
 }
@@ -38,6 +54,8 @@ class LibraryVerifier implements TokenVerifier {
     try {
       const payload = await this.inner.verify(token);
       if (typeof payload.sub !== 'string' || !payload.sub) throw new Error('the token has no sub claim');
+      const problem = subjectProblem(payload.sub);
+      if (problem) throw new Error(`the token's sub claim ${problem}`);
       return { userId: payload.sub };
     } catch (err) {
       throw new UnauthorizedError((err as Error).message);

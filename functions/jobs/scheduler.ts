@@ -8,7 +8,7 @@
  */
 import { ImportJob, isFinished } from './job';
 import { JobStore } from './job-store';
-import { IllegalTransitionError, JobConflictError, JobNotFoundError } from './errors';
+import { AlreadyInStatusError, IllegalTransitionError, JobConflictError, JobNotFoundError } from './errors';
 import { PackageStore } from './package-store';
 import { WorkflowAction, WorkflowStarter } from './workflow-starter';
 import { announceEnd, ImportEventPublisher } from './import-events';
@@ -79,7 +79,13 @@ export async function startImport(importId: string, userId: string | undefined, 
     }
     const fields = { packageSize: head.size, packageETag: head.etag };
     if (job.validateOnly || (await deps.jobs.users.acquireLock(job.userId, importId))) {
-      job = await deps.jobs.transition(importId, 'validating', { ...fields, currentPhase: 'starting', progress: 0 });
+      try {
+        // exclusive: of simultaneous starts (the S3 event, retried POST /upload), one starts it
+        job = await deps.jobs.transition(importId, 'validating', { ...fields, currentPhase: 'starting', progress: 0 }, { exclusive: true });
+      } catch (err) {
+        if (!(err instanceof AlreadyInStatusError)) throw err;
+        return { outcome: 'already_started', job: (await deps.jobs.get(importId)) as ImportJob };
+      }
     } else {
       // Queued first, then in line: the line only ever names queued jobs.
       job = await deps.jobs.transition(importId, 'queued', { ...fields, currentPhase: 'queued' });

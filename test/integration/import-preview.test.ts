@@ -199,6 +199,11 @@ describe('confirm: exactly one request decides', () => {
     });
     expect(twice.status).toBe(400);
     expect(twice.json.error.details).toEqual([{ field: 'decisions[1]', message: expect.stringContaining('again') }]);
+    // the documented most (50,000 decisions) is read and judged, not refused for its size
+    const many = await call('POST', `/import/${job.importId}/confirm`, user, {
+      decisions: Array.from({ length: 50000 }, () => ({ kind: 'transactionFiles', id: randomUUID(), action: 'overwrite' })),
+    });
+    expect([many.status, many.json.error.code]).toEqual([400, 'INVALID_REQUEST']);
     expect((await h.jobs.get(job.importId))!.status).toBe('awaiting_confirmation');
   });
 

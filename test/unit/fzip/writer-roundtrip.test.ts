@@ -77,6 +77,10 @@ describe('housef3 transaction hash', () => {
     ['2500.00', '2.5E+3'],
     ['0.0001', '0.0001'],
     ['12.5', '12.5'],
+    ['-0.00', '-0'],
+    ['1e-7', '1E-7'],
+    ['1.50E+3', '1.5E+3'],
+    ['-2.5e2', '-2.5E+2'],
   ])('normalizes %s like Python Decimal.normalize() (%s)', (input, expected) => {
     expect(pythonNormalizedDecimal(input)).toBe(expected);
   });
