@@ -363,7 +363,7 @@ export class ImportApi {
         }
       }
     }
-    const total = kinds.reduce((a, k) => a + (manifest.plan[k].conflicts ?? 0), 0);
+    const total = kinds.reduce((a, k) => a + (manifest.plan[k].conflicts ?? 0) + (manifest.plan[k].delete ?? 0), 0);
     return json(200, {
       importId,
       total,
@@ -383,6 +383,12 @@ export class ImportApi {
       throw new ApiError(409, 'NOT_AWAITING_CONFIRMATION', `import ${importId} is ${job.status}; only an import awaiting confirmation can be confirmed`);
     }
     const strategy = request.mergeStrategy ?? job.mergeStrategy;
+    if (strategy === 'replace' && job.mergeStrategy !== 'replace') {
+      // what replace deletes is planned at validation: it is chosen when the import is created
+      throw new ApiError(400, 'INVALID_REQUEST', 'mergeStrategy replace must be chosen when the import is created (what it deletes is planned during validation)', [
+        { field: 'mergeStrategy', message: 'replace is only possible for an import created with it' },
+      ]);
+    }
     const manifest = await this.stagedManifest(importId);
     const decisions = request.decisions ?? [];
     await this.checkDecisions(importId, manifest, decisions);

@@ -38,6 +38,8 @@ export interface EntityPlan {
 export interface ConflictListing {
   kind: EntityKind;
   id: string;
+  /** replace: the user's record the package does not hold; the import deletes it (no fields). */
+  action?: 'delete';
   fields: Array<{ field: string; current: unknown; incoming: unknown }>;
 }
 
@@ -73,6 +75,9 @@ export type ExistingLookup = (kind: EntityKind, ids: string[]) => Promise<Map<st
 export function chunkKey(importId: string, kind: EntityKind, n: number): string {
   return `${stagingPrefix(importId)}${kind}/${n}.ndjson`;
 }
+
+/** Conflict listing chunk numbers of deletions (after the staged chunks' numbers). */
+export const DELETION_LISTING_BASE = 1_000_000;
 
 export function deletionChunkKey(importId: string, kind: EntityKind, n: number): string {
   return `${stagingPrefix(importId)}deletions/${kind}/${n}.ndjson`;
@@ -238,6 +243,13 @@ export class StagingWriter {
     await this.s3.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: deletionChunkKey(this.importId, kind, n), Body: ids.map((id) => JSON.stringify(id)).join('\n') + '\n', ContentType: 'application/x-ndjson' }),
     );
+    // listed with the conflicts, after them (the preview shows them; a "skip" decision keeps one)
+    const listed = DELETION_LISTING_BASE + n;
+    const lines = ids.map((id) => JSON.stringify({ kind, id, action: 'delete', fields: [] } satisfies ConflictListing));
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: conflictChunkKey(this.importId, kind, listed), Body: lines.join('\n') + '\n', ContentType: 'application/x-ndjson' }),
+    );
+    this.conflictChunks[kind].push([listed, ids.length]);
   }
 
   async finish(selection?: Selection, filteredOut = 0): Promise<StagingManifest> {
@@ -305,30 +317,26 @@ export class StagingReader {
     return JSON.parse(await this.text(manifestKey(this.importId))) as StagingManifest;
   }
 
-  async chunk(kind: EntityKind, n: number): Promise<StagedRecord[]> {
-    const text = await this.text(chunkKey(this.importId, kind, n));
-    return text
+  /** An NDJSON object's lines, parsed. */
+  private async ndjson<T>(key: string): Promise<T[]> {
+    return (await this.text(key))
       .split('\n')
       .filter((l) => l.length)
-      .map((l) => JSON.parse(l) as StagedRecord);
+      .map((l) => JSON.parse(l) as T);
+  }
+
+  chunk(kind: EntityKind, n: number): Promise<StagedRecord[]> {
+    return this.ndjson<StagedRecord>(chunkKey(this.importId, kind, n));
   }
 
   /** replace: one chunk of ids to delete. */
-  async deletionChunk(kind: EntityKind, n: number): Promise<string[]> {
-    const text = await this.text(deletionChunkKey(this.importId, kind, n));
-    return text
-      .split('\n')
-      .filter((l) => l.length)
-      .map((l) => JSON.parse(l) as string);
+  deletionChunk(kind: EntityKind, n: number): Promise<string[]> {
+    return this.ndjson<string>(deletionChunkKey(this.importId, kind, n));
   }
 
   /** The staged conflicts of one chunk, with their field differences. */
-  async conflictChunk(kind: EntityKind, n: number): Promise<ConflictListing[]> {
-    const text = await this.text(conflictChunkKey(this.importId, kind, n));
-    return text
-      .split('\n')
-      .filter((l) => l.length)
-      .map((l) => JSON.parse(l) as ConflictListing);
+  conflictChunk(kind: EntityKind, n: number): Promise<ConflictListing[]> {
+    return this.ndjson<ConflictListing>(conflictChunkKey(this.importId, kind, n));
   }
 
   /** The selection of a selective import (undefined: the whole package). */

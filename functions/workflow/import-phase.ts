@@ -287,7 +287,7 @@ const DELETION_CHUNK_BASE = 500_000;
 
 /** Journals what one part of a deletion chunk removes: every item still there, and its statement file. */
 async function journalDeletions(w: ChunkWrite, part: number, ids: string[]): Promise<JournalPart> {
-  const { kind, chunk, job, deps, journal } = w;
+  const { kind, chunk, job, deps, journal, decisions } = w;
   const current = await deps.entities.currentItems(kind, job.userId, ids);
   const result = emptyResult();
   const overwrote: Record<string, number> = {};
@@ -297,6 +297,10 @@ async function journalDeletions(w: ChunkWrite, part: number, ids: string[]): Pro
     const before = current.get(id);
     // already gone (a run before a crash deleted it), or written by this import: nothing to delete
     if (!before || before.importId === job.importId) continue;
+    if (decisions.get(`${kind}#${id}`) === 'skip') {
+      result.skipped++; // the confirm call asked to keep this one
+      continue;
+    }
     items.push({ ...entityKey(kind, job.userId, id), before, deleted: true });
     result.deleted = (result.deleted ?? 0) + 1;
     if (typeof before.importId === 'string') overwrote[before.importId] = (overwrote[before.importId] ?? 0) + 1;
@@ -317,6 +321,7 @@ async function journalDeletions(w: ChunkWrite, part: number, ids: string[]): Pro
 /** replace: deletes one staged chunk of the user's ids the package does not hold, journaled part by part. */
 async function deleteChunk(kind: EntityKind, n: number, job: ImportJob, input: WorkflowInput, deps: WorkflowDeps) {
   const ids = await new StagingReader(deps.s3, input.bucket, input.importId).deletionChunk(kind, n);
+  const decisions = await readDecisions(deps.s3, input.bucket, job.decisionsKey);
   const chunk = DELETION_CHUNK_BASE + n;
   const journal = new Journal(deps.s3, input.bucket, input.importId);
   const done = await journal.partsOf(kind, chunk);
@@ -327,7 +332,8 @@ async function deleteChunk(kind: EntityKind, n: number, job: ImportJob, input: W
     await deps.jobs.assertProcessing(job.importId);
     const key = done.get(p);
     const slice = ids.slice(p * PART_SIZE, (p + 1) * PART_SIZE);
-    const part = key ? await journal.read(key) : await journalDeletions({ kind, chunk, job, deps, journal, decisions: new Map() }, p, slice);
+    const part = key ? await journal.read(key) : await journalDeletions({ kind, chunk, job, deps, journal, decisions }, p, slice);
+    result.skipped += part.result.skipped; // kept by a decision
     if (!part.items.length) continue;
     journaled++;
     for (const o of part.objects) await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.filesBucket, Key: o.key }));
@@ -355,7 +361,8 @@ export async function importEntityPhase(kind: Exclude<EntityKind, 'transactions'
         await deps.jobs.recordChunk(input.importId, `${kind}#${n}`, kind, result, overwrote, parts);
         for (const f of ['created', 'updated', 'skipped', 'unchanged'] as const) total[f] += result[f];
       }
-      for (let n = 0; n < (manifest.deletions?.[kind] ?? 0); n++) total.deleted = (total.deleted ?? 0) + ((await deleteChunk(kind, n, job, input, deps)).deleted ?? 0);
+      const deletions = job.mergeStrategy === 'replace' ? (manifest.deletions?.[kind] ?? 0) : 0; // a replace preview confirmed otherwise deletes nothing
+      for (let n = 0; n < deletions; n++) total.deleted = (total.deleted ?? 0) + ((await deleteChunk(kind, n, job, input, deps)).deleted ?? 0);
       log.info('phase finished', { records: manifest.plan[kind].records, ...total, durationMs: Date.now() - started });
     } finally {
       files?.close();
@@ -380,6 +387,7 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
     }
     if (input.chunk >= staged) {
       // replace: a chunk of the user's transactions the package does not hold
+      if (job.mergeStrategy !== 'replace') return; // a replace preview confirmed with another strategy
       const result = await deleteChunk('transactions', input.chunk - staged, job, input, deps);
       log.info('deletion chunk done', { deleted: result.deleted, durationMs: Date.now() - started });
       return;

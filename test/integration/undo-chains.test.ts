@@ -221,6 +221,13 @@ describe('replace: restore to exactly this backup', () => {
     const plan = (preview.validationResults as { plan: Record<string, { delete: number }> }).plan;
     expect(plan.transactions.delete).toBe(TX / 3);
     expect(plan.transactionFiles.delete).toBe(1);
+    // the records it would delete are listed with the conflicts, as deletions
+    const listed = await call('GET', `/import/${preview.importId}/conflicts`, user, undefined, { kind: 'transactionFiles' });
+    expect(listed.json.conflicts).toEqual([{ kind: 'transactionFiles', id: expect.any(String), action: 'delete', fields: [] }]);
+    // confirming it as a plain overwrite deletes nothing; replace cannot be chosen only at confirm
+    const other = await h.runImport(user, b, { requireConfirmation: true });
+    expect((await call('POST', `/import/${other.importId}/confirm`, user, { mergeStrategy: 'replace' })).status).toBe(400);
+    await call('POST', `/import/${other.importId}/cancel`, user);
     await call('POST', `/import/${preview.importId}/cancel`, user);
 
     const job = await h.runImport(user, b, { mergeStrategy: 'replace' });
@@ -230,6 +237,22 @@ describe('replace: restore to exactly this backup', () => {
 
     await undo(user, job.importId);
     expect(await snapshot(user)).toEqual(beforeA);
+  });
+
+  it('a "skip" decision on a listed deletion keeps that record', async () => {
+    const user = newUser();
+    await h.runImport(user, base);
+    const preview = await h.runImport(user, await overlapping(), { mergeStrategy: 'replace', requireConfirmation: true });
+    const listed = await call('GET', `/import/${preview.importId}/conflicts`, user, undefined, { kind: 'transactionFiles' });
+    const keep = listed.json.conflicts[0].id as string;
+    const confirmed = await call('POST', `/import/${preview.importId}/confirm`, user, { decisions: [{ kind: 'transactionFiles', id: keep, action: 'skip' }] });
+    expect(confirmed.status).toBe(202);
+    await h.machine.idle();
+    const job = (await h.jobs.get(preview.importId))!;
+    expect(job.status).toBe('completed');
+    expect((job.importResults as Record<string, { deleted?: number; skipped: number }>).transactionFiles).toMatchObject({ skipped: 1 });
+    expect((await h.items('transactionFiles', user)).map((f) => f.sk)).toContain(keep);
+    expect((await h.items('transactions', user)).length).toBe(TX - TX / 3 + 20);
   });
 
   it('selective: deletes nothing outside the selection', async () => {
