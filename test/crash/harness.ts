@@ -1,7 +1,7 @@
 /**
  * The crash test: the whole local stack (`local/start.ts`, its own process group) is killed
  * with SIGKILL at seeded random moments while a user's import, overwrite import, cancel (and
- * its rollback) or undo runs; it is started again on the same data directory, every job of the
+ * its rollback), undo or replace import runs; it is started again on the same data directory, every job of the
  * user must reach a final status within the recovery bound, and the user's data — every item
  * and every statement file's bytes, read directly from the stand-ins — must equal exactly the
  * state before the operation or the state after it, never one between.
@@ -23,10 +23,10 @@ import { ENTITY_KINDS } from '../../functions/fzip/entities';
 import { EntityStore } from '../../functions/entities/entity-store';
 import { LOCAL_AWS } from '../../local/servers';
 import { LOCAL_NAMES, loadIssuer } from '../../local/stack';
-import { packageBuffer } from '../helpers/packages';
+import { materialize, packageBuffer } from '../helpers/packages';
 import { changedPackage } from '../helpers/user-data';
 
-export const SCENARIOS = ['import', 'overwrite', 'cancel', 'undo'] as const;
+export const SCENARIOS = ['import', 'overwrite', 'cancel', 'undo', 'replace'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface CrashOptions {
@@ -130,6 +130,22 @@ export async function runCrashTest(opts: CrashOptions): Promise<PointResult[]> {
   const changedPath = join(dir, 'changed.fzip');
   writeFileSync(basePath, await packageBuffer(syntheticPackage({ transactions: opts.transactions, accounts: 3, files: 6, seed: opts.seed })));
   writeFileSync(changedPath, await changedPackage(opts.transactions, opts.seed, 'overwritten'));
+  // replace: the base without a third of its transactions and one statement file, a fifth of the rest changed
+  const replacePath = join(dir, 'replace.fzip');
+  const baseInput = syntheticPackage({ transactions: opts.transactions, accounts: 3, files: 6, seed: opts.seed });
+  const baseData = await materialize(baseInput);
+  const dropped = baseData.transactionFiles[0].fileId;
+  writeFileSync(
+    replacePath,
+    await packageBuffer({
+      ...baseData,
+      transactions: baseData.transactions
+        .filter((_t, i) => i % 3 !== 0)
+        .map((t, i) => ({ ...t, ...(i % 5 === 0 ? { description: `${String(t.description)} (replaced)` } : {}), ...(t.fileId === dropped ? { fileId: baseData.transactionFiles[1].fileId } : {}) })),
+      transactionFiles: baseData.transactionFiles.slice(1),
+      files: [...(baseInput.files ?? [])].filter((f) => f.fileId !== dropped),
+    }),
+  );
 
   const stack = new Stack(dataDir, log);
   await stack.start();
@@ -199,7 +215,11 @@ export async function runCrashTest(opts: CrashOptions): Promise<PointResult[]> {
   if ((await waitEnd(rc, refOverwrite)).status !== 'undone') throw new Error('the reference undo did not end undone');
   const undoMs = Date.now() - t;
   if (JSON.stringify(await state(ref)) !== JSON.stringify(afterBase)) throw new Error('the reference undo did not restore the base state');
-  log(`reference: import ${importMs} ms, overwrite ${overwriteMs} ms, undo ${undoMs} ms (${opts.transactions} transactions)`);
+  t = Date.now();
+  if ((await waitEnd(rc, await begin(rc, replacePath, 'replace'))).status !== 'completed') throw new Error('the reference replace did not complete');
+  const replaceMs = Date.now() - t;
+  const afterReplace = await state(ref);
+  log(`reference: import ${importMs} ms, overwrite ${overwriteMs} ms, undo ${undoMs} ms, replace ${replaceMs} ms (${opts.transactions} transactions)`);
 
   const same = (a: State, b: State) => JSON.stringify(a) === JSON.stringify(b);
   const results: PointResult[] = [];
@@ -223,6 +243,9 @@ export async function runCrashTest(opts: CrashOptions): Promise<PointResult[]> {
           if ((await waitEnd(c, done)).status !== 'completed') throw new Error(`point ${point}: setup overwrite failed`);
           [before, after, window] = [afterOverwrite, afterBase, undoMs];
           act = async () => (await c.undo(done, false), done);
+        } else if (scenario === 'replace') {
+          [before, after, window] = [afterBase, afterReplace, replaceMs];
+          act = () => begin(c, replacePath, 'replace');
         } else {
           [before, after, window] = [afterBase, afterOverwrite, overwriteMs];
           act = () => begin(c, changedPath, 'overwrite');
