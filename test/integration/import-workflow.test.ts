@@ -145,6 +145,25 @@ describe('merge strategies on a user who already has part of the data', () => {
   });
 });
 
+describe('the same backup twice', () => {
+  it("housef3's sample imported twice under fail_on_conflict: completed, every record unchanged, nothing rewritten", async () => {
+    const user = newUser();
+    expect((await h.runImport(user, housef3Package())).status).toBe('completed');
+    const before = await Promise.all((['accounts', 'categories', 'fileMaps', 'transactionFiles', 'transactions'] as const).map((k) => h.items(k, user)));
+    const again = await h.runImport(user, housef3Package());
+    expect(again.status).toBe('completed');
+    expect(again.importResults).toEqual({
+      accounts: { created: 0, updated: 0, skipped: 0, unchanged: 2, errors: 0 },
+      categories: { created: 0, updated: 0, skipped: 0, unchanged: 2, errors: 0 },
+      fileMaps: { created: 0, updated: 0, skipped: 0, unchanged: 1, errors: 0 },
+      transactionFiles: { created: 0, updated: 0, skipped: 0, unchanged: 1, errors: 0 },
+      transactions: { created: 0, updated: 0, skipped: 0, unchanged: 2, errors: 0 },
+    });
+    // every item still carries the first import's id: nothing was rewritten
+    expect(await Promise.all((['accounts', 'categories', 'fileMaps', 'transactionFiles', 'transactions'] as const).map((k) => h.items(k, user)))).toEqual(before);
+  });
+});
+
 describe('values housef3 accepts', () => {
   it('long names and messages, an empty account name, many decimals: the package validates and imports them exactly', async () => {
     const { data, statementName } = housef3LongValues();
