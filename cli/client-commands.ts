@@ -37,19 +37,22 @@ export function summaryTable(job: Job): string {
   const rows: string[] = [];
   const entities = ['accounts', 'categories', 'fileMaps', 'transactionFiles', 'transactions'];
   if (results && Object.keys(results).length) {
-    rows.push(`${'entity'.padEnd(18)}${'created'.padStart(10)}${'updated'.padStart(10)}${'skipped'.padStart(10)}${'unchanged'.padStart(11)}${'errors'.padStart(10)}`);
+    // replace deletes too: the column only where something was deleted
+    const deletes = entities.some((e) => (results[e]?.deleted ?? 0) > 0);
+    rows.push(`${'entity'.padEnd(18)}${'created'.padStart(10)}${'updated'.padStart(10)}${'skipped'.padStart(10)}${'unchanged'.padStart(11)}${'errors'.padStart(10)}${deletes ? 'deleted'.padStart(10) : ''}`);
     for (const e of entities) {
       const r = results[e] ?? {};
       rows.push(
-        `${e.padEnd(18)}${String(r.created ?? 0).padStart(10)}${String(r.updated ?? 0).padStart(10)}${String(r.skipped ?? 0).padStart(10)}${String(r.unchanged ?? 0).padStart(11)}${String(r.errors ?? 0).padStart(10)}`,
+        `${e.padEnd(18)}${String(r.created ?? 0).padStart(10)}${String(r.updated ?? 0).padStart(10)}${String(r.skipped ?? 0).padStart(10)}${String(r.unchanged ?? 0).padStart(11)}${String(r.errors ?? 0).padStart(10)}${deletes ? String(r.deleted ?? 0).padStart(10) : ''}`,
       );
     }
   } else if (plan) {
-    rows.push(`${'entity'.padEnd(18)}${'would create'.padStart(14)}${'unchanged'.padStart(11)}${'conflicts'.padStart(11)}${'overwrite'.padStart(11)}${'skip'.padStart(8)}`);
+    const deletes = entities.some((e) => (plan[e]?.delete ?? 0) > 0);
+    rows.push(`${'entity'.padEnd(18)}${'would create'.padStart(14)}${'unchanged'.padStart(11)}${'conflicts'.padStart(11)}${'overwrite'.padStart(11)}${'skip'.padStart(8)}${deletes ? 'delete'.padStart(9) : ''}`);
     for (const e of entities) {
       const r = plan[e] ?? {};
       rows.push(
-        `${e.padEnd(18)}${String(r.create ?? 0).padStart(14)}${String(r.unchanged ?? 0).padStart(11)}${String(r.conflicts ?? 0).padStart(11)}${String(r.overwrite ?? 0).padStart(11)}${String(r.skip ?? 0).padStart(8)}`,
+        `${e.padEnd(18)}${String(r.create ?? 0).padStart(14)}${String(r.unchanged ?? 0).padStart(11)}${String(r.conflicts ?? 0).padStart(11)}${String(r.overwrite ?? 0).padStart(11)}${String(r.skip ?? 0).padStart(8)}${deletes ? String(r.delete ?? 0).padStart(9) : ''}`,
       );
     }
   }
@@ -283,10 +286,12 @@ interface ConflictQuery {
 async function conflictLines(client: FzipClient, importId: string, query: ConflictQuery): Promise<string[]> {
   const page = await client.conflicts(importId, query);
   if (!page.total) return [query.kind ? `no ${query.kind} conflicts` : 'no conflicts: every existing record is unchanged'];
-  const lines = [`${page.total} conflict(s)${page.cursor ? `; ${page.conflicts.length} shown` : ''}:`];
+  const lines = [`${page.total} conflict(s) and deletion(s)${page.cursor ? `; ${page.conflicts.length} shown` : ''}:`];
   lines.push(`  ${'kind'.padEnd(17)}${'id'.padEnd(38)}${'field'.padEnd(18)}${'current'.padEnd(24)}incoming`);
   const show = (v: unknown) => (JSON.stringify(v) ?? '').slice(0, 22);
   for (const c of page.conflicts) {
+    // replace: a record of yours the backup does not hold
+    if (c.action === 'delete') lines.push(`  ${c.kind.padEnd(17)}${c.id.padEnd(38)}${'(deleted: not in the backup)'}`);
     for (const f of c.fields) lines.push(`  ${c.kind.padEnd(17)}${c.id.padEnd(38)}${f.field.padEnd(18)}${show(f.current).padEnd(24)}${show(f.incoming)}`);
   }
   if (page.cursor) lines.push(`more: fzip conflicts ${importId}${query.kind ? ` --kind ${query.kind}` : ''} --limit ${query.limit} --cursor ${page.cursor}`);

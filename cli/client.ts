@@ -66,7 +66,7 @@ export interface CreateBody {
 
 export interface ConflictPage {
   total: number;
-  conflicts: Array<{ kind: string; id: string; fields: Array<{ field: string; current: unknown; incoming: unknown }> }>;
+  conflicts: Array<{ kind: string; id: string; action?: 'delete'; fields: Array<{ field: string; current: unknown; incoming: unknown }> }>;
   cursor: string | null;
 }
 
