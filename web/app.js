@@ -319,10 +319,13 @@ async function follow(importId) {
   }
 }
 
+/** A replace import deleted records: the results and plans get a column for them. */
+const deletes = (byKind, field) => KINDS.some((k) => (byKind?.[k]?.[field] ?? 0) > 0);
+
 function resultsRows(results) {
   return KINDS.map((k) => {
     const r = results?.[k] ?? {};
-    return [k, r.created ?? 0, r.updated ?? 0, r.skipped ?? 0, r.unchanged ?? 0];
+    return [k, r.created ?? 0, r.updated ?? 0, r.skipped ?? 0, r.unchanged ?? 0, ...(deletes(results, 'deleted') ? [r.deleted ?? 0] : [])];
   });
 }
 
@@ -333,7 +336,10 @@ function showEnd(job) {
     $('summary').hidden = false;
     fillTable(
       $('summary-table'),
-      [{ label: 'Kind' }, { label: 'Created', num: true }, { label: 'Updated', num: true }, { label: 'Skipped', num: true }, { label: 'Unchanged', num: true }],
+      [
+        { label: 'Kind' }, { label: 'Created', num: true }, { label: 'Updated', num: true }, { label: 'Skipped', num: true }, { label: 'Unchanged', num: true },
+        ...(deletes(job.importResults, 'deleted') ? [{ label: 'Deleted', num: true }] : []),
+      ],
       resultsRows(job.importResults),
     );
   }
@@ -365,11 +371,18 @@ function renderErrors() {
 async function showPreview(job) {
   $('preview-panel').hidden = false;
   const plan = job.validationResults?.plan ?? {};
+  const del = deletes(plan, 'delete');
   fillTable(
     $('plan-table'),
-    [{ label: 'Kind' }, { label: 'New', num: true }, { label: 'Unchanged', num: true }, { label: 'Differ', num: true }],
-    KINDS.map((k) => [k, plan[k]?.create ?? 0, plan[k]?.unchanged ?? 0, plan[k]?.conflicts ?? 0]),
+    [{ label: 'Kind' }, { label: 'New', num: true }, { label: 'Unchanged', num: true }, { label: 'Differ', num: true }, ...(del ? [{ label: 'Deleted (not in the backup)', num: true }] : [])],
+    KINDS.map((k) => [k, plan[k]?.create ?? 0, plan[k]?.unchanged ?? 0, plan[k]?.conflicts ?? 0, ...(del ? [plan[k]?.delete ?? 0] : [])]),
   );
+  // a replace import keeps its strategy at confirm (what it deletes was planned for it)
+  const replace = job.mergeStrategy === 'replace';
+  const choices = replace
+    ? [['replace', "Take the package's; delete what it does not hold"]]
+    : [['skip_existing', 'Keep mine'], ['overwrite', "Take the package's"]];
+  $('confirm-strategy').replaceChildren(...choices.map(([value, text]) => Object.assign(document.createElement('option'), { value, textContent: text })));
   decisions = new Map();
   conflictCursor = null;
   $('conflicts-table').replaceChildren();
@@ -377,11 +390,11 @@ async function showPreview(job) {
   $('confirm-button').focus();
 }
 
-function decisionControl(c) {
+function decisionControl(c, choices = [['skip', 'Keep mine'], ['overwrite', "Take the package's"]]) {
   const wrap = document.createElement('fieldset');
   const legend = cell('legend', `Decision for ${c.kind} ${c.id}`, 'visually-hidden');
   wrap.append(legend);
-  for (const [value, text] of [['skip', 'Keep mine'], ['overwrite', "Take the package's"]]) {
+  for (const [value, text] of choices) {
     const label = document.createElement('label');
     const input = document.createElement('input');
     input.type = 'radio';
@@ -398,9 +411,10 @@ async function loadConflicts(first) {
   const q = new URLSearchParams({ limit: '20' });
   if (conflictCursor) q.set('cursor', conflictCursor);
   const page = await api('GET', `/import/${current}/conflicts?${q}`);
-  $('conflicts-title').textContent = `Records that differ from yours: ${page.total}`;
+  $('conflicts-title').textContent = `Records that differ from yours, or that the backup does not hold: ${page.total}`;
   const rows = [];
   for (const c of page.conflicts) {
+    if (c.action === 'delete') rows.push([c.kind, c.id, '(not in the backup)', 'kept until now', 'deleted', decisionControl(c, [['skip', 'Keep it'], ['overwrite', 'Delete it']])]);
     for (const [i, f] of c.fields.entries()) {
       rows.push([i === 0 ? c.kind : '', i === 0 ? c.id : '', f.field, JSON.stringify(f.current), JSON.stringify(f.incoming), i === 0 ? decisionControl(c) : '']);
     }

@@ -113,7 +113,7 @@ describe('the web page', () => {
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.locator('#job-status', { hasText: 'awaiting_confirmation' }).waitFor({ timeout: 60_000 });
     // the status shows first; the conflicts load after it
-    await page.locator('#conflicts-title', { hasText: 'Records that differ from yours: 2' }).waitFor({ timeout: 30_000 });
+    await page.locator('#conflicts-title', { hasText: /^Records that differ from yours.*: 2$/ }).waitFor({ timeout: 30_000 });
     const amountRow = page.locator('#conflicts-table tbody tr', { hasText: 'amount' });
     expect(await amountRow.innerText()).toContain('"-4321.00"');
     await amountRow.getByLabel("Take the package's").check();
@@ -147,6 +147,31 @@ describe('the web page', () => {
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
     await shot('07-export');
+  });
+
+  it('previews a replace: what it deletes is listed, and confirming deletes it', async () => {
+    // the user holds the first generated package again (the previewed import was undone); the
+    // backup lacks its last 100 transactions
+    const input = syntheticPackage({ transactions: 600, accounts: 2, files: 3, seed: 4 });
+    const txs: Array<Record<string, unknown>> = [];
+    for await (const t of input.transactions as AsyncIterable<Record<string, unknown>>) txs.push(t);
+    const file = join(dir, 'replace.fzip');
+    await writePackageFile({ ...input, transactions: txs.slice(0, 500) }, file);
+    await page.getByLabel('Package (.fzip or .json)').setInputFiles(file);
+    await page.getByLabel('When you already have a record').selectOption('replace');
+    await page.getByLabel('Preview first: show what would change and let me decide').check();
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.locator('#job-status', { hasText: 'awaiting_confirmation' }).waitFor({ timeout: 60_000 });
+    await page.locator('#conflicts-title', { hasText: 'that the backup does not hold: 100' }).waitFor({ timeout: 30_000 });
+    const plan = (await page.locator('#plan-table tbody tr', { hasText: 'transactions' }).innerText()).split('\t');
+    expect(plan).toEqual(['transactions', '0', '500', '0', '100']);
+    expect(await page.locator('#conflicts-table tbody tr', { hasText: '(not in the backup)' }).count()).toBe(20);
+    await shot('08-replace-preview');
+    await page.getByRole('button', { name: 'Confirm the import' }).click();
+    await page.locator('#job-status', { hasText: 'completed' }).waitFor({ timeout: 60_000 });
+    const tx = (await page.locator('#summary-table tbody tr', { hasText: 'transactions' }).innerText()).split('\t');
+    expect(tx).toEqual(['transactions', '0', '0', '0', '500', '100']);
+    await page.getByLabel('Preview first: show what would change and let me decide').uncheck();
   });
 
   it('is usable at phone width, with a CSP that forbids inline script', async () => {
