@@ -9,7 +9,7 @@
  *     idempotent, the item delete is conditional). DynamoDB TTL on expiresAt stays as the backstop.
  */
 import { isFinished, isRunning, JobStatus, RUNNING_STATUSES, TERMINAL_STATUSES } from './job';
-import { JobConflictError } from './errors';
+import { IllegalTransitionError, JobConflictError } from './errors';
 import { reconcileExecution } from './reconcile';
 import { jobEnded, joinLine, launch, SchedulerDeps, startNextQueued } from './scheduler';
 import { executionInput } from './workflow-starter';
@@ -102,7 +102,7 @@ async function reconcileStale(deps: CleanupDeps, nowMs: number, result: CleanupR
   }
 }
 
-/** Clears the write leases of every running job (see CleanupOptions.writersGone). */
+/** Clears the write leases of every running job, and the rollback attempts of the process that died (see CleanupOptions.writersGone). */
 export async function clearDeadWriters(deps: Pick<CleanupDeps, 'jobs'>, pageSize = 100): Promise<number> {
   let cleared = 0;
   for (const status of RUNNING_STATUSES) {
@@ -110,7 +110,15 @@ export async function clearDeadWriters(deps: Pick<CleanupDeps, 'jobs'>, pageSize
     do {
       const page = await deps.jobs.listByStatus(status, pageSize, start);
       start = page.next;
-      for (const key of page.jobs) if (await deps.jobs.clearWriteLeases(key.importId)) cleared++;
+      for (const key of page.jobs) {
+        if (await deps.jobs.clearWriteLeases(key.importId)) cleared++;
+        if (status === 'rolling_back' || status === 'undoing') {
+          // the rollback that was running died with the process; it did not fail: its attempts start again
+          await deps.jobs.updateIn(key.importId, status, { rollbackAttempts: 0 }).catch((err) => {
+            if (!(err instanceof IllegalTransitionError)) throw err;
+          });
+        }
+      }
     } while (start);
   }
   return cleared;

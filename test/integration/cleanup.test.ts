@@ -99,4 +99,27 @@ describe('cleanupExpiredJobs', () => {
     expect(after.errorMessage).toContain('TIMED_OUT');
     expect(workflow.started).toContainEqual(expect.objectContaining({ name: `${stuck}-rollback-2`, input: expect.objectContaining({ action: 'rollback' }) }));
   });
+
+  it('treats an execution that cannot be found as aborted: the job is rolled back, not left running', async () => {
+    const lost = await job('processing');
+    workflow.statuses.delete(lost); // ExecutionDoesNotExist
+    clock += 3600 * 1000;
+    await cleanupExpiredJobs(deps(), Math.floor(clock / 1000));
+    expect((await jobs.get(lost))!).toMatchObject({ status: 'rolling_back', errorMessage: expect.stringContaining('ABORTED') });
+  });
+
+  it('after a restart of the local stack: every unfinished job at once, dead leases cleared, a dead rollback tried again', async () => {
+    const fresh = await job('processing'); // updated just now: a normal run would wait 10 minutes
+    await jobs.acquireWriteLease(fresh, 'dead-writer', clock + 3_600_000);
+    workflow.statuses.set(fresh, 'ABORTED');
+    const rolling = await job('processing');
+    await jobs.transition(rolling, 'rolling_back', { rollbackReason: 'failed', rollbackCursor: '0|', rollbackAttempts: 2 });
+    workflow.statuses.set(rolling, 'ABORTED');
+    await cleanupExpiredJobs(deps(), Math.floor(clock / 1000), 100, { staleAfterMs: 0, writersGone: true });
+    expect(await jobs.liveWriters(fresh)).toBe(0);
+    expect((await jobs.get(fresh))!.status).toBe('rolling_back');
+    // two attempts were used up before, but the last one died with the process: a new one starts
+    expect((await jobs.get(rolling))!).toMatchObject({ status: 'rolling_back', rollbackAttempts: 1 });
+    expect(workflow.started.map((s) => s.name)).toEqual(expect.arrayContaining([`${fresh}-rollback-2`, `${rolling}-rollback-2`]));
+  });
 });
