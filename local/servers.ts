@@ -2,6 +2,7 @@
  * The API-compatible stand-ins, started in this process on loopback: dynalite (DynamoDB) and
  * s3rver (S3). Used by the integration tests and the local stack.
  */
+import { makeS3rverDurable } from './durable-s3-store';
 import { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,6 +87,7 @@ export async function startLocalServers(opts: ServerOptions): Promise<LocalServe
 
   const tmp = opts.s3Directory ? undefined : mkdtempSync(join(tmpdir(), 'fzip-s3-'));
   letS3rverPaginate();
+  makeS3rverDurable(); // what it acknowledged survives a kill -9, whole
   const s3rver = new S3rver({
     address: '127.0.0.1',
     port: opts.s3Port ?? 0,
