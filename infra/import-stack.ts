@@ -399,7 +399,7 @@ export class ImportStack extends Stack {
       if (WRITE_STEPS.includes(substitution)) {
         // read the staged records, journal the before-images, write the items
         allow(f, ['s3:GetObject'], [objects(this.packagesBucket, 'staging/'), objects(this.packagesBucket, 'journal/')]);
-        allow(f, ['s3:PutObject'], [objects(this.packagesBucket, 'journal/')]);
+        allow(f, ['s3:PutObject'], [objects(this.packagesBucket, 'journal/'), objects(this.packagesBucket, 'ledger/')]); // replace marks what it deletes
         listPrefix(f, 'journal/');
         allow(f, ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem'], entityArns);
       }

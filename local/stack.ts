@@ -136,6 +136,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // the web page signs in with the local issuer and uploads to s3rver
     WEB_AUTH_MODE: 'local',
     WEB_CONNECT_SRC: servers.s3Endpoint,
+    // only here may the cleanup treat every write lease as dead (the process that held them is gone)
+    FZIP_LOCAL_STACK: '1',
   });
 
   // Loaded after the environment is set: the handler modules are exactly the Lambdas' code.
@@ -169,6 +171,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   });
   const sfn = await startSfnEndpoint([machine, exportMachine], opts.sfnPort ?? 0);
   process.env.AWS_ENDPOINT_URL_SFN = sfn.url;
+
+  // Before anything can start an import (API, S3 events). After a restart: executions the previous process left running ended ABORTED (state files).
+  // Every unfinished job is reconciled now (write leases of the dead process cleared first, so a
+  // rollback does not wait them out), then those ends are delivered like EventBridge would.
+  if (dataDir) {
+    await cleanup.handler({ afterRestart: true }).catch((err: Error) => log(`recovery failed: ${err.message}`));
+    await machine.recover();
+    await exportMachine.recover();
+  }
 
   // S3 ObjectCreated on the packages bucket -> the starter Lambda (asynchronous, like S3 -> Lambda).
   servers.s3Events.on('event', (event: S3Event) => {
@@ -220,15 +231,6 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   });
   await new Promise<void>((r) => apiServer.listen(opts.apiPort ?? 3000, '127.0.0.1', r));
   const apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
-
-  // After a restart: executions the previous process left running ended ABORTED (state files).
-  // Every unfinished job is reconciled now (write leases of the dead process cleared first, so a
-  // rollback does not wait them out), then those ends are delivered like EventBridge would.
-  if (dataDir) {
-    await cleanup.handler({ afterRestart: true }).catch((err: Error) => log(`recovery failed: ${err.message}`));
-    await machine.recover();
-    await exportMachine.recover();
-  }
 
   const interval = opts.cleanupIntervalSeconds ?? 60;
   const timer = interval > 0 ? setInterval(() => void cleanup.handler().catch((err: Error) => log(`cleanup failed: ${err.message}`)), interval * 1000) : undefined;

@@ -87,9 +87,40 @@ export class EntityStore {
     return isDeepStrictEqual(now, before) ? 'already' : 'changed';
   }
 
-  /** Deletes items by key (replace: the user's records a package does not hold). */
-  async deleteKeys(kind: EntityKind, keys: ReadonlyArray<{ pk: string; sk: string }>): Promise<void> {
-    await mapLimit([...keys], this.opts.conditionalConcurrency ?? 16, (key) => this.doc.send(new DeleteCommand({ TableName: this.tables[kind], Key: key })));
+  /**
+   * Deletes items still as they were journaled (replace: the user's records a package does not
+   * hold): same writer (importId) and, where it has one, same updatedAt. An item changed since
+   * (the app, while the import ran) is left, so nothing unjournaled is ever deleted. Returns how
+   * many were deleted.
+   */
+  async deleteUnchanged(kind: EntityKind, entries: ReadonlyArray<{ pk: string; sk: string; before: Record<string, unknown> | null }>): Promise<number> {
+    let deleted = 0;
+    await mapLimit([...entries], this.opts.conditionalConcurrency ?? 16, async ({ pk, sk, before }) => {
+      const names: Record<string, string> = { '#i': 'importId' };
+      const values: Record<string, unknown> = {};
+      const conditions = [typeof before?.importId === 'string' ? '#i = :i' : 'attribute_not_exists(#i)'];
+      if (typeof before?.importId === 'string') values[':i'] = before.importId;
+      if (before?.updatedAt !== undefined) {
+        names['#u'] = 'updatedAt';
+        values[':u'] = before.updatedAt;
+        conditions.push('#u = :u');
+      }
+      try {
+        await this.doc.send(
+          new DeleteCommand({
+            TableName: this.tables[kind],
+            Key: { pk, sk },
+            ConditionExpression: conditions.join(' AND '),
+            ExpressionAttributeNames: names,
+            ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+          }),
+        );
+        deleted++;
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      }
+    });
+    return deleted;
   }
 
   /** Puts (creates or replaces) the records. */

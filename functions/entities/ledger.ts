@@ -7,14 +7,17 @@
  *   ledger/{userId}/{importId}/items/{kind}/{sha256(sk)}.json   a key its rollback left as it was
  *   ledger/{userId}/{importId}/objects/{sha256(key)}.json       a statement file its rollback left
  *   ledger/{userId}/{importId}/bytes/{sha256(key)}              that file's bytes before the import
+ *   ledger/{userId}/deleted/{kind|objects}/{sha256(key)}.json   the replace import that last deleted a key
  *
  * A rollback (undo, cancel, failure) leaves a key alone when a later import wrote it since; it
  * then records here what it would have put back (its resolved before-image). When that later
  * import is undone, its own before-image names the rolled-back import; instead of bringing
- * that import's data back, it follows the ledger to what was there before it.
+ * that import's data back, it follows the ledger to what was there before it. A key a later
+ * import *created* may have been absent only because a `replace` import deleted it: the
+ * deletion marks say which, so undoing both still ends with the record the user had.
  */
 import { createHash } from 'node:crypto';
-import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { EntityKind } from '../fzip/entities';
 import { JournalObject } from './journal';
 
@@ -131,5 +134,29 @@ export class UndoLedger {
 
   async object(importId: string, fileKey: string): Promise<JournalObject | undefined> {
     return this.json<JournalObject>(this.objectKey(importId, fileKey));
+  }
+
+  private deletedKey(space: EntityKind | 'objects', key: string): string {
+    return `${LEDGER_PREFIX}${segment(this.userId)}/deleted/${space}/${hashed(key)}.json`;
+  }
+
+  /** replace: marks that this import deletes a key (an item of a kind, or a statement file). */
+  async markDeleted(importId: string, space: EntityKind | 'objects', key: string): Promise<void> {
+    await this.put(this.deletedKey(space, key), { importId });
+  }
+
+  private readonly anyDeleted = new Map<string, Promise<boolean>>();
+
+  /** The replace import that last deleted a key, if any (one listing per kind says when there are none). */
+  async deletedBy(space: EntityKind | 'objects', key: string): Promise<string | undefined> {
+    let any = this.anyDeleted.get(space);
+    if (!any) {
+      any = this.s3
+        .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${LEDGER_PREFIX}${segment(this.userId)}/deleted/${space}/`, MaxKeys: 1 }))
+        .then((out) => (out.KeyCount ?? 0) > 0);
+      this.anyDeleted.set(space, any);
+    }
+    if (!(await any)) return undefined;
+    return (await this.json<{ importId: string }>(this.deletedKey(space, key)))?.importId;
   }
 }

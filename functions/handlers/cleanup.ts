@@ -17,7 +17,8 @@ interface CleanupEvent {
 export async function handler(event?: CleanupEvent | null, context?: Context): Promise<CleanupResult> {
   logger.withLambdaContext(context);
   // after a restart of the local stack: every unfinished job is checked now, and the leases of the dead process cleared
-  const opts = event?.afterRestart === true ? { staleAfterMs: 0, writersGone: true } : {};
+  // only the local stack may say its writers are gone: in AWS a Lambda may outlive its execution
+  const opts = event?.afterRestart === true && process.env.FZIP_LOCAL_STACK === '1' ? { staleAfterMs: 0, writersGone: true } : {};
   if (process.env.EXPORTS_TABLE) {
     await cleanupExpiredExports({ exports: exportStoreFromEnv(), packages: packageStoreFromEnv(), logger });
   }

@@ -47,6 +47,9 @@ export interface CleanupDeps extends SchedulerDeps {
   confirmationTtlSeconds?: number;
 }
 
+/** Restarts of the local stack after which a rollback's attempts no longer start again. */
+export const MAX_ROLLBACK_RESTARTS = 3;
+
 /** A queued or running job not updated for this long is checked against its execution. */
 export const STALE_AFTER_MS = 10 * 60 * 1000;
 
@@ -113,10 +116,15 @@ export async function clearDeadWriters(deps: Pick<CleanupDeps, 'jobs'>, pageSize
       for (const key of page.jobs) {
         if (await deps.jobs.clearWriteLeases(key.importId)) cleared++;
         if (status === 'rolling_back' || status === 'undoing') {
-          // the rollback that was running died with the process; it did not fail: its attempts start again
-          await deps.jobs.updateIn(key.importId, status, { rollbackAttempts: 0 }).catch((err) => {
-            if (!(err instanceof IllegalTransitionError)) throw err;
-          });
+          // the rollback that was running died with the process; it did not fail: its attempts
+          // start again — a few times only, in case it is what brings the process down
+          const job = await deps.jobs.get(key.importId);
+          const restarts = job?.rollbackRestarts ?? 0;
+          if (job && restarts < MAX_ROLLBACK_RESTARTS) {
+            await deps.jobs.updateIn(key.importId, status, { rollbackAttempts: 0, rollbackRestarts: restarts + 1 }).catch((err) => {
+              if (!(err instanceof IllegalTransitionError)) throw err;
+            });
+          }
         }
       }
     } while (start);

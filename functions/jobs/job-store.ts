@@ -50,6 +50,7 @@ export type JobUpdate = Partial<
     | 'cancelRequested'
     | 'rollbackReason'
     | 'rollbackAttempts'
+    | 'rollbackRestarts'
     | 'rolledBack'
     | 'rollbackResults'
     | 'rollbackCursor'

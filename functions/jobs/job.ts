@@ -122,6 +122,8 @@ export interface ImportJob {
   /** Why the job is rolling back, and so how it ends. */
   rollbackReason?: 'failed' | 'canceled' | 'undo';
   rollbackAttempts?: number;
+  /** Restarts of the local stack that gave the rollback its attempts back (bounded). */
+  rollbackRestarts?: number;
   /** After a failure or cancel: whether the import's writes were undone. */
   rolledBack?: boolean;
   rollbackResults?: RollbackResults;

@@ -84,7 +84,10 @@ export async function startImport(importId: string, userId: string | undefined, 
         job = await deps.jobs.transition(importId, 'validating', { ...fields, currentPhase: 'starting', progress: 0 }, { exclusive: true });
       } catch (err) {
         if (!(err instanceof AlreadyInStatusError)) throw err;
-        return { outcome: 'already_started', job: (await deps.jobs.get(importId)) as ImportJob };
+        const now = (await deps.jobs.get(importId)) as ImportJob;
+        // the winner may have died before StartExecution: starting it again is idempotent (the name)
+        if (now.status === 'validating' && !now.executionName) await launch(now, 'import', deps);
+        return { outcome: 'already_started', job: now };
       }
     } else {
       // Queued first, then in line: the line only ever names queued jobs.

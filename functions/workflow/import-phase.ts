@@ -23,7 +23,8 @@ import { DecisionAction, Decisions, readDecisions } from '../entities/decisions'
 import { ImportConflictError, ImportStateError, StagingMissingError } from './errors';
 import { ChunkInput, WorkflowDeps, WorkflowInput } from './context';
 import { chunkList, mapConcurrency } from './validate-phase';
-import { copySource } from '../entities/ledger';
+import { copySource, UndoLedger } from '../entities/ledger';
+import { mapLimit } from '../entities/batch-writer';
 
 /** Records journaled and written together: bounds the before-images held at once. */
 export const PART_SIZE = 250;
@@ -315,6 +316,11 @@ async function journalDeletions(w: ChunkWrite, part: number, ids: string[]): Pro
   }
   const journaled: JournalPart = { kind, chunk, part, items, objects, result, overwrote, touched: { accounts: [] } };
   if (!items.length) return journaled;
+  // marked before anything is deleted: an import that creates one of these keys later journals
+  // it as absent, and its undo must know the absence was this import's doing (entities/ledger.ts)
+  const ledger = new UndoLedger(deps.s3, journal.bucket, job.userId);
+  await mapLimit(items, 16, (i) => ledger.markDeleted(job.importId, kind, i.sk));
+  await mapLimit(objects, 16, (o) => ledger.markDeleted(job.importId, 'objects', o.key));
   return (await journal.writeOnce(journaled)) ?? journaled;
 }
 
@@ -337,7 +343,8 @@ async function deleteChunk(kind: EntityKind, n: number, job: ImportJob, input: W
     if (!part.items.length) continue;
     journaled++;
     for (const o of part.objects) await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.filesBucket, Key: o.key }));
-    await deps.entities.deleteKeys(kind, part.items.map((i) => ({ pk: i.pk, sk: i.sk })));
+    // only items still as journaled (a retry much later, or an edit by the app meanwhile, is left alone)
+    await deps.entities.deleteUnchanged(kind, part.items);
     result.deleted = (result.deleted ?? 0) + (part.result.deleted ?? 0);
     for (const [other, c] of Object.entries(part.overwrote)) overwrote[other] = (overwrote[other] ?? 0) + c;
   }
@@ -396,7 +403,8 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
     const done = await deps.jobs.recordChunk(input.importId, `transactions#${input.chunk}`, 'transactions', result, overwrote, parts);
     const before = ENTITY_KINDS.filter((k) => k !== 'transactions').reduce((a, k) => a + manifest.chunks[k], 0);
     const txDone = Math.max(0, done - before);
-    await deps.jobs.reportProgress(input.importId, 60 + (39 * txDone) / Math.max(1, manifest.chunks.transactions), PHASES.transactions.phase);
+    // deletion chunks (replace) count in chunksDone too: never past 99 before Complete
+    await deps.jobs.reportProgress(input.importId, Math.min(99, 60 + (39 * txDone) / Math.max(1, manifest.chunks.transactions)), PHASES.transactions.phase);
     log.info('chunk written', { records, ...result, durationMs: Date.now() - started });
     log.metrics(PHASES.transactions.phase, {
       Records: { value: records, unit: 'Count' },

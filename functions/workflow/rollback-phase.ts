@@ -96,8 +96,18 @@ async function resolveItem(
   jobSays: RolledBackLookup,
 ): Promise<{ before: Record<string, unknown> | null } | undefined> {
   let before = entry.before;
+  const followed = new Set<string>();
   for (let hop = 0; hop < MAX_HOPS; hop++) {
-    const by = before?.importId;
+    if (!before) {
+      // absent: perhaps only because a replace import deleted it, and that import was undone since
+      const deleter = await ledger.deletedBy(kind, entry.sk);
+      if (!deleter || deleter === job.importId || followed.has(deleter) || !(await ledger.isRolledBack(deleter, jobSays))) return { before };
+      followed.add(deleter);
+      // no entry: its undo found the key empty and put the record back itself; absent it stays
+      before = (await ledger.item(deleter, kind, entry.sk))?.before ?? null;
+      continue;
+    }
+    const by = before.importId;
     if (typeof by !== 'string' || by === job.importId || !(await ledger.isRolledBack(by, jobSays))) return { before };
     const next = await ledger.item(by, kind, entry.sk);
     if (!next) return undefined;
@@ -109,8 +119,17 @@ async function resolveItem(
 /** The same for a statement file: the object to put back, followed through rolled-back imports' ledgers. */
 async function resolveObject(o: JournalObject, job: ImportJob, ledger: UndoLedger, jobSays: RolledBackLookup): Promise<JournalObject | undefined> {
   let target = o;
+  const followed = new Set<string>();
   for (let hop = 0; hop < MAX_HOPS; hop++) {
-    const by = target.existed ? target.beforeImportId : undefined;
+    if (!target.existed) {
+      // absent: perhaps only because a replace import deleted it, and that import was undone since
+      const deleter = await ledger.deletedBy('objects', o.key);
+      if (!deleter || deleter === job.importId || followed.has(deleter) || !(await ledger.isRolledBack(deleter, jobSays))) return target;
+      followed.add(deleter);
+      target = (await ledger.object(deleter, o.key)) ?? target;
+      continue;
+    }
+    const by = target.beforeImportId;
     if (!by || by === job.importId || !(await ledger.isRolledBack(by, jobSays))) return target;
     const next = await ledger.object(by, o.key);
     if (!next) return undefined;
@@ -145,7 +164,11 @@ async function restoreObject(
     return 'deleted';
   }
   // Not this import's bytes any more: already as they were (a step running again), or changed since.
-  if (target.existed && now && (now.etag === target.etag || (target.beforeImportId !== undefined && now.importId === target.beforeImportId))) return 'restored';
+  if (target.existed && now && (now.etag === target.etag || (target.beforeImportId !== undefined && now.importId === target.beforeImportId))) {
+    // the same bytes, but written by another import since: its undo must still learn what was here
+    if (now.importId !== target.beforeImportId) await ledger.recordObject(job.importId, target, journalBucket);
+    return 'restored';
+  }
   if (!target.existed && !now) return 'deleted';
   // Left as it is; what was there before stays known to the later import's undo.
   await ledger.recordObject(job.importId, target, journalBucket);

@@ -255,6 +255,19 @@ describe('replace: restore to exactly this backup', () => {
     expect((await h.items('transactions', user)).length).toBe(TX - TX / 3 + 20);
   });
 
+  it('base → replace A (deletes) → B re-creates what A deleted → undo A → undo B: exactly the base', async () => {
+    const user = newUser();
+    await h.runImport(user, base);
+    const start = await snapshot(user);
+    const a = await h.runImport(user, await overlapping(), { mergeStrategy: 'replace' });
+    expect((a.importResults as Record<string, { deleted: number }>).transactions.deleted).toBe(TX / 3);
+    const b = await h.runImport(user, base, { mergeStrategy: 'overwrite' });
+    expect((b.importResults as Record<string, { created: number }>).transactions.created).toBe(TX / 3);
+    await undo(user, a.importId, true);
+    await undo(user, b.importId, true);
+    expect(await snapshot(user)).toEqual(start);
+  });
+
   it('selective: deletes nothing outside the selection', async () => {
     const user = newUser();
     await h.runImport(user, base);

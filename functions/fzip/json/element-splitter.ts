@@ -13,7 +13,7 @@
  * value is yielded whole, tagged with its key.
  */
 
-export type JsonScanErrorCode = 'INVALID_JSON' | 'INVALID_DATA_FILE' | 'RECORD_TOO_LARGE' | 'RECORD_TOO_DEEP';
+export type JsonScanErrorCode = 'INVALID_JSON' | 'INVALID_DATA_FILE' | 'RECORD_TOO_LARGE' | 'RECORD_TOO_DEEP' | 'DUPLICATE_KEY';
 
 export class JsonScanError extends Error {
   constructor(
@@ -95,6 +95,8 @@ export class JsonElementSplitter {
   private fixes: number[] = [];
   private whole = false;
   private colons = 0;
+  /** The object root's keys so far: one twice would mean two different documents. */
+  private readonly rootKeys = new Set<string>();
   /** Whitespace seen since the last element or token outside elements. */
   private gap = 0;
 
@@ -207,6 +209,8 @@ export class JsonElementSplitter {
           } catch {
             this.fail('INVALID_JSON', 'has an invalid key');
           }
+          if (this.rootKeys.has(this.key as string)) this.fail('DUPLICATE_KEY', `has the key ${JSON.stringify(this.key)} twice at its top level`);
+          this.rootKeys.add(this.key as string);
           this.index = 0;
           this.pos = endQuote + 1;
           this.mode = Mode.ObjectColon;

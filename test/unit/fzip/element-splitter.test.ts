@@ -65,6 +65,11 @@ describe('JsonElementSplitter', () => {
     ]);
   });
 
+  it('refuses a key twice at the top of an object root (two "accounts" arrays, two manifests)', () => {
+    expect(scanError('{"manifest": {"v": "1.0"}, "accounts": [], "accounts": [{"x": 1}]}', { objectRoot: true })).toMatchObject({ code: 'DUPLICATE_KEY' });
+    expect(scanError('{"manifest": {"v": "1.0"}, "manifest": {"v": "2.0"}}', { objectRoot: true }).message).toContain('"manifest" twice');
+  });
+
   it.each([
     ['{"a": 1}', 'INVALID_DATA_FILE'],
     ['', 'INVALID_DATA_FILE'],
