@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { harnessApi, startWorkflowHarness, WorkflowHarness } from '../helpers/workflow-harness';
+import { harnessApi, startWorkflowHarness, WorkflowHarness, workflowFunctions } from '../helpers/workflow-harness';
 import { syntheticPackage } from '../../cli/synthetic-package';
 import { materialize, packageBuffer } from '../helpers/packages';
 import { changedPackage, snapshot as snapshotOf } from '../helpers/user-data';
@@ -237,6 +237,33 @@ describe('replace: restore to exactly this backup', () => {
 
     await undo(user, job.importId);
     expect(await snapshot(user)).toEqual(beforeA);
+  });
+
+  it('canceled after its deletions began: everything put back, the data as before', async () => {
+    const user = newUser();
+    await h.runImport(user, base);
+    const before = await snapshot(user);
+    const fns = workflowFunctions(() => h.deps);
+    let deletionChunks = 0;
+    let canceled = false;
+    // the Map's items: the staged chunks (2 of 200 records), then the deletion chunk(s)
+    h.faults.ImportTransactionsFunctionArn = async (p: { importId: string; chunk: number }) => {
+      const out = await fns.ImportTransactionsFunctionArn(p);
+      if (p.chunk >= 2) deletionChunks++;
+      if (p.chunk >= 2 && !canceled) {
+        canceled = true;
+        expect((await call('POST', `/import/${p.importId}/cancel`, user)).status).toBe(202);
+      }
+      return out;
+    };
+    try {
+      const job = await h.runImport(user, await overlapping(), { mergeStrategy: 'replace' });
+      expect(deletionChunks).toBeGreaterThan(0);
+      expect(job).toMatchObject({ status: 'canceled', rolledBack: true });
+    } finally {
+      h.resetFaults();
+    }
+    expect(await snapshot(user)).toEqual(before);
   });
 
   it('a "skip" decision on a listed deletion keeps that record', async () => {
