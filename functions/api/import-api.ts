@@ -10,7 +10,8 @@
  * Every job route checks ownership; another user's job is a 404 identical to a missing one.
  */
 import { randomUUID } from 'node:crypto';
-import { emptyResult, ImportJob, isRunning, jobSummary, jobView, MERGE_STRATEGIES, MergeStrategy, PACKAGE_FORMATS, JobPackageFormat } from '../jobs/job';
+import { cancelRule, canConfirm, deleteRule, inEffect, LIFECYCLE, showsConflicts, undoRule } from '../jobs/lifecycle';
+import { emptyResult, ImportJob, jobSummary, jobView, MERGE_STRATEGIES, MergeStrategy, PACKAGE_FORMATS, JobPackageFormat } from '../jobs/job';
 import { JobStore } from '../jobs/job-store';
 import { PackageStore, packageKey } from '../jobs/package-store';
 import { jobEnded, launch, startImport } from '../jobs/scheduler';
@@ -234,10 +235,11 @@ export class ImportApi {
       throw new ApiError(400, 'INVALID_REQUEST', 'force must be true or false', [{ field: 'force', message: 'must be true or false' }]);
     }
     const job = await this.deps.jobs.getOwned(importId, userId);
-    if (isRunning(job)) {
+    const rule = deleteRule(job, force === 'true');
+    if (rule === 'running') {
       throw new ApiError(409, 'IMPORT_RUNNING', `import ${importId} is ${job.status}; it can be deleted once it has finished`);
     }
-    if (job.status === 'failed' && job.rolledBack === false && job.writesStarted === true && force !== 'true') {
+    if (rule === 'undo_available') {
       // Its journal is the only way back to the user's data as it was: deleting the job deletes it.
       throw new ApiError(
         409,
@@ -287,8 +289,9 @@ export class ImportApi {
   private async cancel(importId: string, userId: string, log: Logger): Promise<HttpResponse> {
     const job = await this.deps.jobs.getOwned(importId, userId);
     const answer = (j: ImportJob, message: string) =>
-      json(j.status === 'canceled' ? 200 : 202, { importId, status: j.status, message });
-    if (job.status === 'uploaded' || job.status === 'queued' || job.status === 'awaiting_confirmation') {
+      json(rule === 'at_once' ? 200 : 202, { importId, status: j.status, message });
+    const rule = cancelRule(job);
+    if (rule === 'at_once') {
       // Nothing has been written: the job just ends.
       const done = await this.deps.jobs.transition(importId, 'canceled', { cancelRequested: true, rolledBack: true, currentPhase: 'canceled', errorMessage: 'canceled by the user' });
       try {
@@ -300,10 +303,8 @@ export class ImportApi {
       log.info('import canceled', { importId, before: job.status });
       return answer(done, 'Canceled before anything was written.');
     }
-    if (job.status === 'canceling' || (job.status === 'rolling_back' && job.rollbackReason === 'canceled')) {
-      return answer(job, 'Already canceling: the import is being rolled back.');
-    }
-    if (isRunning(job) && job.status !== 'rolling_back' && job.status !== 'undoing') {
+    if (rule === 'already') return answer(job, 'Already canceling: the import is being rolled back.');
+    if (rule === 'request') {
       const next = await this.deps.jobs.transition(importId, 'canceling', { cancelRequested: true, currentPhase: 'canceling' });
       log.info('cancel requested', { importId, before: job.status });
       return answer(next, 'Canceling: the workflow stops at its next step and rolls back everything it wrote; the job ends canceled.');
@@ -336,7 +337,7 @@ export class ImportApi {
       throw new ApiError(400, 'INVALID_REQUEST', `kind must be one of ${ENTITY_KINDS.join(', ')}`, [{ field: 'kind', message: 'is not an entity kind' }]);
     }
     const limit = parseLimit(req.query.limit);
-    if (!['awaiting_confirmation', 'validation_passed', 'processing', 'completed'].includes(job.status) || !job.validationResults) {
+    if (!showsConflicts(job)) {
       throw new ApiError(409, 'NOT_VALIDATED', `import ${importId} is ${job.status}; conflicts are known once it has been validated`);
     }
     let pos = { k: 0, c: 0, o: 0 };
@@ -379,7 +380,7 @@ export class ImportApi {
   private async confirm(importId: string, userId: string, body: string | undefined, log: Logger): Promise<HttpResponse> {
     const request = parseConfirmBody(body);
     const job = await this.deps.jobs.getOwned(importId, userId);
-    if (job.status !== 'awaiting_confirmation') {
+    if (!canConfirm(job)) {
       throw new ApiError(409, 'NOT_AWAITING_CONFIRMATION', `import ${importId} is ${job.status}; only an import awaiting confirmation can be confirmed`);
     }
     const strategy = request.mergeStrategy ?? job.mergeStrategy;
@@ -474,8 +475,7 @@ export class ImportApi {
       const page = await this.deps.jobs.listByUser(job.userId, 100, start);
       for (const other of page.jobs) {
         if (other.importId === job.importId) continue;
-        const inEffect = ['processing', 'canceling', 'rolling_back', 'completed', 'undoing'].includes(other.status) || (other.status === 'failed' && other.rolledBack === false);
-        if (inEffect) total += other.overwrote?.[job.importId] ?? 0;
+        if (inEffect(other)) total += other.overwrote?.[job.importId] ?? 0;
       }
       start = page.next;
     } while (start);
@@ -485,10 +485,10 @@ export class ImportApi {
   private async undo(importId: string, userId: string, body: string | undefined, log: Logger): Promise<HttpResponse> {
     const force = parseUndoBody(body);
     const job = await this.deps.jobs.getOwned(importId, userId);
-    if (job.status === 'undoing') return json(202, { importId, status: job.status, message: 'Already undoing.' });
-    const undoable = job.status === 'completed' || (job.status === 'failed' && job.rolledBack === false && job.writesStarted === true);
-    if (!undoable) {
-      throw new ApiError(409, 'NOT_UNDOABLE', `import ${importId} is ${job.status}${job.status === 'failed' ? ' and already rolled back' : ''}; only a completed import (or a failed one that could not be rolled back) can be undone`);
+    const rule = undoRule(job);
+    if (rule === 'already') return json(202, { importId, status: job.status, message: 'Already undoing.' });
+    if (rule === 'refused') {
+      throw new ApiError(409, 'NOT_UNDOABLE', `import ${importId} is ${job.status}${LIFECYCLE[job.status].undo === 'if_not_rolled_back' ? ' and already rolled back' : ''}; only a completed import (or a failed one that could not be rolled back) can be undone`);
     }
     // The lock first: no import of the user can change items while we count and undo.
     if (!(await this.deps.jobs.users.acquireLock(userId, importId))) {
