@@ -512,6 +512,7 @@ export class ImportApi {
         rollbackCursor: '0|',
         rollbackResults: { restored: 0, deleted: 0, changedSince: 0 },
         rollbackParts: 0,
+        progress: 0, // the rollback's own progress from here
         rollbackAttempts: 0,
         currentPhase: 'undoing',
       }, { expected: job.status, exclusive: true });

@@ -183,7 +183,7 @@ export class JobStore {
     const finished = TERMINAL_STATUSES.includes(to) || opts.final === true;
     const set: Record<string, unknown> = { ...update, status: to, updatedAt: now, expiresAt: this.expiryFor(finished, to) };
     if (finished) set.completedAt = update.completedAt ?? now;
-    if (to === 'completed') set.progress = 100;
+    if (to === 'completed' || to === 'undone' || to === 'canceled') set.progress = 100; // what it set out to do is done
     if (to === 'processing') {
       // Bookkeeping maps the write phases add to (leases, per-chunk results, replaced imports).
       set.writers = {};
@@ -242,6 +242,24 @@ export class JobStore {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       // Progress went backwards (a retried step) or the job already ended: keep what is there.
     }
+  }
+
+  /**
+   * Counts records written by the transactions phase (parts of its chunks, which the Map runs
+   * in parallel) and returns the total so far: the live progress of a long phase.
+   */
+  async addRecordsDone(importId: string, n: number, total: number): Promise<number> {
+    const out = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { importId },
+        UpdateExpression: 'ADD recordsDone :n SET recordsTotal = :t',
+        ConditionExpression: 'attribute_exists(importId)',
+        ExpressionAttributeValues: { ':n': n, ':t': total },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes?.recordsDone ?? n);
   }
 
   /** Sets fields without a status change (e.g. the executionArn), if the job is in `status`. */

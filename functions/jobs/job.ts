@@ -145,6 +145,9 @@ export interface ImportJob {
   eventsSent?: string[];
   /** How many items of earlier imports (by id) this import replaced: undo of those is refused. */
   overwrote?: Record<string, number>;
+  /** Transactions written so far, of how many (live progress of the transactions phase). */
+  recordsDone?: number;
+  recordsTotal?: number;
   /** Epoch seconds: the table's TTL attribute. */
   expiresAt: number;
   version: number;
@@ -174,6 +177,9 @@ export interface ImportJobView {
   rollbackResults: RollbackResults | null;
   cancelRequested: boolean;
   executionName: string | null;
+  /** Transactions written so far and how many the import writes (null before the transactions phase). */
+  recordsDone: number | null;
+  recordsTotal: number | null;
   expiresAt: number;
 }
 
@@ -201,6 +207,9 @@ export function jobView(job: ImportJob): ImportJobView {
     rollbackResults: job.rollbackResults ?? null,
     cancelRequested: job.cancelRequested ?? false,
     executionName: job.executionName ?? null,
+    // a retried part counts again: never shown past the total
+    recordsDone: job.recordsDone === undefined ? null : Math.min(job.recordsDone, job.recordsTotal ?? job.recordsDone),
+    recordsTotal: job.recordsTotal ?? null,
     expiresAt: job.expiresAt,
   };
 }

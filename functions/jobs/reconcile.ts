@@ -113,6 +113,7 @@ async function reconcileOnce(end: ExecutionEnd, deps: SchedulerDeps & { logger: 
         rollbackCursor: '0|',
         rollbackResults: { restored: 0, deleted: 0, changedSince: 0 },
         rollbackParts: 0,
+        progress: 0, // the rollback's own progress from here
       },
       { expected: job.status },
     );

@@ -253,7 +253,17 @@ async function writePlan(input: WorkflowInput, job: ImportJob, deps: WorkflowDep
 }
 
 /** Journals and writes one staged chunk, part by part; returns what it did. */
-async function writeChunk(kind: EntityKind, chunk: number, job: ImportJob, input: WorkflowInput, deps: WorkflowDeps, plan: WritePlan, files?: StatementSource) {
+async function writeChunk(
+  kind: EntityKind,
+  chunk: number,
+  job: ImportJob,
+  input: WorkflowInput,
+  deps: WorkflowDeps,
+  plan: WritePlan,
+  files?: StatementSource,
+  /** Called after every part with how many records it handled (live progress). */
+  onPart?: (records: number) => Promise<void>,
+) {
   const idField = ENTITIES[kind].idField;
   const staged = (await new StagingReader(deps.s3, input.bucket, input.importId).chunk(kind, chunk)).filter((s) => plan.selected(kind, s.record[idField] as string));
   const journal = new Journal(deps.s3, input.bucket, input.importId);
@@ -270,6 +280,7 @@ async function writeChunk(kind: EntityKind, chunk: number, job: ImportJob, input
     const part = await partFor({ kind, chunk, job, deps, journal, decisions: plan.decisions, files }, p, records, done);
     if (part.items.length || part.objects.length) journaled++;
     const refused = await applyPart(kind, part, records, job, deps, files);
+    await onPart?.(records.length);
     for (const f of ['created', 'updated', 'skipped', 'unchanged', 'errors'] as const) result[f] += part.result[f] ?? 0;
     // Counted from what was written: an id that appeared since the journal read was kept (skip_existing).
     result.created -= refused;
@@ -388,8 +399,8 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
   await withWriteLease(job, deps, async () => {
     const manifest = await manifestOf(input, deps);
     const staged = manifest.chunks.transactions;
-    const total = staged + (manifest.deletions?.transactions ?? 0);
-    if (!Number.isInteger(input.chunk) || input.chunk < 0 || input.chunk >= total) {
+    const items = staged + (manifest.deletions?.transactions ?? 0);
+    if (!Number.isInteger(input.chunk) || input.chunk < 0 || input.chunk >= items) {
       throw new ImportStateError(`import ${input.importId} has no transactions chunk ${input.chunk}`);
     }
     if (input.chunk >= staged) {
@@ -399,12 +410,15 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
       log.info('deletion chunk done', { deleted: result.deleted, durationMs: Date.now() - started });
       return;
     }
-    const { result, overwrote, records, parts } = await writeChunk('transactions', input.chunk, job, input, deps, await writePlan(input, job, deps));
-    const done = await deps.jobs.recordChunk(input.importId, `transactions#${input.chunk}`, 'transactions', result, overwrote, parts);
-    const before = ENTITY_KINDS.filter((k) => k !== 'transactions').reduce((a, k) => a + manifest.chunks[k], 0);
-    const txDone = Math.max(0, done - before);
-    // deletion chunks (replace) count in chunksDone too: never past 99 before Complete
-    await deps.jobs.reportProgress(input.importId, Math.min(99, 60 + (39 * txDone) / Math.max(1, manifest.chunks.transactions)), PHASES.transactions.phase);
+    // live progress: the phase as soon as a chunk starts, then the records after every part
+    const total = Math.max(1, manifest.plan.transactions.records);
+    await deps.jobs.reportProgress(input.importId, 60, PHASES.transactions.phase);
+    const onPart = async (n: number) => {
+      const done = await deps.jobs.addRecordsDone(input.importId, n, total);
+      await deps.jobs.reportProgress(input.importId, Math.min(99, 60 + (39 * done) / total), PHASES.transactions.phase);
+    };
+    const { result, overwrote, records, parts } = await writeChunk('transactions', input.chunk, job, input, deps, await writePlan(input, job, deps), undefined, onPart);
+    await deps.jobs.recordChunk(input.importId, `transactions#${input.chunk}`, 'transactions', result, overwrote, parts);
     log.info('chunk written', { records, ...result, durationMs: Date.now() - started });
     log.metrics(PHASES.transactions.phase, {
       Records: { value: records, unit: 'Count' },

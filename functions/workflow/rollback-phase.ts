@@ -56,6 +56,7 @@ export async function rollbackBegin(input: FailInput, deps: WorkflowDeps): Promi
         rollbackCursor: START_CURSOR,
         rollbackResults: zero(),
         rollbackParts: 0,
+        progress: 0, // the rollback's own progress from here
       },
       { expected: job.status },
     );
@@ -215,6 +216,7 @@ export async function rollbackStep(input: WorkflowInput, deps: WorkflowDeps): Pr
   const journal = new Journal(deps.s3, input.bucket, input.importId);
   const deadline = Date.now() + Math.max(5_000, (deps.remainingMs?.() ?? 300_000) - 60_000);
   let cursor = job.rollbackCursor ?? START_CURSOR;
+  let partsDone = job.rollbackParts ?? 0;
   const ledger = new UndoLedger(deps.s3, input.bucket, job.userId);
   const advance = async (to: string, delta: RollbackResults, parts = 0) => {
     if (!(await deps.jobs.advanceRollback(input.importId, cursor, to, delta, parts))) {
@@ -234,6 +236,9 @@ export async function rollbackStep(input: WorkflowInput, deps: WorkflowDeps): Pr
     for (const key of page.keys) {
       const delta = await rollbackPart(await journal.read(key), job, journal, deps, ledger);
       await advance(`${k}|${key}`, delta, 1);
+      // its own progress: parts put back of the parts the import journaled
+      partsDone++;
+      await deps.jobs.reportProgress(input.importId, Math.min(99, (100 * partsDone) / Math.max(partsDone, job.journalParts ?? 0, 1)), job.status);
       if (Date.now() >= deadline) break;
     }
   }

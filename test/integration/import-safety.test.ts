@@ -130,6 +130,35 @@ describe('cancel', () => {
   });
 });
 
+describe('live progress', () => {
+  it('the transactions phase reports after every part, the undo its own progress; never backwards', async () => {
+    const user = newUser();
+    const seen: Array<[number, string]> = [];
+    const report = h.jobs.reportProgress.bind(h.jobs);
+    const spy = jest.spyOn(h.jobs, 'reportProgress').mockImplementation(async (id, progress, phase) => {
+      seen.push([progress, phase]);
+      return report(id, progress, phase);
+    });
+    let job: ImportJob;
+    try {
+      job = await h.runImport(user, p1, { mergeStrategy: 'overwrite' });
+      await call('POST', `/import/${job.importId}/undo`, user);
+      await h.machine.idle();
+    } finally {
+      spy.mockRestore();
+    }
+    const done = (await h.jobs.get(job.importId))!;
+    expect(done).toMatchObject({ status: 'undone', progress: 100, recordsDone: TX, recordsTotal: TX });
+    const tx = seen.filter(([, phase]) => phase === 'importing_transactions').map(([p]) => p);
+    // TX records in chunks of 200, parts of up to 250: one report per part, after the phase's start
+    expect(tx.filter((p) => p > 60).length).toBeGreaterThanOrEqual(Math.ceil(TX / 200));
+    expect(Math.max(...tx)).toBeGreaterThan(90);
+    const undo = seen.filter(([, phase]) => phase === 'undoing').map(([p]) => p);
+    expect(undo.length).toBeGreaterThan(1);
+    expect(undo).toEqual([...undo].sort((a, b) => a - b));
+  });
+});
+
 describe('undo', () => {
   it('puts back what the user had before a completed import (items and statement files), and the job is undone', async () => {
     const { user } = await userWithData();
