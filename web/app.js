@@ -274,6 +274,7 @@ async function startImport(event) {
     $('upload-progress').value = 100;
     await startUnlessStarted(current);
     announce('Uploaded; the import runs.');
+    refreshJobs().catch(() => undefined); // the running import shows in the list at once, with its Cancel
     await follow(current);
   } catch (err) {
     $('job-message').textContent = err.details ? `${err.message}` : err.message;
@@ -301,14 +302,35 @@ async function startUnlessStarted(importId) {
   }
 }
 
+/** Statuses in which Cancel does something (the API's lifecycle: nothing written yet, or a workflow that stops and rolls back). */
+const CANCELABLE = new Set(['uploaded', 'queued', 'validating', 'validation_passed', 'processing', 'awaiting_confirmation']);
+
 async function follow(importId) {
   let last = '';
+  // the step it was in when it stopped (a canceled or failed job's phase names no step)
+  let lastStep = 1;
+  $('cancel-running').onclick = async () => {
+    if (!window.confirm('Cancel this import? Whatever it has written so far is put back, and your data stays as it was.')) return;
+    $('cancel-running').disabled = true;
+    try {
+      await api('POST', `/import/${importId}/cancel`);
+      announce('Canceling: the import stops and puts back what it wrote.');
+    } catch (err) {
+      $('job-message').textContent = err.message;
+    }
+  };
   for (;;) {
     const job = await api('GET', `/import/${importId}/status`);
     $('job-status').textContent = job.status;
     $('job-progress').value = job.progress;
-    const at = job.status === 'completed' ? STEPS.length : STEPS.indexOf(PHASE_STEP[job.currentPhase] ?? 'Validate package');
-    showPhases(at, ['failed', 'validation_failed'].includes(job.status), ['rolling_back', 'canceling', 'undoing'].includes(job.status));
+    // the transactions phase counts its records as it writes them
+    $('job-records').textContent =
+      job.recordsTotal && job.status === 'processing' ? `— ${job.recordsDone.toLocaleString()} of ${job.recordsTotal.toLocaleString()} transactions` : '';
+    $('cancel-running').hidden = !(CANCELABLE.has(job.status) && !(job.status === 'validation_passed' && job.validateOnly));
+    $('cancel-running').disabled = false;
+    if (PHASE_STEP[job.currentPhase]) lastStep = STEPS.indexOf(PHASE_STEP[job.currentPhase]);
+    const at = job.status === 'completed' ? STEPS.length : lastStep;
+    showPhases(at, ['failed', 'validation_failed', 'canceled'].includes(job.status), ['rolling_back', 'canceling', 'undoing'].includes(job.status));
     if (job.status !== last) {
       announce(`Import ${job.status.replace(/_/g, ' ')}`);
       last = job.status;
@@ -332,7 +354,10 @@ function resultsRows(results) {
 function showEnd(job) {
   const done = job.status === 'completed';
   $('job-message').textContent = done ? '' : job.errorMessage ?? job.status;
-  if (done || job.importResults) {
+  // the summary says what stayed written: only for a completed import (a rolled-back one kept nothing)
+  $('summary').hidden = true;
+  $('cancel-running').hidden = true;
+  if (done) {
     $('summary').hidden = false;
     fillTable(
       $('summary-table'),
@@ -343,7 +368,13 @@ function showEnd(job) {
       resultsRows(job.importResults),
     );
   }
-  if (job.rolledBack === true && job.status !== 'completed') $('job-message').textContent += ' — everything the import wrote was rolled back: your data is as it was.';
+  if (job.rolledBack === true && job.status !== 'completed') {
+    const r = job.rollbackResults;
+    const put = r ? r.restored + r.deleted : 0;
+    $('job-message').textContent += put
+      ? ` — it had written ${put.toLocaleString()} record(s) and file(s); all were put back: your data is as it was.`
+      : ' — nothing had been written: your data is as it was.';
+  }
   if (job.rolledBack === false) $('job-message').textContent += ' — it could not be rolled back completely: use Undo in the list below.';
   if (job.status === 'validation_failed') showErrors(job.validationResults);
   if (done) {

@@ -174,6 +174,26 @@ describe('the web page', () => {
     await page.getByLabel('Preview first: show what would change and let me decide').uncheck();
   });
 
+  it('shows live progress with the records written, cancels from the progress panel, and ends honestly', async () => {
+    const file = join(dir, 'big.fzip');
+    await writePackageFile(syntheticPackage({ transactions: 20000, accounts: 2, files: 3, seed: 8 }), file);
+    await page.getByLabel('Package (.fzip or .json)').setInputFiles(file);
+    await page.getByLabel('When you already have a record').selectOption('overwrite');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    // the transactions phase counts its records as it writes them; Cancel is at hand meanwhile
+    await page.locator('#job-records', { hasText: 'of 20,000 transactions' }).waitFor({ timeout: 60_000 });
+    await shot('09-live-progress');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Cancel this import' }).click();
+    await page.locator('#job-status', { hasText: 'canceled' }).waitFor({ timeout: 120_000 });
+    // what was written was put back: no "what was imported" table, and it says so
+    expect(await page.locator('#summary').isHidden()).toBe(true);
+    expect(await page.locator('#job-message').innerText()).toMatch(/your data is as it was/);
+    expect(await page.getByRole('button', { name: 'Cancel this import' }).isHidden()).toBe(true);
+    expect(await page.locator('#phases li.failed').count()).toBe(1);
+    await shot('10-canceled');
+  });
+
   it('is usable at phone width, with a CSP that forbids inline script', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await shot('08-phone');
