@@ -112,7 +112,9 @@ class Stack {
     if (!child || child.exitCode !== null) return;
     const gone = new Promise((r) => child.once('exit', r));
     process.kill(-(child.pid as number), 'SIGTERM');
-    await Promise.race([gone, sleep(15_000)]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    clearTimeout(timer); // nothing left pending: the test runner exits at once
     if (child.exitCode === null) await this.kill();
   }
 }
