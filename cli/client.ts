@@ -5,7 +5,7 @@
  */
 import { existsSync, openAsBlob, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ImportJobView } from '../functions/jobs/job';
+import { isFinished, type ImportJobView } from '../functions/jobs/job';
 import { GetExecutionHistoryCommand, GetExecutionHistoryCommandOutput, HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 
 export interface ClientConfig {
@@ -202,6 +202,7 @@ export class FzipClient {
 }
 
 /** Nothing more happens to the job on its own (what `fzip import` waits for). */
+/** The server's own rule (functions/jobs/job.ts): an expired preview is finished too. */
 export function isFinishedJob(job: Job): boolean {
-  return ['completed', 'failed', 'validation_failed', 'canceled', 'undone'].includes(job.status) || (job.status === 'validation_passed' && job.validateOnly === true);
+  return isFinished(job);
 }

@@ -17,7 +17,7 @@ import { ENTITY_KINDS, EntityKind } from '../fzip/entities';
 import { mapLimit } from '../entities/batch-writer';
 import { Journal, JournalItem, JournalObject, JournalPart } from '../entities/journal';
 import { copySource, UndoLedger } from '../entities/ledger';
-import { ImportJob, RollbackResults } from '../jobs/job';
+import { ImportJob, isFinished, RollbackResults } from '../jobs/job';
 import { ImportStateError } from './errors';
 import { FailInput, WorkflowDeps, WorkflowInput } from './context';
 import { failureMessage, safeReason } from './failure';
@@ -276,7 +276,7 @@ export async function rollbackFailed(input: FailInput, deps: WorkflowDeps): Prom
     cause: String(input.error?.Cause ?? '').slice(0, 2000),
   });
   if (!job || job.userId !== input.userId) return;
-  if (['completed', 'failed', 'canceled', 'undone', 'validation_failed'].includes(job.status)) return;
+  if (isFinished(job)) return;
   const before = job.errorMessage && job.status === 'rolling_back' ? `${job.errorMessage}; ` : '';
   try {
     await deps.jobs.transition(input.importId, 'failed', {
