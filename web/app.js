@@ -510,10 +510,16 @@ async function refreshJobs() {
     }
     if (j.status === 'completed' || (j.status === 'failed' && j.rolledBack === false)) {
       const undo = actionButton('Undo', 'secondary', async () => {
+        // destructive: say what it does, with the import's own counts, and ask first
+        const full = await api('GET', `/import/${j.importId}/status`);
+        const written = KINDS.reduce((n, k) => n + ['created', 'updated', 'deleted'].reduce((m, f) => m + (full.importResults?.[k]?.[f] ?? 0), 0), 0);
+        if (!confirm(`Undo this import? The ${written.toLocaleString()} record(s) it created, changed or deleted are put back as they were before it.`)) return;
         try {
           await api('POST', `/import/${j.importId}/undo`);
         } catch (err) {
-          if (err.code !== 'UNDO_CONFLICT' || !confirm(`${err.message}\n\nUndo anyway, leaving those as they are?`)) throw err;
+          if (err.code !== 'UNDO_CONFLICT') throw err;
+          const changed = err.details?.[0]?.message ?? 'some records changed since';
+          if (!confirm(`A later import changed some of this import's records since (${changed}). Undo the rest anyway, leaving those as they are now?`)) return;
           await api('POST', `/import/${j.importId}/undo`, { force: true });
         }
         announce('Undoing the import.');
@@ -523,6 +529,11 @@ async function refreshJobs() {
     }
     if (FINISHED.has(j.status) || (j.status === 'validation_passed' && j.validateOnly) || j.status === 'uploaded' || j.status === 'queued') {
       const del = actionButton('Delete', 'danger', async () => {
+        const what =
+          j.status === 'completed'
+            ? 'Your data stays as it is, but this import can no longer be undone.'
+            : 'Your data is not changed.';
+        if (!confirm(`Delete this import from the list? ${what}`)) return;
         try {
           await api('DELETE', `/import/${j.importId}`);
         } catch (err) {

@@ -131,7 +131,16 @@ describe('the web page', () => {
     // the list as it is now: both completed imports (the previewed one newest, first)
     await page.getByRole('button', { name: /^Undo import of/ }).nth(1).waitFor({ timeout: 30_000 });
     const undo = page.getByRole('button', { name: /^Undo import of/ }).first();
+    // it asks first, saying what it will do; declined, nothing happens
+    const asked = page.waitForEvent('dialog');
     await undo.click();
+    const first = await asked;
+    expect(first.message()).toMatch(/^Undo this import\? The \d+ record\(s\) it created, changed or deleted are put back/);
+    await first.dismiss();
+    await page.getByRole('button', { name: /^Undo import of/ }).nth(1).waitFor({ timeout: 30_000 });
+    expect(await page.locator('#jobs-table tbody tr', { hasText: /undoing|undone/ }).count()).toBe(0);
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: /^Undo import of/ }).first().click();
     await page.locator('#jobs-table tbody tr', { hasText: 'undone' }).waitFor({ timeout: 60_000 });
     expect(await page.locator('#jobs-table tbody tr', { hasText: 'undone' }).count()).toBe(1);
     await shot('06-undone');
