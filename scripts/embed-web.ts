@@ -4,7 +4,8 @@
  *   npm run gen:web            write it
  *   npm run gen:web -- --check  fail when it is stale (a test runs this)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeOrCheck } from './generated-file';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
@@ -22,14 +23,4 @@ ${body}
 };
 `;
 const target = join(root, 'functions', 'api', 'web-assets.generated.ts');
-if (process.argv.includes('--check')) {
-  const now = readFileSync(target, 'utf8');
-  if (now !== out) {
-    console.error('functions/api/web-assets.generated.ts is stale: run npm run gen:web');
-    process.exit(1);
-  }
-  console.log('web assets up to date');
-} else {
-  writeFileSync(target, out);
-  console.log(`wrote ${target}`);
-}
+writeOrCheck(target, out, 'functions/api/web-assets.generated.ts', 'npm run gen:web');

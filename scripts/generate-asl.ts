@@ -7,7 +7,8 @@
  *   npm run gen:asl             write statemachine/import.asl.json
  *   npm run gen:asl -- --check  exit 1 when it is stale (a test runs this)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeOrCheck } from './generated-file';
 import { join } from 'node:path';
 
 const DIR = join(__dirname, '..', 'statemachine');
@@ -43,16 +44,4 @@ export function renderAsl(): string {
   return `${JSON.stringify(expandAsl(JSON.parse(readFileSync(SOURCE, 'utf8'))), null, 2)}\n`;
 }
 
-if (require.main === module) {
-  const next = renderAsl();
-  if (process.argv.includes('--check')) {
-    if (readFileSync(OUTPUT, 'utf8') !== next) {
-      console.error('statemachine/import.asl.json is stale: run npm run gen:asl');
-      process.exit(1);
-    }
-    console.log('statemachine/import.asl.json is up to date');
-  } else {
-    writeFileSync(OUTPUT, next);
-    console.log(`wrote ${OUTPUT}`);
-  }
-}
+if (require.main === module) writeOrCheck(OUTPUT, renderAsl(), 'statemachine/import.asl.json', 'npm run gen:asl');

@@ -5,7 +5,8 @@
  *   npm run gen:docs            rewrite the tables in place
  *   npm run gen:docs -- --check exit 1 when the doc is stale (used by the tests)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeOrCheck } from './generated-file';
 import { join } from 'node:path';
 
 const SCHEMA_DIR = join(__dirname, '..', 'functions', 'fzip', 'schemas');
@@ -100,16 +101,5 @@ export function renderDoc(doc: string): string {
 }
 
 if (require.main === module) {
-  const doc = readFileSync(DOC, 'utf8');
-  const next = renderDoc(doc);
-  if (process.argv.includes('--check')) {
-    if (next !== doc) {
-      console.error('docs/fzip-format.md is stale: run npm run gen:docs');
-      process.exit(1);
-    }
-    console.log('docs are up to date');
-  } else {
-    writeFileSync(DOC, next);
-    console.log(`wrote ${DOC}`);
-  }
+  writeOrCheck(DOC, renderDoc(readFileSync(DOC, 'utf8')), 'docs/fzip-format.md', 'npm run gen:docs');
 }
