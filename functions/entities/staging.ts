@@ -15,6 +15,7 @@ import { ENTITIES, ENTITY_KINDS, EntityKind } from '../fzip/entities';
 import { PlainRecord } from '../fzip/normalize';
 import { stagingPrefix } from '../jobs/package-store';
 import { FieldDifference, listedValue, recordDifferences } from './compare';
+import { NameBook, RecordSummary, summarize } from './record-summary';
 
 export interface StagedRecord {
   record: PlainRecord;
@@ -40,6 +41,8 @@ export interface ConflictListing {
   id: string;
   /** replace: the user's record the package does not hold; the import deletes it (no fields). */
   action?: 'delete';
+  /** The user's record as a person knows it (name, or a transaction's date, description, account, amount). */
+  summary?: RecordSummary;
   fields: Array<{ field: string; current: unknown; incoming: unknown }>;
 }
 
@@ -116,6 +119,8 @@ export class StagingWriter {
   private conflictCount = 0;
   /** Reference kinds: how each staged id compared (to recount the plan for a selection). */
   private readonly classes = new Map<EntityKind, Map<string, 'new' | 'same' | 'conflict'>>();
+  /** The package's account and category names, for the summaries of conflicting records. */
+  readonly names = new NameBook();
 
   constructor(
     private readonly s3: S3Client,
@@ -137,6 +142,7 @@ export class StagingWriter {
    * most one chunk of one kind is ever held, whatever the number and size of records.
    */
   add(kind: EntityKind, record: PlainRecord): Promise<void> | undefined {
+    this.names.note(kind, record);
     if (this.buffer && this.buffer.kind !== kind) {
       const previous = this.flush();
       return previous.then(() => this.add(kind, record));
@@ -177,7 +183,7 @@ export class StagingWriter {
           this.plan[kind].conflicts++;
           this.conflictCount++;
           if (this.conflicts.length < this.maxListedConflicts) this.conflicts.push({ kind, id });
-          const listing: ConflictListing = { kind, id, fields: fields.map((f) => ({ field: f.field, current: listedValue(f.current), incoming: listedValue(f.incoming) })) };
+          const listing: ConflictListing = { kind, id, summary: summarize(kind, current, this.names.nameOf), fields: fields.map((f) => ({ field: f.field, current: listedValue(f.current), incoming: listedValue(f.incoming) })) };
           conflictLines.push(JSON.stringify(listing));
         }
       }
@@ -235,9 +241,10 @@ export class StagingWriter {
   private readonly deletions = Object.fromEntries(ENTITY_KINDS.map((k) => [k, 0])) as Record<EntityKind, number>;
   private readonly deleteCounts = Object.fromEntries(ENTITY_KINDS.map((k) => [k, 0])) as Record<EntityKind, number>;
 
-  /** replace: stages one chunk of the user's ids of a kind that the import deletes (before finish). */
-  async stageDeletions(kind: EntityKind, ids: string[]): Promise<void> {
-    if (!ids.length) return;
+  /** replace: stages one chunk of the user's records of a kind that the import deletes (before finish): their ids, and items to summarize. */
+  async stageDeletions(kind: EntityKind, items: Array<{ id: string; item?: Record<string, unknown> }>): Promise<void> {
+    if (!items.length) return;
+    const ids = items.map((i) => i.id);
     const n = this.deletions[kind]++;
     this.deleteCounts[kind] += ids.length;
     await this.s3.send(
@@ -245,7 +252,9 @@ export class StagingWriter {
     );
     // listed with the conflicts, after them (the preview shows them; a "skip" decision keeps one)
     const listed = DELETION_LISTING_BASE + n;
-    const lines = ids.map((id) => JSON.stringify({ kind, id, action: 'delete', fields: [] } satisfies ConflictListing));
+    const lines = items.map(({ id, item }) =>
+      JSON.stringify({ kind, id, action: 'delete', ...(item ? { summary: summarize(kind, item, this.names.nameOf) } : {}), fields: [] } satisfies ConflictListing),
+    );
     await this.s3.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: conflictChunkKey(this.importId, kind, listed), Body: lines.join('\n') + '\n', ContentType: 'application/x-ndjson' }),
     );

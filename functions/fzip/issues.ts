@@ -70,6 +70,31 @@ export interface Issue<C extends string = string> {
   id?: string;
   /** JSON pointer of the field inside the record, e.g. /categories/0/categoryId. */
   field?: string;
+  /** The offending value as JSON text (cut to MAX_VALUE_TEXT), when one field's value is at fault. */
+  value?: string;
+}
+
+/** Longest value text an issue carries. */
+export const MAX_VALUE_TEXT = 120;
+
+/** The value at a JSON pointer of a record, as bounded JSON text; undefined when absent. */
+export function valueText(record: unknown, pointer: string | undefined): string | undefined {
+  if (pointer === undefined) return undefined;
+  let at: unknown = record;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (at === null || typeof at !== 'object' || !Object.prototype.hasOwnProperty.call(at, key)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  if (at === undefined) return undefined;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(at, (_k, x) => (typeof x === 'bigint' ? String(x) : x));
+  } catch {
+    return undefined;
+  }
+  if (text === undefined) return undefined;
+  return text.length > MAX_VALUE_TEXT ? `${text.slice(0, MAX_VALUE_TEXT - 1)}…` : text;
 }
 
 /** Longest message (and id, file, field) an issue carries: reports must fit in a job record. */
@@ -85,6 +110,7 @@ export function boundedIssue<C extends string>(issue: Issue<C>): Issue<C> {
   if (issue.file !== undefined) out.file = clip(issue.file, 300);
   if (issue.id !== undefined) out.id = clip(issue.id, 200);
   if (issue.field !== undefined) out.field = clip(issue.field, 300);
+  if (issue.value !== undefined) out.value = clip(issue.value, MAX_VALUE_TEXT);
   return out;
 }
 

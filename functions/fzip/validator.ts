@@ -9,7 +9,7 @@
  */
 import { ENTITIES, EntityKind } from './entities';
 import { countKeys, findDuplicateKey } from './json/duplicate-keys';
-import { ErrorCode, FzipFatalError, Issue, IssueList, WarningCode } from './issues';
+import { ErrorCode, FzipFatalError, Issue, IssueList, WarningCode, valueText } from './issues';
 import { FzipLimits, resolveLimits } from './limits';
 import { declaredFields, entityCheck, manifestCheck } from './schema-validator';
 import { MONEY_FIELDS, normalizeRecord, PlainRecord } from './normalize';
@@ -145,7 +145,7 @@ function checkManifest(v: Validation, raw: unknown, file: string, format: Packag
 function checkMoney(v: Validation, kind: EntityKind, r: PlainRecord, where: Issue<ErrorCode>): void {
   const bad = (field: string, value: unknown) => {
     const problem = moneyProblem(value);
-    if (problem) v.error({ ...where, code: 'INVALID_VALUE', field, message: `${field.slice(1).replace(/\//g, '.')} ${problem}` });
+    if (problem) v.error({ ...where, code: 'INVALID_VALUE', field, message: `${field.slice(1).replace(/\//g, '.')} ${problem}`, ...withValue(r, field) });
   };
   for (const f of MONEY_FIELDS[kind]) if (r[f] !== undefined) bad(`/${f}`, r[f]);
   if (kind === 'categories' && Array.isArray(r.rules)) {
@@ -156,6 +156,12 @@ function checkMoney(v: Validation, kind: EntityKind, r: PlainRecord, where: Issu
       }
     });
   }
+}
+
+/** The offending value of an issue, when the record has one at the field. */
+function withValue(record: unknown, field: string | undefined): { value?: string } {
+  const value = valueText(record, field);
+  return value === undefined ? {} : { value };
 }
 
 /** At most this many ids of a category cycle are named in its message. */
@@ -398,6 +404,7 @@ async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind
             index,
             ...(id !== undefined ? { id } : {}),
             field: failure.field,
+            ...withValue(rec, failure.field),
           });
           continue;
         }

@@ -21,6 +21,7 @@ import { userPartitions } from '../entities/entity-tables';
 import { StatementSource, statementKey } from './statement-files';
 import { WritesStoppedError } from '../jobs/errors';
 import { SelectionCollector } from './selection';
+import { OverviewCollector, PackageOverview } from '../fzip/overview';
 import { ValidateOutput, WorkflowDeps, WorkflowInput } from './context';
 
 export interface KindPlan {
@@ -67,7 +68,7 @@ function conflictIssues(manifest: StagingManifest): Issue<ErrorCode>[] {
   }));
 }
 
-function results(report: ValidationReport, manifest: StagingManifest | undefined, job: ImportJob): Record<string, unknown> {
+function results(report: ValidationReport, manifest: StagingManifest | undefined, job: ImportJob, overview: PackageOverview): Record<string, unknown> {
   return {
     valid: report.valid,
     packageFormat: report.packageFormat,
@@ -77,6 +78,8 @@ function results(report: ValidationReport, manifest: StagingManifest | undefined
     errors: report.errors,
     warningCount: report.warningCount,
     warnings: report.warnings,
+    // what the package holds (every valid record, whatever the filter): for choosing what to import
+    overview,
     ...(manifest
       ? {
           plan: importPlan(manifest, job.mergeStrategy),
@@ -123,7 +126,7 @@ async function stageDeletions(job: ImportJob, staged: Map<EntityKind, { has(id: 
   const size = deps.chunkSize ?? IMPORT_TUNING.chunkRecords.default;
   for (const kind of scope.kinds) {
     const ids = staged.get(kind);
-    let batch: string[] = [];
+    let batch: Array<{ id: string; item: Record<string, unknown> }> = [];
     for (const partition of userPartitions(kind, job.userId)) {
       for await (const page of deps.entities.itemsOf(kind, partition)) {
         for (const item of page) {
@@ -131,7 +134,7 @@ async function stageDeletions(job: ImportJob, staged: Map<EntityKind, { has(id: 
           // the package's transaction ids are UUIDs (the schema): another id cannot be among them
           if ((kind !== 'transactions' || UUID_TEXT.test(id)) && ids?.has(id)) continue;
           if (kind === 'transactions' && !scope.transactions(item as PlainRecord)) continue;
-          batch.push(id);
+          batch.push({ id, item });
           if (batch.length >= size) {
             await staging.stageDeletions(kind, batch);
             batch = [];
@@ -199,6 +202,7 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
   );
   let lastKind: EntityKind | undefined;
   const selection = new SelectionCollector(job.filter);
+  const overview = new OverviewCollector();
   // replace: which ids the package holds (what the import writes), so the rest can be deleted
   const staged = new Map<EntityKind, { add(id: string): unknown; has(id: string): boolean }>();
   const accept = (kind: EntityKind, record: PlainRecord): boolean => {
@@ -214,6 +218,7 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
     packageFormat: job.packageFormat,
     limits: deps.limits,
     onRecord: (kind, record) => {
+      overview.add(kind, record);
       if (kind !== lastKind) {
         lastKind = kind;
         const progress = deps.jobs.reportProgress(input.importId, kind === 'transactions' ? 10 : 7, `validating_${kind}`);
@@ -244,7 +249,7 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
     report.errors = [...report.errors, ...issues].slice(0, 100);
     report.errorCount += manifest.conflictCount;
   }
-  const validationResults = boundedResults(results(report, manifest, job));
+  const validationResults = boundedResults(results(report, manifest, job, overview.result()));
   const now = await deps.jobs.get(input.importId);
   if (now?.status !== 'validating') throw new WritesStoppedError(input.importId, now?.status, now?.cancelRequested === true);
   log.info('validation finished', {
