@@ -5,7 +5,8 @@
  */
 import { existsSync, openAsBlob, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isFinished, type ImportJobView } from '../functions/jobs/job';
+import { isFinished } from '../functions/jobs/job';
+import type { ImportJobView } from '../functions/jobs/job-view';
 import { GetExecutionHistoryCommand, GetExecutionHistoryCommandOutput, HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 
 export interface ClientConfig {

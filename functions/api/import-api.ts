@@ -10,8 +10,9 @@
  * Every job route checks ownership; another user's job is a 404 identical to a missing one.
  */
 import { randomUUID } from 'node:crypto';
+import { jobSummary, jobView } from '../jobs/job-view';
 import { cancelRule, canConfirm, deleteRule, inEffect, LIFECYCLE, showsConflicts, undoRule } from '../jobs/lifecycle';
-import { emptyResult, ImportJob, jobSummary, jobView, MERGE_STRATEGIES, MergeStrategy, PACKAGE_FORMATS, JobPackageFormat } from '../jobs/job';
+import { emptyResult, ImportJob, MERGE_STRATEGIES, MergeStrategy, PACKAGE_FORMATS, JobPackageFormat } from '../jobs/job';
 import { JobStore } from '../jobs/job-store';
 import { PackageStore, packageKey } from '../jobs/package-store';
 import { jobEnded, launch, startImport } from '../jobs/scheduler';
@@ -64,6 +65,7 @@ interface CreateRequest {
   packageFormat: JobPackageFormat;
   requireConfirmation?: boolean;
   filter?: ImportFilter;
+  packageName?: string;
 }
 
 export function parseCreateBody(body: string | undefined): CreateRequest {
@@ -84,7 +86,7 @@ export function parseCreateBody(body: string | undefined): CreateRequest {
   const v = value as Record<string, unknown>;
   const details: Array<{ field: string; message: string }> = [];
   for (const k of Object.keys(v)) {
-    if (!['mergeStrategy', 'validateOnly', 'packageFormat', 'requireConfirmation', 'filter'].includes(k)) details.push({ field: k, message: 'is not a known field' });
+    if (!['mergeStrategy', 'validateOnly', 'packageFormat', 'requireConfirmation', 'filter', 'packageName'].includes(k)) details.push({ field: k, message: 'is not a known field' });
   }
   if (v.mergeStrategy !== undefined && !MERGE_STRATEGIES.includes(v.mergeStrategy as MergeStrategy)) {
     details.push({ field: 'mergeStrategy', message: `must be one of ${MERGE_STRATEGIES.join(', ')}` });
@@ -99,6 +101,9 @@ export function parseCreateBody(body: string | undefined): CreateRequest {
     details.push({ field: 'requireConfirmation', message: 'must be true or false' });
   }
   if (v.filter !== undefined) details.push(...filterProblems(v.filter));
+  if (v.packageName !== undefined && (typeof v.packageName !== 'string' || v.packageName.length < 1 || v.packageName.length > MAX_PACKAGE_NAME || [...v.packageName].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))) {
+    details.push({ field: 'packageName', message: `must be a file name of 1 to ${MAX_PACKAGE_NAME} characters without control characters` });
+  }
   if (details.length) {
     throw new ApiError(400, 'INVALID_REQUEST', details.map((d) => `${d.field} ${d.message}`).join('; '), details);
   }
@@ -108,8 +113,12 @@ export function parseCreateBody(body: string | undefined): CreateRequest {
     packageFormat: (v.packageFormat as JobPackageFormat | undefined) ?? 'fzip',
     ...(v.requireConfirmation === true ? { requireConfirmation: true } : {}),
     ...(v.filter !== undefined ? { filter: v.filter as ImportFilter } : {}),
+    ...(typeof v.packageName === 'string' ? { packageName: v.packageName } : {}),
   };
 }
+
+/** Longest package file name a job keeps (for the list). */
+export const MAX_PACKAGE_NAME = 255;
 
 /**
  * A confirm body: room for the documented 50,000 decisions (~80 bytes each, compact), within

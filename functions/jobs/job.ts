@@ -98,6 +98,8 @@ export interface ImportJob {
   requireConfirmation?: boolean;
   /** Selective import. */
   filter?: ImportFilter;
+  /** The package's file name as the user chose it (for the list), when the client gave it. */
+  packageName?: string;
   /** Epoch ms: when the job was created (the package is expected from then on). */
   uploadedAt: number;
   updatedAt: number;
@@ -153,68 +155,3 @@ export interface ImportJob {
   version: number;
 }
 
-/**
- * What the API returns for a job (everything but internal bookkeeping; no ARNs, no account ids):
- * the one type the API, the fzip client and the OpenAPI contract test share.
- */
-export interface ImportJobView {
-  importId: string;
-  status: JobStatus;
-  mergeStrategy: MergeStrategy;
-  validateOnly: boolean;
-  packageFormat: JobPackageFormat;
-  requireConfirmation: boolean;
-  filter: ImportFilter | null;
-  progress: number;
-  currentPhase: string | null;
-  uploadedAt: number;
-  completedAt: number | null;
-  packageSize: number | null;
-  validationResults: Record<string, unknown> | null;
-  importResults: Record<string, unknown> | null;
-  errorMessage: string | null;
-  rolledBack: boolean | null;
-  rollbackResults: RollbackResults | null;
-  cancelRequested: boolean;
-  executionName: string | null;
-  /** Transactions written so far and how many the import writes (null before the transactions phase). */
-  recordsDone: number | null;
-  recordsTotal: number | null;
-  expiresAt: number;
-}
-
-/** The list view: a job's summary without the (possibly large) results. */
-export type ImportJobSummary = Omit<ImportJobView, 'validationResults' | 'importResults' | 'rollbackResults'>;
-
-export function jobView(job: ImportJob): ImportJobView {
-  return {
-    importId: job.importId,
-    status: job.status,
-    mergeStrategy: job.mergeStrategy,
-    validateOnly: job.validateOnly,
-    packageFormat: job.packageFormat,
-    requireConfirmation: job.requireConfirmation ?? false,
-    filter: job.filter ?? null,
-    progress: job.progress,
-    currentPhase: job.currentPhase ?? null,
-    uploadedAt: job.uploadedAt,
-    completedAt: job.completedAt ?? null,
-    packageSize: job.packageSize ?? null,
-    validationResults: job.validationResults ?? null,
-    importResults: job.importResults ?? null,
-    errorMessage: job.errorMessage ?? null,
-    rolledBack: job.rolledBack ?? null,
-    rollbackResults: job.rollbackResults ?? null,
-    cancelRequested: job.cancelRequested ?? false,
-    executionName: job.executionName ?? null,
-    // a retried part counts again: never shown past the total
-    recordsDone: job.recordsDone === undefined ? null : Math.min(job.recordsDone, job.recordsTotal ?? job.recordsDone),
-    recordsTotal: job.recordsTotal ?? null,
-    expiresAt: job.expiresAt,
-  };
-}
-
-export function jobSummary(job: ImportJob): ImportJobSummary {
-  const { validationResults: _v, importResults: _i, rollbackResults: _r, ...rest } = jobView(job);
-  return rest;
-}

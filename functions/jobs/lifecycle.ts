@@ -83,3 +83,17 @@ export function deleteRule(job: JobFacts, force: boolean): 'allowed' | 'running'
   if (job.status === 'failed' && notRolledBack(job) && !force) return 'undo_available';
   return 'allowed';
 }
+
+/** What a user may ask of the import now: the buttons a client shows (cancel, undo, delete, confirm). */
+export type JobAction = 'cancel' | 'undo' | 'delete' | 'confirm';
+
+export function jobActions(job: JobFacts): JobAction[] {
+  const out: JobAction[] = [];
+  const cancel = cancelRule(job);
+  if (cancel === 'at_once' || cancel === 'request') out.push('cancel');
+  if (undoRule(job) === 'start') out.push('undo');
+  // a failed import not rolled back can be deleted too, once the user agrees to lose its undo (force)
+  if (deleteRule(job, true) === 'allowed') out.push('delete');
+  if (canConfirm(job)) out.push('confirm');
+  return out;
+}

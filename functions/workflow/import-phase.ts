@@ -25,17 +25,19 @@ import { ChunkInput, WorkflowDeps, WorkflowInput } from './context';
 import { chunkList, mapConcurrency } from './validate-phase';
 import { copySource, UndoLedger } from '../entities/ledger';
 import { mapLimit } from '../entities/batch-writer';
+import { KIND_WORDS } from '../jobs/vocabulary';
 
 /** Records journaled and written together: bounds the before-images held at once. */
 export const PART_SIZE = 250;
 
 
+/** Per kind: the phase it reports (named in the vocabulary) and the progress when it starts. */
 export const PHASES: Record<EntityKind, { phase: string; progress: number }> = {
-  accounts: { phase: 'importing_accounts', progress: 35 },
-  categories: { phase: 'importing_categories', progress: 40 },
-  fileMaps: { phase: 'importing_file_maps', progress: 45 },
-  transactionFiles: { phase: 'importing_transaction_files', progress: 50 },
-  transactions: { phase: 'importing_transactions', progress: 60 },
+  accounts: { phase: KIND_WORDS.accounts.importingPhase, progress: 35 },
+  categories: { phase: KIND_WORDS.categories.importingPhase, progress: 40 },
+  fileMaps: { phase: KIND_WORDS.fileMaps.importingPhase, progress: 45 },
+  transactionFiles: { phase: KIND_WORDS.transactionFiles.importingPhase, progress: 50 },
+  transactions: { phase: KIND_WORDS.transactions.importingPhase, progress: 60 },
 };
 
 

@@ -22,6 +22,7 @@ import { StatementSource, statementKey } from './statement-files';
 import { WritesStoppedError } from '../jobs/errors';
 import { SelectionCollector } from './selection';
 import { OverviewCollector, PackageOverview } from '../fzip/overview';
+import { KIND_WORDS } from '../jobs/vocabulary';
 import { ValidateOutput, WorkflowDeps, WorkflowInput } from './context';
 
 export interface KindPlan {
@@ -221,7 +222,7 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
       overview.add(kind, record);
       if (kind !== lastKind) {
         lastKind = kind;
-        const progress = deps.jobs.reportProgress(input.importId, kind === 'transactions' ? 10 : 7, `validating_${kind}`);
+        const progress = deps.jobs.reportProgress(input.importId, kind === 'transactions' ? 10 : 7, KIND_WORDS[kind].validatingPhase);
         // A cancel stops validation at the next entity rather than at its end.
         return progress.then(() => stopIfCanceled(input.importId, deps)).then(() => (accept(kind, record) ? staging.add(kind, record) : undefined));
       }

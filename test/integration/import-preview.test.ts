@@ -79,7 +79,16 @@ describe('preview and confirm', () => {
     expect(all.map((c: { id: string }) => c.id).sort()).toEqual(changed.slice(0, 3).map((t) => t.transactionId).sort());
     for (const c of all) {
       const original = base.transactions.find((t) => t.transactionId === c.id)!;
-      expect(c).toEqual({ kind: 'transactions', id: c.id, fields: [{ field: 'amount', current: original.amount, incoming: `${String(original.amount)}1` }] });
+      const account = base.accounts.find((a) => a.accountId === original.accountId)!;
+      // named as the user knows it: their record's date, description, account name, amount and currency
+      const summary = {
+        title: original.description,
+        date: new Date(original.date as number).toISOString().slice(0, 10),
+        amount: String(original.amount),
+        currency: original.currency,
+        account: account.accountName,
+      };
+      expect(c).toEqual({ kind: 'transactions', id: c.id, summary, fields: [{ field: 'amount', current: original.amount, incoming: `${String(original.amount)}1` }] });
     }
     expect((await call('GET', `/import/${job.importId}/conflicts`, 'someone-else')).status).toBe(404);
 

@@ -118,7 +118,7 @@ it('every response of every route matches docs/openapi.yaml', async () => {
 });
 
 it('documents exactly the fields of the job view the API, the client and this test share', async () => {
-  const { jobView } = await import('../../functions/jobs/job');
+  const { jobView } = await import('../../functions/jobs/job-view');
   const sample = await h.jobs.create({ importId: randomUUID(), userId: `u-${randomUUID()}`, mergeStrategy: 'overwrite', validateOnly: false, packageFormat: 'fzip', packageS3Key: 'k' });
   const schemas = doc.components.schemas as Record<string, { required?: string[]; allOf?: unknown }>;
   const documented = [...(schemas.ImportJobFields.required ?? []), ...(schemas.ImportJob.required ?? [])].sort();
