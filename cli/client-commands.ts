@@ -6,6 +6,7 @@
  *   token [--user NAME] [--ttl SECONDS]
  * Shared flags: --api URL, --token T (or FZIP_API, FZIP_TOKEN).
  */
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FileRangeSource } from '../functions/fzip/source';
 import { sniffFormat } from '../functions/fzip/package-reader';
@@ -13,6 +14,7 @@ import { loadIssuer } from '../local/token-issuer';
 import { ApiCallError, FzipClient, isFinishedJob, Job, localDir, resolveClientConfig } from './client';
 import { executionArnOf } from '../functions/jobs/workflow-starter';
 import { MERGE_STRATEGIES, MergeStrategy } from '../functions/jobs/job';
+import { STATUS_WORDS } from '../functions/jobs/vocabulary';
 import type { Io } from './fzip';
 
 export class CliUsageError extends Error {}
@@ -111,6 +113,8 @@ export async function importCommand(args: string[], io: Io, isTty = false): Prom
     packageFormat: format,
     ...(values.preview ? { requireConfirmation: true } : {}),
     ...(Object.keys(filter).length ? { filter } : {}),
+    // shown in job lists; the API takes no control characters
+    packageName: [...basename(source.name)].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? '?' : c)).join('').slice(0, 255) || 'package',
   });
   const say = (s: string) => {
     if (!values.json) io.out(s);
@@ -187,9 +191,9 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
     io.out(JSON.stringify(page, null, 2));
     return 0;
   }
-  io.out(`${'importId'.padEnd(38)}${'status'.padEnd(20)}${'progress'.padStart(8)}  uploadedAt`);
+  io.out(`${'importId'.padEnd(38)}${'status'.padEnd(22)}${'progress'.padStart(8)}  ${'uploadedAt'.padEnd(25)}package`);
   for (const j of page.importJobs) {
-    io.out(`${j.importId.padEnd(38)}${String(j.status).padEnd(20)}${String(j.progress).padStart(7)}%  ${new Date(j.uploadedAt).toISOString()}`);
+    io.out(`${j.importId.padEnd(38)}${String(j.status).padEnd(22)}${String(j.progress).padStart(7)}%  ${new Date(j.uploadedAt).toISOString().padEnd(25)}${j.packageName ?? ''}`);
   }
   if (page.nextEvaluatedKey) io.out(`more: fzip jobs --limit ${pageLimit(values.limit, 20)} --cursor ${page.nextEvaluatedKey}`);
   return 0;
@@ -202,7 +206,9 @@ export async function statusCommand(args: string[], io: Io): Promise<number> {
   if (values.json) {
     io.out(JSON.stringify(job, null, 2));
   } else {
-    io.out(`import ${job.importId}: ${job.status} ${bar(job.progress)} ${job.currentPhase ?? ''}`);
+    io.out(`import ${job.importId}: ${job.status} (${STATUS_WORDS[job.status]?.label ?? job.status}) ${bar(job.progress)} ${job.currentPhase ?? ''}`);
+    if (job.packageName) io.out(`package: ${job.packageName}`);
+    if (job.actions?.length) io.out(`you may: ${job.actions.join(', ')}`);
     if (job.errorMessage) io.out(`error: ${job.errorMessage}`);
     const table = summaryTable(job);
     if (table) io.out(table);

@@ -63,6 +63,8 @@ export interface CreateBody {
   packageFormat?: string;
   requireConfirmation?: boolean;
   filter?: Record<string, unknown>;
+  /** The file's name, shown in job lists. */
+  packageName?: string;
 }
 
 export interface ConflictPage {

@@ -1,9 +1,11 @@
 /**
  * The web page, served by the API itself (same origin as the API: no CORS for API calls, one
- * deployment): GET / (index.html), /app.js, /app.css, and /config.json (how to sign in).
+ * deployment): GET / (index.html), /app.js, /app.css, /vocabulary.generated.js, and /config.json
+ * (how to sign in, and the package size limit the page checks before uploading). Assets asked
+ * for with the current ?v= content hash are cached for a year; anything else is revalidated.
  * Every answer carries a Content-Security-Policy that allows no inline script or style.
  */
-import { WEB_ASSETS } from './web-assets.generated';
+import { WEB_ASSETS, WEB_VERSION } from './web-assets.generated';
 import { HttpRequest, HttpResponse } from './http';
 
 export type WebAuth =
@@ -15,6 +17,8 @@ export interface WebConfig {
   auth: WebAuth;
   /** Origins the page may call besides its own: the packages bucket (uploads) and the sign-in domain. */
   connectSrc: string[];
+  /** The largest package the API accepts (the page refuses bigger files before uploading). */
+  maxPackageBytes?: number;
 }
 
 export function webConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WebConfig {
@@ -60,13 +64,13 @@ export function webResponse(req: HttpRequest, cfg: WebConfig): HttpResponse | un
   if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
   const path = req.path === '/' ? '/index.html' : req.path;
   if (path === '/config.json') {
-    return { statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-cache', ...securityHeaders(cfg) }, body: JSON.stringify({ auth: cfg.auth }) };
+    return { statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-cache', ...securityHeaders(cfg) }, body: JSON.stringify({ auth: cfg.auth, ...(cfg.maxPackageBytes ? { maxPackageBytes: cfg.maxPackageBytes } : {}) }) };
   }
   const asset = WEB_ASSETS[path];
   if (!asset) return undefined;
   return {
     statusCode: 200,
-    headers: { 'content-type': asset.contentType, 'cache-control': path === '/index.html' ? 'no-cache' : 'max-age=300', ...securityHeaders(cfg) },
+    headers: { 'content-type': asset.contentType, 'cache-control': path !== '/index.html' && req.query.v === WEB_VERSION ? 'public, max-age=31536000, immutable' : 'no-cache', ...securityHeaders(cfg) },
     body: req.method === 'HEAD' ? '' : asset.body,
   };
 }

@@ -183,7 +183,12 @@ export class StagingWriter {
           this.plan[kind].conflicts++;
           this.conflictCount++;
           if (this.conflicts.length < this.maxListedConflicts) this.conflicts.push({ kind, id });
-          const listing: ConflictListing = { kind, id, summary: summarize(kind, current, this.names.nameOf), fields: fields.map((f) => ({ field: f.field, current: listedValue(f.current), incoming: listedValue(f.incoming) })) };
+          const listing: ConflictListing = {
+            kind,
+            id,
+            summary: summarize(kind, current, this.names.nameOf),
+            fields: fields.map((f) => ({ field: f.field, current: listedValue(f.current), incoming: listedValue(f.incoming) })),
+          };
           conflictLines.push(JSON.stringify(listing));
         }
       }

@@ -54,7 +54,7 @@ function build(): ImportApi {
     uploadUrlExpiresSeconds: cfg.uploadUrlExpiresSeconds,
     cursorSecret,
     exports,
-    web: webConfigFromEnv(),
+    web: { ...webConfigFromEnv(), maxPackageBytes: cfg.maxPackageBytes },
   });
 }
 

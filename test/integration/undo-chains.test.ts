@@ -223,7 +223,9 @@ describe('replace: restore to exactly this backup', () => {
     expect(plan.transactionFiles.delete).toBe(1);
     // the records it would delete are listed with the conflicts, as deletions
     const listed = await call('GET', `/import/${preview.importId}/conflicts`, user, undefined, { kind: 'transactionFiles' });
-    expect(listed.json.conflicts).toEqual([{ kind: 'transactionFiles', id: expect.any(String), action: 'delete', fields: [] }]);
+    // named by the user's record (the file name), since the backup has no record of it
+    const dropped = (await materialize(syntheticPackage({ transactions: TX, accounts: 2, files: 3, seed: 21 }))).transactionFiles[0];
+    expect(listed.json.conflicts).toEqual([{ kind: 'transactionFiles', id: dropped.fileId, action: 'delete', summary: { title: dropped.fileName }, fields: [] }]);
     // confirming it as a plain overwrite deletes nothing; replace cannot be chosen only at confirm
     const other = await h.runImport(user, b, { requireConfirmation: true });
     expect((await call('POST', `/import/${other.importId}/confirm`, user, { mergeStrategy: 'replace' })).status).toBe(400);
