@@ -320,6 +320,10 @@ describe('the web page', () => {
     expect(await page.locator('#phases li.current').innerText()).toBe('Import transactions');
     expect(await page.getByRole('button', { name: 'Cancel this import' }).isVisible()).toBe(true);
     await shot('10-live-progress');
+    // a reload reopens the running import's live view, counts and Cancel included
+    await page.reload();
+    await page.locator('#job-records', { hasText: /of 20,000 transactions written/ }).waitFor({ timeout: 60_000 });
+    expect(await page.locator('#progress-title').innerText()).toMatch(/^Import of big\.fzip, started /);
     // it asks first; declined, the import goes on (the dialog opens inside the click: answered by a handler)
     let asked = '';
     page.once('dialog', (d) => {
