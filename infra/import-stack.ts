@@ -25,6 +25,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { NagSuppressions } from 'cdk-nag';
 import { readFileSync } from 'node:fs';
 import { EXPORT_TABLE, JOB_TABLE } from '../functions/jobs/job-table';
+import { routesByPath, WEB_ROUTES } from '../functions/api/routes';
 import { EXPORT_STEPS, EXPORT_SUBSTITUTIONS, ExportSubstitution, WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS, WorkflowSubstitution } from '../functions/workflow/steps';
 import { ImportStackConfig } from './config';
 import { IMPORT_TUNING, TuningName } from '../functions/shared/import-tuning';
@@ -425,20 +426,9 @@ export class ImportStack extends Stack {
     this.packagesBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(starterFn), { prefix: 'uploads/' });
 
     const integration = new HttpLambdaIntegration('ApiIntegration', apiFn);
-    // the web page (index, script, style, its config) from the same Lambda and origin
-    this.api.addRoutes({ path: '/', methods: [apigwv2.HttpMethod.GET], integration });
-    for (const file of ['/app.js', '/app.css', '/config.json', '/index.html']) this.api.addRoutes({ path: file, methods: [apigwv2.HttpMethod.GET], integration });
-    this.api.addRoutes({ path: '/import', methods: [apigwv2.HttpMethod.POST, apigwv2.HttpMethod.GET], integration });
-    this.api.addRoutes({ path: '/import/{importId}/status', methods: [apigwv2.HttpMethod.GET], integration });
-    this.api.addRoutes({ path: '/import/{importId}', methods: [apigwv2.HttpMethod.DELETE], integration });
-    this.api.addRoutes({ path: '/import/{importId}/upload', methods: [apigwv2.HttpMethod.POST], integration });
-    this.api.addRoutes({ path: '/import/{importId}/cancel', methods: [apigwv2.HttpMethod.POST], integration });
-    this.api.addRoutes({ path: '/import/{importId}/undo', methods: [apigwv2.HttpMethod.POST], integration });
-    this.api.addRoutes({ path: '/import/{importId}/confirm', methods: [apigwv2.HttpMethod.POST], integration });
-    this.api.addRoutes({ path: '/import/{importId}/conflicts', methods: [apigwv2.HttpMethod.GET], integration });
-    this.api.addRoutes({ path: '/export', methods: [apigwv2.HttpMethod.POST, apigwv2.HttpMethod.GET], integration });
-    this.api.addRoutes({ path: '/export/{exportId}/status', methods: [apigwv2.HttpMethod.GET], integration });
-    this.api.addRoutes({ path: '/export/{exportId}', methods: [apigwv2.HttpMethod.DELETE], integration });
+    // the web page (index, script, style, vocabulary, its config) and every API route: from the one list
+    for (const path of WEB_ROUTES) this.api.addRoutes({ path, methods: [apigwv2.HttpMethod.GET], integration });
+    for (const { path, methods } of routesByPath()) this.api.addRoutes({ path, methods: methods.map((m) => apigwv2.HttpMethod[m]), integration });
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy });
     const stage = this.api.defaultStage?.node.defaultChild as apigwv2.CfnStage;
     stage.accessLogSettings = {

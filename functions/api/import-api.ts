@@ -1,17 +1,13 @@
 /**
- * The REST API of import jobs, as a function of a plain HTTP request (no Lambda types here):
- *   POST   /import                    create a job, get a presigned upload form
- *   GET    /import                    list the caller's jobs, newest first, paginated
- *   GET    /import/{importId}/status  one job
- *   DELETE /import/{importId}         remove a job and its objects
- *   POST   /import/{importId}/upload  start processing once the package is in S3
- *   POST   /import/{importId}/cancel  cancel: before any write it just ends; later it rolls back
- *   POST   /import/{importId}/undo    roll a completed import back ({"force": true} past later changes)
+ * The REST API of import jobs, as a function of a plain HTTP request (no Lambda types here): the
+ * /import routes of the registry (routes.ts): create (presigned upload), list, status, delete,
+ * upload (start), cancel, undo, confirm, conflicts. It routes, parses and maps; what an action
+ * may do in each status is the lifecycle's (jobs/lifecycle.ts), never decided here.
  * Every job route checks ownership; another user's job is a 404 identical to a missing one.
  */
 import { randomUUID } from 'node:crypto';
 import { jobSummary, jobView } from '../jobs/job-view';
-import { cancelRule, canConfirm, deleteRule, inEffect, LIFECYCLE, showsConflicts, undoRule } from '../jobs/lifecycle';
+import { ACTION_TARGETS, cancelRule, canConfirm, CONFIRMABLE, deleteRule, inEffect, LIFECYCLE, showsConflicts, undoRule } from '../jobs/lifecycle';
 import { emptyResult, ImportJob, MERGE_STRATEGIES, MergeStrategy, PACKAGE_FORMATS, JobPackageFormat } from '../jobs/job';
 import { JobStore } from '../jobs/job-store';
 import { PackageStore, packageKey } from '../jobs/package-store';
@@ -271,7 +267,7 @@ export class ImportApi {
 
   private async upload(importId: string, userId: string, log: Logger): Promise<HttpResponse> {
     const result = await startImport(importId, userId, this.scheduler());
-    if (result.outcome === 'queued') {
+    if (result.outcome === 'in_line') {
       log.info('import queued', { importId });
       return json(202, {
         message: 'Another import of yours is running; this one is queued and starts when it ends.',
@@ -302,7 +298,8 @@ export class ImportApi {
     const rule = cancelRule(job);
     if (rule === 'at_once') {
       // Nothing has been written: the job just ends.
-      const done = await this.deps.jobs.transition(importId, 'canceled', { cancelRequested: true, rolledBack: true, currentPhase: 'canceled', errorMessage: 'canceled by the user' });
+      const to = ACTION_TARGETS.cancelAtOnce;
+      const done = await this.deps.jobs.transition(importId, to, { cancelRequested: true, rolledBack: true, currentPhase: to, errorMessage: 'canceled by the user' });
       try {
         await jobEnded(done, this.scheduler());
       } catch (err) {
@@ -314,7 +311,8 @@ export class ImportApi {
     }
     if (rule === 'already') return answer(job, 'Already canceling: the import is being rolled back.');
     if (rule === 'request') {
-      const next = await this.deps.jobs.transition(importId, 'canceling', { cancelRequested: true, currentPhase: 'canceling' });
+      const to = ACTION_TARGETS.cancelRequest;
+      const next = await this.deps.jobs.transition(importId, to, { cancelRequested: true, currentPhase: to });
       log.info('cancel requested', { importId, before: job.status });
       return answer(next, 'Canceling: the workflow stops at its next step and rolls back everything it wrote; the job ends canceled.');
     }
@@ -418,14 +416,14 @@ export class ImportApi {
       if (decisions.length) await writeDecisions(this.deps.s3 as S3Client, this.deps.packages.bucket, key, decisions);
       const processing = await this.deps.jobs.transition(
         importId,
-        'processing',
+        ACTION_TARGETS.confirm,
         {
           mergeStrategy: strategy,
           importResults: Object.fromEntries(ENTITY_KINDS.map((k) => [k, emptyResult()])),
           currentPhase: 'starting_import',
           ...(decisions.length ? { decisionsKey: key } : {}),
         },
-        { expected: 'awaiting_confirmation', exclusive: true },
+        { expected: CONFIRMABLE, exclusive: true },
       );
       started = await launch(processing, 'confirm', this.scheduler());
     } catch (err) {
@@ -515,7 +513,7 @@ export class ImportApi {
     }
     let undoing: ImportJob;
     try {
-      undoing = await this.deps.jobs.transition(importId, 'undoing', {
+      undoing = await this.deps.jobs.transition(importId, ACTION_TARGETS.undo, {
         rollbackReason: 'undo',
         undoForce: force,
         rollbackCursor: '0|',
@@ -523,11 +521,11 @@ export class ImportApi {
         rollbackParts: 0,
         progress: 0, // the rollback's own progress from here
         rollbackAttempts: 0,
-        currentPhase: 'undoing',
+        currentPhase: ACTION_TARGETS.undo,
       }, { expected: job.status, exclusive: true });
     } catch (err) {
       // A concurrent undo request started it: that one holds the lock and runs the undo.
-      if (err instanceof AlreadyInStatusError) return json(202, { importId, status: 'undoing', message: 'Already undoing.' });
+      if (err instanceof AlreadyInStatusError) return json(202, { importId, status: ACTION_TARGETS.undo, message: 'Already undoing.' });
       await this.deps.jobs.users.releaseLock(userId, importId);
       throw err;
     }

@@ -42,6 +42,20 @@ export const LIFECYCLE: Readonly<Record<JobStatus, StatusRules>> = {
   undone: { cancel: 'refused', undo: 'refused', inEffect: false, showsConflicts: false, confirm: false },
 };
 
+/** Where each action takes a job: the statuses the API moves it to (the lifecycle's transitions, as data). */
+export const ACTION_TARGETS = {
+  /** cancel, nothing written yet: the job ends. */
+  cancelAtOnce: 'canceled',
+  /** cancel while a workflow runs: it stops at its next step and rolls back. */
+  cancelRequest: 'canceling',
+  /** confirm of a preview: the import phases run. */
+  confirm: 'processing',
+  undo: 'undoing',
+} as const satisfies Record<string, JobStatus>;
+
+/** The one status confirm applies to. */
+export const CONFIRMABLE: JobStatus = (Object.keys(LIFECYCLE) as JobStatus[]).find((s) => LIFECYCLE[s].confirm) as JobStatus;
+
 type JobFacts = Pick<ImportJob, 'status' | 'validateOnly' | 'rolledBack' | 'writesStarted' | 'rollbackReason' | 'validationResults'>;
 
 /** A failed import whose rollback did not finish: its writes stand, and its journal is the way back. */
@@ -85,7 +99,8 @@ export function deleteRule(job: JobFacts, force: boolean): 'allowed' | 'running'
 }
 
 /** What a user may ask of the import now: the buttons a client shows (cancel, undo, delete, confirm). */
-export type JobAction = 'cancel' | 'undo' | 'delete' | 'confirm';
+export const JOB_ACTIONS = ['cancel', 'undo', 'delete', 'confirm'] as const;
+export type JobAction = (typeof JOB_ACTIONS)[number];
 
 export function jobActions(job: JobFacts): JobAction[] {
   const out: JobAction[] = [];

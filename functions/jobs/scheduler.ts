@@ -24,7 +24,7 @@ export interface SchedulerDeps {
 
 export type StartOutcome =
   | { outcome: 'started'; job: ImportJob }
-  | { outcome: 'queued'; job: ImportJob }
+  | { outcome: 'in_line'; job: ImportJob }
   | { outcome: 'already_started'; job: ImportJob }
   | { outcome: 'rejected_too_large'; job: ImportJob };
 
@@ -63,7 +63,7 @@ export async function startImport(importId: string, userId: string | undefined, 
   // validating without an execution: an earlier start claimed the job but StartExecution
   // failed or was lost. Starting again is safe: the execution name makes it idempotent.
   const resumable = job.status === 'validating' && !job.executionName;
-  if (job.status !== 'uploaded' && !resumable) return { outcome: job.status === 'queued' ? 'queued' : 'already_started', job };
+  if (job.status !== 'uploaded' && !resumable) return { outcome: job.status === 'queued' ? 'in_line' : 'already_started', job };
   const head = await deps.packages.packageHead(job.packageS3Key);
   if (head === undefined) throw new JobConflictError(`no package has been uploaded for import ${importId} yet`);
 
@@ -92,7 +92,7 @@ export async function startImport(importId: string, userId: string | undefined, 
     } else {
       // Queued first, then in line: the line only ever names queued jobs.
       job = await deps.jobs.transition(importId, 'queued', { ...fields, currentPhase: 'queued' });
-      if (!(await joinLine(job, deps))) return { outcome: 'queued', job };
+      if (!(await joinLine(job, deps))) return { outcome: 'in_line', job };
       job = await deps.jobs.transition(importId, 'validating', { currentPhase: 'starting', progress: 0 }, { expected: 'queued' });
     }
   }

@@ -59,7 +59,7 @@ describe('ImportStack', () => {
       'POST /import/{importId}/cancel', 'POST /import/{importId}/undo', 'POST /import/{importId}/upload',
       'POST /import/{importId}/confirm', 'GET /import/{importId}/conflicts',
       'DELETE /export/{exportId}', 'GET /export', 'GET /export/{exportId}/status', 'POST /export',
-      'GET /', 'GET /app.js', 'GET /app.css', 'GET /config.json', 'GET /index.html',
+      'GET /', 'GET /app.js', 'GET /app.css', 'GET /config.json', 'GET /index.html', 'GET /vocabulary.generated.js',
     ].sort());
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationUri: { 'Fn::GetAtt': [logicalIdOf('ApiFunction'), 'Arn'] },

@@ -238,7 +238,7 @@ describe('one import per user at a time', () => {
     await h.upload(a, p1);
     await h.upload(b, p2);
     const outcomes = await Promise.all([startImport(a.importId, user, h.startDeps), startImport(b.importId, user, h.startDeps)]);
-    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['queued', 'started']);
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['in_line', 'started']);
     await h.machine.idle();
     const [ja, jb] = [(await h.jobs.get(a.importId))!, (await h.jobs.get(b.importId))!];
     expect([ja.status, jb.status]).toEqual(['completed', 'completed']);

@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { ApiHarness, postForm, startApiHarness } from '../helpers/api-harness';
 import { HttpResponse } from '../../functions/api/http';
 import { housef3Package } from '../helpers/housef3-package';
+import { API_ROUTES } from '../../functions/api/routes';
 
 /** Real responses of every route and error status, checked against docs/openapi.yaml. */
 type Doc = { paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: { 'application/json': { schema: unknown } } }> }>>; components: Record<string, Record<string, unknown>> };
@@ -75,6 +76,14 @@ it('every response of every route matches docs/openapi.yaml', async () => {
   await call('DELETE', `/import/${id}`, '/import/{importId}'); // 404
   const pending = await call('POST', '/import', '/import');
   await call('POST', `/import/${pending.json.importId}/cancel`, '/import/{importId}/cancel'); // 200 canceled
+  // a preview: its conflicts and its confirm
+  const previewed = await call('POST', '/import', '/import', { body: '{"mergeStrategy":"overwrite","requireConfirmation":true}' });
+  const pid = previewed.json.importId as string;
+  await call('GET', `/import/${pid}/conflicts`, '/import/{importId}/conflicts'); // 409: not validated yet
+  await call('POST', `/import/${pid}/confirm`, '/import/{importId}/confirm', { body: '{}' }); // 409: not awaiting confirmation
+  await call('POST', `/import/${pid}/confirm`, '/import/{importId}/confirm', { body: '{"mergeStrategy":"sometimes"}' }); // 400
+  await call('GET', `/import/${pid}/conflicts`, '/import/{importId}/conflicts', { query: { kind: 'nothing' } }); // 400
+  await call('POST', `/import/${pid}/cancel`, '/import/{importId}/cancel'); // frees its slot
   for (let i = 0; i < 3; i++) await call('POST', '/import', '/import');
   await call('POST', '/import', '/import'); // 429
   const other = await h.call({ method: 'POST', path: '/import' }, h.issuer.sign(`u-${randomUUID()}`));
@@ -113,8 +122,27 @@ it('every response of every route matches docs/openapi.yaml', async () => {
       'POST /export 202', 'POST /export 400', 'POST /export 429', 'GET /export 200',
       'GET /export/{exportId}/status 200', 'GET /export/{exportId}/status 404',
       'DELETE /export/{exportId} 204', 'DELETE /export/{exportId} 404', 'DELETE /export/{exportId} 409',
+      'GET /import/{importId}/conflicts 409', 'GET /import/{importId}/conflicts 400', 'POST /import/{importId}/confirm 409', 'POST /import/{importId}/confirm 400',
     ]),
   );
+  // every route of the registry was called here
+  const called = new Set(checked.map((c) => c.split(' ').slice(0, 2).join(' ')));
+  expect(API_ROUTES.map((r) => `${r.method} ${r.path}`).filter((r) => !called.has(r))).toEqual([]);
+});
+
+it('documents the enums as the code defines them (statuses, strategies, formats, actions)', async () => {
+  const { JOB_STATUSES, MERGE_STRATEGIES, PACKAGE_FORMATS } = await import('../../functions/jobs/job');
+  const { JOB_ACTIONS } = await import('../../functions/jobs/lifecycle');
+  const schemas = doc.components.schemas as Record<string, { enum?: string[]; properties?: Record<string, { items?: { enum?: string[] } }> }>;
+  expect(schemas.JobStatus.enum).toEqual([...JOB_STATUSES]);
+  expect(schemas.MergeStrategy.enum).toEqual([...MERGE_STRATEGIES]);
+  expect(schemas.PackageFormat.enum).toEqual([...PACKAGE_FORMATS]);
+  expect(schemas.ImportJobFields.properties?.actions.items?.enum).toEqual([...JOB_ACTIONS]);
+});
+
+it('documents every route of the registry, and no other', () => {
+  const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).filter((m) => ['get', 'post', 'delete', 'put', 'patch'].includes(m)).map((m) => `${m.toUpperCase()} ${path}`));
+  expect(documented.sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
 });
 
 it('documents exactly the fields of the job view the API, the client and this test share', async () => {

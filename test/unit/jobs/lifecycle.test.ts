@@ -1,6 +1,6 @@
 /** The job lifecycle's rules, status by status: every status × every action, in milliseconds. */
-import { cancelRule, canConfirm, deleteRule, inEffect, LIFECYCLE, showsConflicts, undoRule } from '../../../functions/jobs/lifecycle';
-import { ImportJob, JOB_STATUSES, JobStatus } from '../../../functions/jobs/job';
+import { ACTION_TARGETS, cancelRule, canConfirm, CONFIRMABLE, deleteRule, inEffect, jobActions, LIFECYCLE, showsConflicts, undoRule } from '../../../functions/jobs/lifecycle';
+import { ALLOWED_FROM, ImportJob, JOB_STATUSES, JobStatus } from '../../../functions/jobs/job';
 
 type Facts = Pick<ImportJob, 'status' | 'validateOnly' | 'rolledBack' | 'writesStarted' | 'rollbackReason' | 'validationResults'>;
 const job = (status: JobStatus, more: Partial<Facts> = {}): Facts => ({ status, validateOnly: false, validationResults: { valid: true }, ...more });
@@ -43,6 +43,24 @@ describe('job lifecycle', () => {
     expect(inEffect(j)).toBe(effect);
     expect(showsConflicts(j)).toBe(conflicts);
     expect(canConfirm(j)).toBe(confirm);
+    // the actions a client is offered are exactly the ones these rules allow
+    const offered = [
+      ...(cancel === 'at_once' || cancel === 'request' ? ['cancel'] : []),
+      ...(undo === 'start' ? ['undo'] : []),
+      ...(del !== 'running' ? ['delete'] : []),
+      ...(confirm ? ['confirm'] : []),
+    ];
+    expect(jobActions(j)).toEqual(offered);
+  });
+
+  it('moves a job only along transitions the job allows', () => {
+    for (const [, j, cancel, undo, , , , confirm] of TABLE) {
+      if (cancel === 'at_once') expect(ALLOWED_FROM[ACTION_TARGETS.cancelAtOnce]).toContain(j.status);
+      if (cancel === 'request') expect(ALLOWED_FROM[ACTION_TARGETS.cancelRequest]).toContain(j.status);
+      if (undo === 'start') expect(ALLOWED_FROM[ACTION_TARGETS.undo]).toContain(j.status);
+      if (confirm) expect(ALLOWED_FROM[ACTION_TARGETS.confirm]).toContain(j.status);
+    }
+    expect(CONFIRMABLE).toBe('awaiting_confirmation');
   });
 
   it('delete with force gives up the undo of a failed import that was not rolled back, never a running one', () => {
