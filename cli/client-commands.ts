@@ -376,12 +376,31 @@ export async function undoCommand(args: string[], io: Io): Promise<number> {
 }
 
 export async function exportCommand(args: string[], io: Io, isTty = false): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...COMMON, output: { type: 'string', short: 'o' }, interval: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...COMMON,
+      output: { type: 'string', short: 'o' },
+      interval: { type: 'string' },
+      account: { type: 'string', multiple: true },
+      category: { type: 'string', multiple: true },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      description: { type: 'string' },
+    },
+  });
   const client = new FzipClient(resolveClientConfig(values));
   const say = (line: string) => {
     if (!values.json) io.out(line);
   };
-  const started = await client.createExport();
+  // a selective backup: the API checks each filter and names the one that is wrong
+  const started = await client.createExport({
+    ...(values.account?.length ? { accountIds: values.account } : {}),
+    ...(values.category?.length ? { categoryIds: values.category } : {}),
+    ...(values.from ? { dateRangeStart: values.from } : {}),
+    ...(values.to ? { dateRangeEnd: values.to } : {}),
+    ...(values.description ? { description: values.description } : {}),
+  });
   say(`export ${started.exportId}: started`);
   const interval = Number(values.interval ?? 500);
   let job = await client.exportStatus(started.exportId);

@@ -156,8 +156,9 @@ export class FzipClient {
     return this.call('POST', `/import/${importId}/undo`, force ? { force: true } : undefined);
   }
 
-  createExport(): Promise<{ exportId: string; status: string; message: string }> {
-    return this.call('POST', '/export');
+  /** A complete export, or a selective one (housef3's backup request names: accountIds, dateRangeStart, …). */
+  createExport(body?: Record<string, unknown>): Promise<{ exportId: string; status: string; message: string }> {
+    return this.call('POST', '/export', body && Object.keys(body).length ? body : undefined);
   }
 
   exportStatus(exportId: string): Promise<Job & { exportId: string; downloadUrl: string | null }> {

@@ -50,7 +50,8 @@ or FZIP_API and FZIP_TOKEN, for another one):
   fzip status <importId> [--json]                       one import
   fzip delete <importId> [--force]                      remove an import and its objects (--force: even a failed
                                                         import not rolled back, whose undo it gives up)
-  fzip export [-o file] [--json]                        export your data as an FZIP package, download it and validate it
+  fzip export [-o file] [--account ID]... [--category ID]... [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
+                                                        export your data (or a selection) as an FZIP package, download it and validate it
   fzip exports [--limit N] [--cursor C] [--json]        your exports, newest first (--cursor: the next page)
   fzip events [--import ID] [--json]                    import-end events the local stack's event bus received
   fzip cancel <importId> [--wait]                       cancel: nothing written yet -> canceled; else stop and roll back

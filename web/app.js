@@ -115,7 +115,8 @@ function useToken(t) {
   sessionStorage.setItem(TOKEN_KEY, t);
   clearTimeout(signOutTimer);
   signOutTimer = setTimeout(signOut, Math.min(info.exp - Date.now(), 2 ** 31 - 1));
-  $('who-name').textContent = `Signed in as ${info.sub}`;
+  // at phone width only the name shows (the header stays one line)
+  $('who-name').replaceChildren(el('span', { class: 'who-label', text: 'Signed in as ' }), info.sub);
   $('who').hidden = false;
   $('sign-in').hidden = true;
   $('app').hidden = false;
@@ -291,6 +292,9 @@ async function onFileChosen() {
   const file = $('package-file').files[0];
   $('file-problem').textContent = '';
   if (!file) return;
+  // the account choices and a picked selection belong to the package they were taken from
+  if (overviewFor !== undefined && file.name !== overviewFor) forgetSelection(`The selection from ${overviewFor} was cleared: it does not apply to ${file.name}.`);
+  else if ($('selection-note').textContent) $('selection-note').textContent = $('selection-note').textContent.replace(' Choose the package file again, then Import.', ' Choose Import.');
   try {
     await checkFile(file);
     $('file-hint').textContent = `${file.name}, ${bytes(file.size)}`;
@@ -433,13 +437,17 @@ function renderSteps(job) {
   const step = known !== undefined ? rememberStep(job.importId, known) : rememberStep(job.importId);
   switch (job.status) {
     case 'uploaded':
+      return showSteps({ at: STEP.upload, failed: !!job.reopened });
     case 'queued':
-      return showSteps({ at: STEP.upload + (job.status === 'queued' ? 1 : 0) });
+      return showSteps({ at: STEP.upload + 1 });
     case 'completed':
       return showSteps({ at: STEPS.length, allDone: true });
     case 'validation_passed':
       return showSteps({ at: step ?? STEP.check });
     case 'validation_failed':
+      return onlyConflicts(job)
+        ? showSteps({ at: STEP.check + 1, extra: 'Stopped: waiting for your choice', extraClass: 'failed' })
+        : showSteps({ at: STEP.check, failed: true });
     case 'expired':
       return showSteps({ at: STEP.check, failed: true });
     case 'canceling':
@@ -470,8 +478,13 @@ function recordsText(job) {
   return '';
 }
 
+/** A check that failed only because you already hold some records with other content: not a broken package. */
+const onlyConflicts = (job) => job.status === 'validation_failed' && (job.validationResults?.errors ?? []).length > 0 && job.validationResults.errors.every((e) => e.code === 'ID_CONFLICT');
+
 function statusText(job) {
   if (job.status === 'validation_passed' && job.validateOnly) return 'Checked: the package can be imported (nothing was written)';
+  if (onlyConflicts(job)) return 'Stopped before writing: you already have some of these records';
+  if (job.status === 'uploaded' && job.reopened) return 'Upload not finished';
   return STATUS_WORDS[job.status]?.label ?? job.status;
 }
 
@@ -524,7 +537,12 @@ async function follow(importId, gen, reopened = false) {
       announce(`${statusText(job)}.`);
       last = job.status;
     }
-    if (job.status === 'uploaded' && reopened && !uploading) return showUnfinishedUpload(job);
+    if (job.status === 'uploaded' && reopened && !uploading) {
+      job.reopened = true;
+      $('job-status').textContent = statusText(job);
+      renderSteps(job);
+      return showUnfinishedUpload(job);
+    }
     if (job.actions.includes('confirm')) return showPreview(job);
     if (STATUS_WORDS[job.status].class === 'finished' || (job.status === 'validation_passed' && job.validateOnly)) return showEnd(job);
     if (job.status === 'queued') $('job-message').replaceChildren(el('p', { text: 'It waits for your other import to end, then starts by itself.' }));
@@ -598,7 +616,7 @@ function showEnd(job) {
       break;
     case 'undone':
       say(
-        `Undone: what the import wrote was put back (${num(r?.restored ?? 0)} restored, ${num(r?.deleted ?? 0)} removed).`,
+        `Undone: what the import wrote was put back (${num(r?.restored ?? 0)} restored, ${num(r?.deleted ?? 0)} removed, statement files included).`,
         r?.changedSince ? `${num(r.changedSince)} records changed by a later import were left as they are now.` : undefined,
       );
       break;
@@ -678,28 +696,31 @@ async function importAgain(strategy, preview) {
 // ---- what the package holds: accounts, and a chart to pick a selection -----------------
 
 let picked = { from: undefined, to: undefined, accounts: new Set() };
+let overviewFor; // the package the account choices and a picked selection belong to
 
-function showOverview(job) {
+/** What the package holds; after a check you can pick a selection from it, in a preview it only informs. */
+function showOverview(job, { pick = true } = {}) {
   const o = job.validationResults?.overview;
   if (!o || !o.accounts) return;
   $('overview').hidden = false;
+  overviewFor = job.packageName;
+  for (const id of ['use-selection', 'clear-selection', 'overview-selection']) $(id).hidden = !pick;
+  $('chart-caption').textContent = pick ? 'Transactions per month. Choose a month to start a date range, and another to end it.' : 'Transactions per month.';
   const span = o.firstDate ? `, from ${o.firstDate} to ${o.lastDate}` : '';
   $('overview-text').textContent = `${kindCount('transactions', o.transactions)} in ${plural(o.accounts.length + o.moreAccounts, 'account', 'accounts')}${span}.${o.earlierMonths ? ` The chart leaves out ${num(o.earlierMonths)} earlier months (${num(o.earlierTransactions)} transactions).` : ''}`;
   picked = { from: undefined, to: undefined, accounts: new Set() };
-  fillTable(
-    $('overview-table'),
-    [{ label: 'Import' }, { label: 'Account' }, { label: 'Currency' }, { label: 'Transactions', num: true }, { label: 'First' }, { label: 'Last' }],
-    o.accounts.map((a) => {
+  const rows = o.accounts.map((a) => {
       const toggle = (e) => {
         if (e.target.checked) picked.accounts.add(a.accountId);
         else picked.accounts.delete(a.accountId);
         describePick();
       };
       const box = el('input', { type: 'checkbox', value: a.accountId, 'aria-label': `Import only ${a.name ?? a.accountId}`, onchange: toggle });
-      return [box, a.name ?? a.accountId, a.currency ?? '', num(a.transactions), a.firstDate ?? '', a.lastDate ?? ''];
-    }),
-  );
-  drawChart(o);
+      return [...(pick ? [box] : []), a.name ?? a.accountId, a.currency ?? '', num(a.transactions), a.firstDate ?? '', a.lastDate ?? ''];
+  });
+  const headers = [{ label: 'Account' }, { label: 'Currency' }, { label: 'Transactions', num: true }, { label: 'First' }, { label: 'Last' }];
+  fillTable($('overview-table'), pick ? [{ label: 'Import' }, ...headers] : headers, rows);
+  drawChart(o, pick);
   fillAccountChoices(o);
   describePick();
 }
@@ -731,7 +752,7 @@ function svg(tag, attrs = {}, ...children) {
 const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const monthName = (m) => `${MONTH_NAMES[Number(m.slice(5, 7)) - 1]} ${m.slice(0, 4)}`;
 
-function drawChart(o) {
+function drawChart(o, pick = true) {
   const series = seriesOf(o);
   const months = o.months;
   const W = 720;
@@ -755,7 +776,8 @@ function drawChart(o) {
     const x = left + i * slot;
     const total = Object.values(m.counts).reduce((a, b) => a + b, 0);
     const parts = series.filter((s) => m.counts[s.key]).map((s) => `${s.name} ${num(m.counts[s.key])}`);
-    const g = svg('g', { class: 'month', tabindex: 0, role: 'button', 'data-month': m.month, 'aria-label': `${monthName(m.month)}: ${kindCount('transactions', total)} (${parts.join(', ')})` });
+    const label = `${monthName(m.month)}: ${kindCount('transactions', total)} (${parts.join(', ')})`;
+    const g = pick ? svg('g', { class: 'month', tabindex: 0, role: 'button', 'data-month': m.month, 'aria-label': label }) : svg('g', { class: 'month', 'data-month': m.month });
     g.append(svg('rect', { class: 'hit', x: x, y: top, width: slot, height: plotH }));
     let y = top + plotH;
     for (const s of series) {
@@ -767,13 +789,15 @@ function drawChart(o) {
     }
     g.append(svg('title', {}, document.createTextNode(`${monthName(m.month)}: ${kindCount('transactions', total)}`)));
     const choose = () => pickMonth(m.month);
-    g.addEventListener('click', choose);
-    g.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' || e.key === ' ') {
-        e.preventDefault();
-        choose();
-      }
-    });
+    if (pick) {
+      g.addEventListener('click', choose);
+      g.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          choose();
+        }
+      });
+    }
     root.append(g);
     // a year label under each January (and the first month)
     if (i === 0 || m.month.endsWith('-01')) root.append(svg('text', { class: 'axis', x: x + 1, y: H - 6 }, document.createTextNode(m.month.slice(0, 4))));
@@ -822,6 +846,16 @@ function useSelection() {
   $('import-button').focus();
 }
 
+/** The import form back to "the whole package", saying why. */
+function forgetSelection(why) {
+  $('filter-account-list').replaceChildren();
+  $('filter-accounts-hint').textContent = 'All accounts. Choose “Check the package” to pick some of them.';
+  $('filter-from').value = '';
+  $('filter-to').value = '';
+  overviewFor = undefined;
+  $('selection-note').textContent = why;
+}
+
 function clearSelection() {
   picked = { from: undefined, to: undefined, accounts: new Set() };
   for (const box of $('overview-table').querySelectorAll('input[type=checkbox]')) box.checked = false;
@@ -837,11 +871,12 @@ function clearSelection() {
 
 let decisions = new Map();
 let conflictCursor = null;
+let previewReplace = false;
 
 async function showPreview(job) {
   $('preview-panel').hidden = false;
   $('job-message').replaceChildren(el('p', { text: 'Nothing has been written yet. Look at what would change, decide, then confirm (or cancel).' }));
-  showOverview(job);
+  showOverview(job, { pick: false });
   const plan = job.validationResults?.plan ?? {};
   const del = deletes(plan, 'delete');
   fillTable(
@@ -851,6 +886,7 @@ async function showPreview(job) {
   );
   // a replace import keeps its strategy at confirm (what it deletes was planned for it)
   const replace = job.mergeStrategy === 'replace';
+  previewReplace = replace;
   const choices = replace ? [['replace', "Take the package's; delete what it does not hold"]] : [['skip_existing', 'Keep mine'], ['overwrite', "Take the package's"]];
   $('confirm-strategy').replaceChildren(...choices.map(([value, text]) => el('option', { value, text })));
   if (!replace && job.mergeStrategy === 'overwrite') $('confirm-strategy').value = 'overwrite';
@@ -889,6 +925,7 @@ function conflictDetail(c) {
   const s = c.summary ?? {};
   if (c.kind === 'transactions') return [s.account, s.amount !== undefined ? money(s.amount, s.currency) : undefined].filter(Boolean).join(' · ');
   if (c.kind === 'categories' && s.parent) return `in ${s.parent}`;
+  if (c.kind === 'accounts') return [s.detail, s.currency].filter(Boolean).join(' · ');
   if (s.currency) return s.currency;
   return '';
 }
@@ -921,7 +958,10 @@ async function loadConflicts() {
   const q = new URLSearchParams({ limit: '20' });
   if (conflictCursor) q.set('cursor', conflictCursor);
   const page = await api('GET', `/import/${current}/conflicts?${q}`);
-  $('conflicts-title').textContent = `Records that differ from yours, or that the backup does not hold: ${num(page.total)}`;
+  $('conflicts-title').textContent = page.total === 0
+    ? 'No record differs from yours: nothing to decide.'
+    : previewReplace ? `Records that differ from yours, or that the backup does not hold: ${num(page.total)}` : `Records that differ from yours: ${num(page.total)}`;
+  $('conflicts-help').hidden = page.total === 0;
   $('conflicts-list').append(...page.conflicts.map(conflictCard));
   conflictCursor = page.cursor;
   $('more-conflicts').hidden = !page.cursor;
@@ -954,6 +994,9 @@ async function cancelPreview() {
 let jobPages = 1;
 let jobsTimer;
 
+/** A workflow works on it now (a check that passed has finished). */
+const isRunning = (j) => STATUS_WORDS[j.status].class === 'running' && !(j.status === 'validation_passed' && j.validateOnly);
+
 function jobName(j) {
   return j.packageName ?? `Import of ${when(j.uploadedAt)}`;
 }
@@ -983,8 +1026,8 @@ async function undoJob(j) {
   // destructive: say what it does, with the import's own counts, and ask first
   const full = await api('GET', `/import/${j.importId}/status`);
   const n = written(full.importResults);
-  const what = n === 1 ? 'The record it created, changed or deleted is' : `The ${num(n)} records it created, changed or deleted are`;
-  if (!confirm(`Undo the import of ${jobName(j)}? ${what} put back as they were before it.`)) return;
+  const what = n === 1 ? 'The record it created, changed or deleted is put back as it was' : `The ${num(n)} records it created, changed or deleted are put back as they were`;
+  if (!confirm(`Undo the import of ${jobName(j)}? ${what} before it, statement files included.`)) return;
   try {
     await api('POST', `/import/${j.importId}/undo`);
   } catch (err) {
@@ -1021,8 +1064,11 @@ function jobRow(j) {
   }));
   if (j.actions.includes('undo')) actions.append(actionButton('Undo', 'secondary', `Undo ${name}`, () => undoJob(j)));
   if (j.actions.includes('delete')) actions.append(actionButton('Delete', 'danger', `Delete ${name}`, () => deleteJob(j)));
-  const running = STATUS_WORDS[j.status].class === 'running';
-  const status = j.status === 'validation_passed' && j.validateOnly ? 'Checked: can be imported' : STATUS_WORDS[j.status].label;
+  const running = isRunning(j);
+  const checked = j.status === 'validation_passed' && j.validateOnly;
+  // a partial import says so: its results are not the whole package
+  const part = j.filter && j.status === 'completed' ? ' (part of the package)' : '';
+  const status = checked ? 'Checked: can be imported' : `${STATUS_WORDS[j.status].label}${part}`;
   return [name, when(j.uploadedAt), status, running ? `${j.progress}%` : j.status === 'completed' ? '100%' : '', actions];
 }
 
@@ -1048,7 +1094,7 @@ async function refreshJobs() {
     $('jobs-title').textContent = `Your imports (${num(jobs.length)}${cursor ? '+' : ''})`;
     $('more-jobs').hidden = !cursor;
     if (!jobs.length) $('jobs-message').textContent = '';
-    if (jobs.some((j) => STATUS_WORDS[j.status].class === 'running' || j.status === 'queued')) jobsTimer = setTimeout(refreshJobs, 1500);
+    if (jobs.some((j) => isRunning(j) || j.status === 'queued')) jobsTimer = setTimeout(refreshJobs, 1500);
   } catch (err) {
     $('jobs-message').textContent = `The list could not be loaded: ${plainError(err)}`;
   }

@@ -1,6 +1,6 @@
 /**
  * The export routes, as functions of a plain HTTP request (the caller is already verified):
- *   POST   /export                    start an export of the caller's data
+ *   POST   /export                    start an export of the caller's data (everything, or a selection)
  *   GET    /export                    the caller's exports, newest first, paginated
  *   GET    /export/{exportId}/status  one export; once completed, a short-lived download URL
  *   DELETE /export/{exportId}         remove an export and its package
@@ -12,6 +12,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ExportStore } from '../jobs/export-store';
 import { exportPackageKey, exportView, ExportJob } from '../jobs/export-job';
 import { PackageStore } from '../jobs/package-store';
+import { parseExportRequest } from '../jobs/export-selection';
 import { Logger } from '../shared/logger';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ApiError, HttpRequest, HttpResponse, json, parseJsonObject } from './http';
@@ -64,14 +65,12 @@ export class ExportApi {
   }
 
   private async create(req: HttpRequest, userId: string, log: Logger): Promise<HttpResponse> {
-    const body = parseJsonObject(req.body, 16 * 1024) ?? {};
-    const unknown = Object.keys(body);
-    if (unknown.length) {
-      throw new ApiError(400, 'INVALID_REQUEST', unknown.map((k) => `${k} is not a known field`).join('; '), unknown.map((field) => ({ field, message: 'is not a known field' })));
-    }
+    const body = parseJsonObject(req.body, 64 * 1024) ?? {};
+    const { request, problems } = parseExportRequest(body);
+    if (!request) throw new ApiError(400, 'INVALID_REQUEST', problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
     const exportId = randomUUID();
     const packageKey = exportPackageKey(userId, exportId);
-    const job = await this.deps.exports.create(exportId, userId, packageKey);
+    const job = await this.deps.exports.create(exportId, userId, packageKey, request);
     try {
       await this.deps.starter.start(exportId, { exportId, userId, bucket: this.deps.packages.bucket, packageKey });
       await this.deps.exports.reportProgress(exportId, 1, 'starting', { executionName: exportId });
@@ -80,7 +79,7 @@ export class ExportApi {
       await this.deps.exports.slots.releaseSlot(userId, exportId);
       throw err;
     }
-    log.info('export started', { exportId });
+    log.info('export started', { exportId, backupType: request.backupType });
     return json(202, { exportId, status: job.status, message: 'Exporting: poll GET /export/{exportId}/status; once completed it has a downloadUrl.' });
   }
 

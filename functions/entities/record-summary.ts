@@ -18,6 +18,8 @@ export interface RecordSummary {
   account?: string;
   /** Categories: the parent's name (its id when not known). */
   parent?: string;
+  /** Accounts: institution and type, to tell accounts of the same name apart. */
+  detail?: string;
 }
 
 export const MAX_TEXT = 120;
@@ -42,8 +44,10 @@ function day(v: unknown): string | undefined {
 /** The summary of one record (the package's or the user's item: both carry the format's field names). */
 export function summarize(kind: EntityKind, record: Record<string, unknown>, nameOf: NameOf = () => undefined): RecordSummary {
   switch (kind) {
-    case 'accounts':
-      return { title: text(record.accountName) || '(no name)', ...(text(record.currency) ? { currency: text(record.currency) } : {}) };
+    case 'accounts': {
+      const detail = [text(record.institution), text(record.accountType)].filter(Boolean).join(' · ');
+      return { title: text(record.accountName) || '(no name)', ...(text(record.currency) ? { currency: text(record.currency) } : {}), ...(detail ? { detail } : {}) };
+    }
     case 'categories': {
       const parentId = text(record.parentCategoryId);
       return { title: text(record.name) || '(no name)', ...(parentId ? { parent: nameOf('categories', parentId) ?? parentId } : {}) };
@@ -73,10 +77,12 @@ export class NameBook {
 
   constructor(private readonly max = 100_000) {}
 
-  note(kind: EntityKind, record: Record<string, unknown>): void {
+  /** Notes a record's name; `keep`: a name already known (the package's) stays. */
+  note(kind: EntityKind, record: Record<string, unknown>, keep = false): void {
     if (kind !== 'accounts' && kind !== 'categories') return;
     const map = this.names[kind];
     if (map.size >= this.max) return;
+    if (keep && map.has(String(kind === 'accounts' ? record.accountId : record.categoryId))) return;
     const id = text(kind === 'accounts' ? record.accountId : record.categoryId);
     const name = text(kind === 'accounts' ? record.accountName : record.name);
     if (id && name) map.set(id, name);

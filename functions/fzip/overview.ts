@@ -87,7 +87,7 @@ export class OverviewCollector {
   result(): PackageOverview {
     const all = [...this.accounts.entries()]
       .map(([accountId, t]) => ({ accountId, t }))
-      .sort((a, b) => b.t.transactions - a.t.transactions || a.accountId.localeCompare(b.accountId));
+      .sort((a, b) => b.t.transactions - a.t.transactions || (a.t.name ?? a.accountId).localeCompare(b.t.name ?? b.accountId) || a.accountId.localeCompare(b.accountId));
     const listed = all.slice(0, MAX_ACCOUNTS);
     const rest = all.slice(MAX_ACCOUNTS);
     const charted = new Set(all.slice(0, CHART_ACCOUNTS).filter((a) => a.t.transactions > 0).map((a) => a.accountId));

@@ -86,6 +86,35 @@ exportId?: string
 backupType?: string
 exportType?: string
 includeAnalytics?: boolean
+description?: string
+/**
+ * A selective package (backupType selective): what its transactions were selected by. All given filters hold for each transaction; a replace import of the package replaces only inside this selection.
+ */
+selection?: {
+/**
+ * @minItems 1
+ * @maxItems 1000
+ * 
+ * Items: Lower-case hyphenated UUID, as str(uuid) writes it.
+ */
+accountIds?: [string, ...(string)[]]
+/**
+ * @minItems 1
+ * @maxItems 1000
+ * 
+ * Items: Lower-case hyphenated UUID, as str(uuid) writes it.
+ */
+categoryIds?: [string, ...(string)[]]
+/**
+ * First day (UTC), inclusive.
+ */
+dateRangeStart?: string
+/**
+ * Last day (UTC), inclusive.
+ */
+dateRangeEnd?: string
+[k: string]: ExtraField | [string, ...(string)[]] | string | undefined
+}
 [k: string]: ExtraField | string | "fzip" | "json" | {
 accountsCount?: number
 transactionsCount?: number
@@ -103,7 +132,31 @@ minimumVersion?: string
  */
 supportedVersions?: string[]
 [k: string]: ExtraField | string | string[] | undefined
-} | boolean | undefined
+} | boolean | {
+/**
+ * @minItems 1
+ * @maxItems 1000
+ * 
+ * Items: Lower-case hyphenated UUID, as str(uuid) writes it.
+ */
+accountIds?: [string, ...(string)[]]
+/**
+ * @minItems 1
+ * @maxItems 1000
+ * 
+ * Items: Lower-case hyphenated UUID, as str(uuid) writes it.
+ */
+categoryIds?: [string, ...(string)[]]
+/**
+ * First day (UTC), inclusive.
+ */
+dateRangeStart?: string
+/**
+ * Last day (UTC), inclusive.
+ */
+dateRangeEnd?: string
+[k: string]: ExtraField | [string, ...(string)[]] | string | undefined
+} | undefined
 })
 
 /**

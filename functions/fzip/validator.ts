@@ -32,6 +32,9 @@ export interface ManifestSummary {
   sourceUserId?: string;
   housef3Version?: string;
   declaredCounts?: Partial<EntityCounts>;
+  /** complete, or selective with the selection its transactions were taken by (schema-checked). */
+  backupType?: string;
+  selection?: Record<string, unknown>;
 }
 
 export interface ValidationReport {
@@ -130,6 +133,8 @@ function checkManifest(v: Validation, raw: unknown, file: string, format: Packag
     exportedAt: m.backupTimestamp ?? m.exportTimestamp,
     sourceUserId: m.userId,
     housef3Version: m.housef3Version,
+    ...(typeof (m.backupType ?? m.exportType) === 'string' ? { backupType: (m.backupType ?? m.exportType) as string } : {}),
+    ...(m.selection && typeof m.selection === 'object' ? { selection: m.selection as Record<string, unknown> } : {}),
     declaredCounts: ds
       ? Object.fromEntries(
           (Object.keys(ENTITIES) as EntityKind[])

@@ -1,5 +1,6 @@
 /** An export job: the caller's data written as an FZIP package by the export state machine. */
 import { EntityKind } from '../fzip/entities';
+import type { BackupType, ExportSelection } from './export-selection';
 
 export const EXPORT_STATUSES = ['processing', 'completed', 'failed'] as const;
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
@@ -22,6 +23,10 @@ export interface ExportJob {
   packageSize?: number;
   /** exports/{userId}/{exportId}.fzip in the packages bucket. */
   packageKey: string;
+  /** complete (everything) or selective (the selection and what it needs); absent: complete. */
+  backupType?: BackupType;
+  selection?: ExportSelection;
+  description?: string;
   errorMessage?: string;
   executionName?: string;
   /** Epoch seconds: the table's TTL attribute. */
@@ -51,6 +56,9 @@ export function exportView(job: ExportJob, downloadUrl?: { url: string; expiresI
     currentPhase: job.currentPhase ?? null,
     createdAt: job.createdAt,
     completedAt: job.completedAt ?? null,
+    backupType: job.backupType ?? 'complete',
+    selection: job.selection ?? null,
+    description: job.description ?? null,
     counts: job.counts ?? null,
     packageSize: job.packageSize ?? null,
     errorMessage: job.errorMessage ?? null,

@@ -3,6 +3,7 @@
  * status changes (processing -> completed | failed, once), per-shard counts added exactly once,
  * delete, and the expiry index for the cleanup.
  */
+import type { ExportRequest } from './export-selection';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, QueryCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ENTITY_KINDS } from '../fzip/entities';
@@ -42,7 +43,7 @@ export class ExportStore {
     return this.opts.tableName;
   }
 
-  async create(exportId: string, userId: string, packageKey: string): Promise<ExportJob> {
+  async create(exportId: string, userId: string, packageKey: string, request: ExportRequest = { backupType: 'complete' }): Promise<ExportJob> {
     if (!(await this.slots.claimSlot(userId, exportId, this.opts.maxUnfinishedPerUser))) throw new TooManyJobsError(this.opts.maxUnfinishedPerUser, 'exports');
     const now = this.now();
     const job: ExportJob = {
@@ -55,6 +56,9 @@ export class ExportStore {
       currentPhase: 'starting',
       counts: { ...(Object.fromEntries(ENTITY_KINDS.map((k) => [k, 0])) as Record<(typeof ENTITY_KINDS)[number], number>), statementFiles: 0 },
       packageKey,
+      backupType: request.backupType,
+      ...(request.selection ? { selection: request.selection } : {}),
+      ...(request.description !== undefined ? { description: request.description } : {}),
       // an export runs well within a day; the cleanup reconciles one that does not end
       expiresAt: Math.floor(now / 1000) + 2 * 86400,
       version: 1,

@@ -2,7 +2,8 @@
  * The export state machine's steps (statemachine/export.asl.json):
  *
  *   Start export -> Export transactions (Map over the 16 shards of the user's transactions:
- *   each streams its shard to export-staging/{exportId}/transactions/{shard}.ndjson)
+ *   each streams its shard to export-staging/{exportId}/transactions/{shard}.ndjson; a selective
+ *   export keeps the selected transactions and writes the ids they need to refs/{shard}.json)
  *   -> Write package (accounts, categories, file maps and transaction files queried page by
  *   page, the staged transactions, the statement files from the files bucket, through the FZIP
  *   writer into an S3 multipart upload of exports/{userId}/{exportId}.fzip) -> Complete export.
@@ -14,16 +15,17 @@
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { PassThrough, Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListObjectsV2CommandOutput, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
-import { EntityKind } from '../fzip/entities';
+import { ENTITIES, EntityKind } from '../fzip/entities';
 import { PlainRecord } from '../fzip/normalize';
 import { RecordJsonText, StatementFileInput, writePackage } from '../fzip/writer';
 import { EntityStore } from '../entities/entity-store';
 import { TRANSACTION_SHARDS, userPartitions } from '../entities/entity-tables';
 import { ExportStore } from '../jobs/export-store';
 import { exportStagingPrefix, ExportJob } from '../jobs/export-job';
+import { ExportSelection, selectionMatcher } from '../jobs/export-selection';
 import { Logger } from '../shared/logger';
 import { safeReason } from './failure';
 import { ImportStateError } from './errors';
@@ -92,6 +94,80 @@ function shardKey(exportId: string, shard: number): string {
   return `${exportStagingPrefix(exportId)}transactions/${String(shard).padStart(2, '0')}.ndjson`;
 }
 
+/** selective: the ids a shard's selected transactions need (accounts, categories, statement files). */
+function refsKey(exportId: string, shard: number): string {
+  return `${exportStagingPrefix(exportId)}refs/${String(shard).padStart(2, '0')}.json`;
+}
+
+async function putJson(deps: ExportDeps, key: string, value: unknown): Promise<void> {
+  await deps.s3.send(new PutObjectCommand({ Bucket: deps.packagesBucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }));
+}
+
+/** Ids a set of transactions refers to: ids only, never a record's content. */
+class References {
+  readonly accounts = new Set<string>();
+  readonly categories = new Set<string>();
+  readonly files = new Set<string>();
+
+  noteTransaction(t: Record<string, unknown>): void {
+    if (typeof t.accountId === 'string') this.accounts.add(t.accountId);
+    if (typeof t.fileId === 'string') this.files.add(t.fileId);
+    if (typeof t.primaryCategoryId === 'string') this.categories.add(t.primaryCategoryId);
+    if (Array.isArray(t.categories)) for (const c of t.categories as Array<{ categoryId?: unknown }>) if (typeof c?.categoryId === 'string') this.categories.add(c.categoryId);
+  }
+
+  add(other: { accounts: string[]; categories: string[]; files: string[] }): void {
+    for (const a of other.accounts) this.accounts.add(a);
+    for (const c of other.categories) this.categories.add(c);
+    for (const f of other.files) this.files.add(f);
+  }
+
+  toJSON(): { accounts: string[]; categories: string[]; files: string[] } {
+    return { accounts: [...this.accounts], categories: [...this.categories], files: [...this.files] };
+  }
+}
+
+/** Items of a small kind, all of them, by id (accounts, categories, file maps, statement files: bounded in number). */
+async function allItems(deps: ExportDeps, kind: EntityKind, userId: string): Promise<Map<string, Record<string, unknown>>> {
+  const out = new Map<string, Record<string, unknown>>();
+  for await (const page of deps.entities.itemsOf(kind, userId)) for (const item of page) out.set(String(item[ENTITIES[kind].idField]), item);
+  return out;
+}
+
+/**
+ * The ids of each reference kind a selective package holds: what the selected transactions
+ * refer to, the accounts and categories the selection names, each category's ancestors, each
+ * statement file's account and file map, each account's default file map and each file map's
+ * account, until nothing more is needed (so that the package passes validation on its own).
+ */
+export function closeSelection(
+  refs: { accounts: Set<string>; categories: Set<string>; files: Set<string> },
+  selection: ExportSelection,
+  items: Record<'accounts' | 'categories' | 'fileMaps' | 'transactionFiles', Map<string, Record<string, unknown>>>,
+): Record<'accounts' | 'categories' | 'fileMaps' | 'transactionFiles', Set<string>> {
+  const has = (kind: keyof typeof items) => (id: unknown): id is string => typeof id === 'string' && items[kind].has(id);
+  const accounts = new Set([...refs.accounts, ...(selection.accountIds ?? [])].filter(has('accounts')));
+  const files = new Set([...refs.files].filter(has('transactionFiles')));
+  const categories = new Set<string>();
+  for (const start of [...refs.categories, ...(selection.categoryIds ?? [])]) {
+    // a category and its ancestors (a cycle, which the validator refuses on import, stops here too)
+    for (let c: unknown = start; has('categories')(c) && !categories.has(c); c = items.categories.get(c)?.parentCategoryId) categories.add(c);
+  }
+  const maps = new Set<string>();
+  for (let grew = true; grew; ) {
+    const before = accounts.size + maps.size;
+    for (const f of files) {
+      const file = items.transactionFiles.get(f)!;
+      if (has('accounts')(file.accountId)) accounts.add(file.accountId);
+      if (has('fileMaps')(file.fileMapId)) maps.add(file.fileMapId);
+    }
+    for (const a of accounts) if (has('fileMaps')(items.accounts.get(a)!.defaultFileMapId)) maps.add(items.accounts.get(a)!.defaultFileMapId as string);
+    for (const m of maps) if (has('accounts')(items.fileMaps.get(m)!.accountId)) accounts.add(items.fileMaps.get(m)!.accountId as string);
+    grew = accounts.size + maps.size > before;
+  }
+  return { accounts, categories, fileMaps: maps, transactionFiles: files };
+}
+
 async function upload(deps: ExportDeps, key: string, body: Readable, contentType: string): Promise<void> {
   const up = new Upload({
     client: deps.s3,
@@ -112,16 +188,23 @@ export async function exportStart(input: ExportInput, deps: ExportDeps): Promise
 
 /** Export transactions (one shard): streams the shard's items, as package records, to staging. */
 export async function exportTransactionsShard(input: ShardInput, deps: ExportDeps): Promise<void> {
-  await jobFor(input, deps);
   if (!Number.isInteger(input.shard) || input.shard < 0 || input.shard >= TRANSACTION_SHARDS) throw new ImportStateError(`there is no shard ${input.shard}`);
+  const job = await jobFor(input, deps);
   const partition = userPartitions('transactions', input.userId)[input.shard];
   const nonce = `\u0001${randomBytes(8).toString('hex')}\u0001`;
+  // selective: only the selected transactions, and the ids of what they need
+  const selected = selectionMatcher(job.selection);
+  const refs = new References();
   let n = 0;
   const lines = Readable.from(
     (async function* () {
       let batch = '';
       for await (const page of deps.entities.itemsOf('transactions', partition)) {
         for (const item of page) {
+          if (job.selection) {
+            if (!selected(item as PlainRecord)) continue;
+            refs.noteTransaction(item);
+          }
           batch += exportRecordText('transactions', item, nonce) + '\n';
           n++;
         }
@@ -132,6 +215,7 @@ export async function exportTransactionsShard(input: ShardInput, deps: ExportDep
     })(),
   );
   await upload(deps, shardKey(input.exportId, input.shard), lines, 'application/x-ndjson');
+  if (job.selection) await putJson(deps, refsKey(input.exportId, input.shard), refs.toJSON());
   const done = await deps.exports.recordShard(input.exportId, input.shard, n);
   await deps.exports.reportProgress(input.exportId, 5 + (55 * done) / TRANSACTION_SHARDS, 'exporting_transactions');
 }
@@ -173,13 +257,32 @@ export async function exportWritePackage(input: ExportInput, deps: ExportDeps): 
   await deps.exports.reportProgress(input.exportId, 60, 'writing_package');
   const nonce = `\u0001${randomBytes(8).toString('hex')}\u0001`;
 
-  // Statement files: every transaction file whose bytes we hold. File records are few (bounded
-  // by the validator's reference limit), so their list is read first.
+  // selective: the ids of each reference kind the package holds (see closeSelection)
+  let chosen: Partial<Record<EntityKind, Set<string>>> = {};
+  if (job.selection) {
+    const refs = new References();
+    for (let shard = 0; shard < TRANSACTION_SHARDS; shard++) {
+      const out = await deps.s3.send(new GetObjectCommand({ Bucket: deps.packagesBucket, Key: refsKey(input.exportId, shard) }));
+      refs.add(JSON.parse(await (out.Body as { transformToString(): Promise<string> }).transformToString()));
+    }
+    const items = {
+      accounts: await allItems(deps, 'accounts', job.userId),
+      categories: await allItems(deps, 'categories', job.userId),
+      fileMaps: await allItems(deps, 'fileMaps', job.userId),
+      transactionFiles: await allItems(deps, 'transactionFiles', job.userId),
+    };
+    chosen = closeSelection(refs, job.selection, items);
+  }
+  const wanted = (kind: EntityKind, item: Record<string, unknown>) => !chosen[kind] || chosen[kind]!.has(String(item[ENTITIES[kind].idField]));
+
+  // Statement files: every transaction file (of the package) whose bytes we hold. File records
+  // are few (bounded by the validator's reference limit), so their list is read first.
   const stored = await storedFiles(deps, job.userId);
   const files: StatementFileInput[] = [];
   for await (const page of deps.entities.itemsOf('transactionFiles', job.userId)) {
     for (const item of page) {
       const key = item.s3Key;
+      if (!wanted('transactionFiles', item)) continue;
       if (typeof key === 'string' && stored.has(key) && typeof item.fileId === 'string' && typeof item.fileName === 'string') {
         files.push({ fileId: item.fileId, fileName: item.fileName, content: objectStream(deps.s3, deps.filesBucket, key) });
       }
@@ -188,7 +291,9 @@ export async function exportWritePackage(input: ExportInput, deps: ExportDeps): 
 
   const records = (kind: EntityKind) =>
     (async function* () {
-      for await (const page of deps.entities.itemsOf(kind, job.userId)) for (const item of page) yield new RecordJsonText(exportRecordText(kind, item, nonce));
+      for await (const page of deps.entities.itemsOf(kind, job.userId)) {
+        for (const item of page) if (wanted(kind, item)) yield new RecordJsonText(exportRecordText(kind, item, nonce));
+      }
     })();
   let written = 0;
   const transactions = (async function* () {
@@ -212,8 +317,11 @@ export async function exportWritePackage(input: ExportInput, deps: ExportDeps): 
     packageFormat: 'fzip',
     compatibility: { minimumVersion: '2.0.0', supportedVersions: ['2.0.0', '2.5.0'] },
     jobId: job.exportId,
-    backupType: 'complete',
+    backupType: job.backupType ?? 'complete',
     includeAnalytics: false,
+    // a selective package says what it was selected by: a replace import of it replaces only inside it
+    ...(job.selection ? { selection: job.selection } : {}),
+    ...(job.description !== undefined ? { description: job.description } : {}),
   };
   const uploading = upload(deps, job.packageKey, body, 'application/zip');
   let result;

@@ -1,8 +1,9 @@
 /**
  * What a selective import writes, collected while validation streams the package: transactions
  * that match the filter, and the reference records they need — their accounts (or the accounts
- * the filter names), their categories with every ancestor, their transaction files, and the
- * file maps of those files and accounts. Reference records are read before transactions, so
+ * the filter names), their categories with every ancestor, their transaction files, and, until
+ * nothing more is needed, those files' accounts and file maps, the file maps' accounts and the
+ * accounts' default file maps. Reference records are read before transactions, so
  * they are all staged and the selection (their ids) is decided at the end.
  */
 import { EntityKind } from '../fzip/entities';
@@ -18,6 +19,8 @@ export class SelectionCollector {
   private readonly defaultMapOf = new Map<string, string>();
   private readonly parentOf = new Map<string, string>();
   private readonly mapOfFile = new Map<string, string>();
+  private readonly accountOfFile = new Map<string, string>();
+  private readonly accountOfMap = new Map<string, string>();
   private readonly accounts = new Set<string>();
   private readonly categories = new Set<string>();
   private readonly files = new Set<string>();
@@ -45,6 +48,10 @@ export class SelectionCollector {
         break;
       case 'transactionFiles':
         if (typeof r.fileMapId === 'string') this.mapOfFile.set(r.fileId as string, r.fileMapId);
+        if (typeof r.accountId === 'string') this.accountOfFile.set(r.fileId as string, r.accountId);
+        break;
+      case 'fileMaps':
+        if (typeof r.accountId === 'string') this.accountOfMap.set(r.fileMapId as string, r.accountId);
         break;
       case 'transactions': {
         if (!this.matches(r)) {
@@ -73,7 +80,7 @@ export class SelectionCollector {
   selection(): Selection | undefined {
     if (!this.filter) return undefined;
     if (!this.restricts) return { kinds: this.kinds, ids: {} };
-    const accounts = this.filter.accountIds ? new Set(this.filter.accountIds) : this.accounts;
+    const accounts = new Set(this.filter.accountIds ?? this.accounts);
     const categories = new Set<string>();
     for (const c of this.categories) {
       // the category and every ancestor (validation guarantees parents exist and there is no cycle)
@@ -83,9 +90,19 @@ export class SelectionCollector {
         cur = this.parentOf.get(cur);
       }
     }
+    // statement files and file maps name their accounts, accounts their default file map: taken
+    // until nothing more is needed, so that every record written has what it refers to
     const fileMaps = new Set<string>();
-    for (const f of this.files) if (this.mapOfFile.has(f)) fileMaps.add(this.mapOfFile.get(f) as string);
-    for (const a of accounts) if (this.defaultMapOf.has(a)) fileMaps.add(this.defaultMapOf.get(a) as string);
+    for (let grew = true; grew; ) {
+      const before = accounts.size + fileMaps.size;
+      for (const f of this.files) {
+        if (this.mapOfFile.has(f)) fileMaps.add(this.mapOfFile.get(f) as string);
+        if (this.accountOfFile.has(f)) accounts.add(this.accountOfFile.get(f) as string);
+      }
+      for (const a of accounts) if (this.defaultMapOf.has(a)) fileMaps.add(this.defaultMapOf.get(a) as string);
+      for (const m of fileMaps) if (this.accountOfMap.has(m)) accounts.add(this.accountOfMap.get(m) as string);
+      grew = accounts.size + fileMaps.size > before;
+    }
     return {
       kinds: this.kinds,
       ids: { accounts: [...accounts], categories: [...categories], transactionFiles: [...this.files], fileMaps: [...fileMaps] },

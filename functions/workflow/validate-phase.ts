@@ -23,6 +23,7 @@ import { WritesStoppedError } from '../jobs/errors';
 import { SelectionCollector } from './selection';
 import { OverviewCollector, PackageOverview } from '../fzip/overview';
 import { KIND_WORDS } from '../jobs/vocabulary';
+import { ExportSelection, manifestSelection, selectionMatcher } from '../jobs/export-selection';
 import { ValidateOutput, WorkflowDeps, WorkflowInput } from './context';
 
 export interface KindPlan {
@@ -122,19 +123,33 @@ export function chunkList(manifest: StagingManifest): number[] {
  * replace: stages the user's ids (of the kinds and transactions the scope covers) that the
  * package does not hold, a chunk at a time, reading the user's items page by page.
  */
-async function stageDeletions(job: ImportJob, staged: Map<EntityKind, { has(id: string): boolean }>, staging: StagingWriter, deps: WorkflowDeps): Promise<void> {
+async function stageDeletions(
+  job: ImportJob,
+  staged: Map<EntityKind, { has(id: string): boolean }>,
+  staging: StagingWriter,
+  deps: WorkflowDeps,
+  declared: ExportSelection | null | undefined,
+): Promise<void> {
+  // a selective package whose selection cannot be read: nothing is known to be inside it
+  if (declared === null) return;
   const scope = replaceScope(job.filter);
+  // a selective package replaces only inside the selection its manifest declares: its
+  // transactions there; reference records outside it may serve other transactions, never deleted
+  const inside = selectionMatcher(declared);
+  const kinds = declared ? scope.kinds.filter((k) => k === 'transactions') : scope.kinds;
   const size = deps.chunkSize ?? IMPORT_TUNING.chunkRecords.default;
-  for (const kind of scope.kinds) {
+  for (const kind of kinds) {
     const ids = staged.get(kind);
     let batch: Array<{ id: string; item: Record<string, unknown> }> = [];
     for (const partition of userPartitions(kind, job.userId)) {
       for await (const page of deps.entities.itemsOf(kind, partition)) {
         for (const item of page) {
           const id = item.sk as string;
+          // the user's names too (a deleted category's parent may be the user's only)
+          staging.names.note(kind, item, true);
           // the package's transaction ids are UUIDs (the schema): another id cannot be among them
           if ((kind !== 'transactions' || UUID_TEXT.test(id)) && ids?.has(id)) continue;
-          if (kind === 'transactions' && !scope.transactions(item as PlainRecord)) continue;
+          if (kind === 'transactions' && !(scope.transactions(item as PlainRecord) && inside(item as PlainRecord))) continue;
           batch.push({ id, item });
           if (batch.length >= size) {
             await staging.stageDeletions(kind, batch);
@@ -238,7 +253,7 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
   }
   let manifest: StagingManifest | undefined;
   try {
-    if (report.valid && job.mergeStrategy === 'replace') await stageDeletions(job, staged, staging, deps);
+    if (report.valid && job.mergeStrategy === 'replace') await stageDeletions(job, staged, staging, deps, manifestSelection(report.manifest));
     manifest = report.valid ? await staging.finish(selection.selection(), selection.filteredOut) : undefined;
   } finally {
     files.close();

@@ -180,6 +180,84 @@ describe('export', () => {
     expect(status.status).toBe(404);
   });
 
+  it('a selective export holds exactly the selected transactions and what they need; it round-trips, and a replace of it replaces only inside', async () => {
+    const pkg = join(dir, 's20k.fzip');
+    await writePackageFile(syntheticPackage({ transactions: 20_000, accounts: 3, files: 6, seed: 33 }), pkg);
+    const owner = `sel-${randomUUID()}`;
+    expect(await main(['import', pkg, '--strategy', 'overwrite', '--interval', '300', ...as(owner)], capture())).toBe(0);
+    const fullFile = join(dir, 's20k-full.fzip');
+    expect(await main(['export', '-o', fullFile, '--interval', '300', ...as(owner)], capture())).toBe(0);
+    const full = await contents(fullFile);
+    const [acc1, acc2] = full.records.accounts.map((a) => a.accountId as string);
+    // two accounts of three, one year
+    const selFile = join(dir, 's20k-sel.fzip');
+    const out = capture();
+    expect(await main(['export', '-o', selFile, '--account', acc1, '--account', acc2, '--from', '2022-01-01', '--to', '2022-12-31', '--json', '--interval', '300', ...as(owner)], out)).toBe(0);
+    const view = JSON.parse(out.text()) as { backupType: string; selection: unknown };
+    expect(view).toMatchObject({ backupType: 'selective', selection: { accountIds: [acc1, acc2], dateRangeStart: '2022-01-01', dateRangeEnd: '2022-12-31' } });
+    const sel = await contents(selFile);
+    expect(sel.report.valid).toBe(true);
+    // the transactions: exactly a direct filter of the full export
+    const from = Date.UTC(2022, 0, 1);
+    const to = Date.UTC(2023, 0, 1) - 1;
+    const expected = full.records.transactions.filter((t) => [acc1, acc2].includes(t.accountId as string) && (t.date as number) >= from && (t.date as number) <= to);
+    expect(expected.length).toBeGreaterThan(3000);
+    expect(sel.records.transactions).toEqual(expected);
+    // what they need, and nothing else: their statement files (with bytes) and categories with ancestors
+    const files = new Set(expected.map((t) => t.fileId).filter(Boolean));
+    expect(new Set(sel.records.transactionFiles.map((f) => f.fileId))).toEqual(files);
+    expect(Object.keys(sel.files).sort()).toEqual(Object.keys(full.files).filter((k) => files.has(k.split('/')[1])).sort());
+    for (const k of Object.keys(sel.files)) expect(sel.files[k]).toBe(full.files[k]);
+    const parent = new Map(full.records.categories.map((c) => [c.categoryId, c.parentCategoryId]));
+    const cats = new Set<unknown>();
+    const withAncestors = (start: unknown) => {
+      for (let c = start; c && !cats.has(c); c = parent.get(c as string)) cats.add(c);
+    };
+    for (const t of expected) {
+      withAncestors(t.primaryCategoryId);
+      for (const a of (t.categories as Array<{ categoryId: string }>) ?? []) withAncestors(a.categoryId);
+    }
+    expect(new Set(sel.records.categories.map((c) => c.categoryId))).toEqual(cats);
+    expect(sel.records.accounts.every((a) => full.records.accounts.some((f) => f.accountId === a.accountId))).toBe(true);
+    for (const kind of ['accounts', 'categories', 'fileMaps', 'transactionFiles']) expect(sel.records[kind].length).toBeLessThanOrEqual(full.records[kind].length);
+    expect(sel.records.accounts.length).toBeLessThan(full.records.accounts.length);
+    // imported into a new user and exported again: the same records
+    const other = `sel-b-${randomUUID()}`;
+    expect(await main(['import', selFile, '--interval', '300', ...as(other)], capture())).toBe(0);
+    const againFile = join(dir, 's20k-again.fzip');
+    expect(await main(['export', '-o', againFile, '--interval', '300', ...as(other)], capture())).toBe(0);
+    const again = await contents(againFile);
+    expect(again.records).toEqual(sel.records);
+    expect(again.files).toEqual(sel.files);
+    // a replace of the selective package lacking 10 of its transactions deletes those 10 and nothing outside
+    const dropped = new Set(sel.records.transactions.slice(0, 10).map((t) => t.transactionId));
+    const lacking = join(dir, 's20k-lacking.fzip');
+    const manifest = JSON.parse(JSON.stringify({ backupType: 'selective', selection: view.selection }));
+    await writePackageFile(
+      {
+        manifest,
+        accounts: sel.records.accounts,
+        categories: sel.records.categories,
+        fileMaps: sel.records.fileMaps,
+        transactionFiles: sel.records.transactionFiles,
+        transactions: sel.records.transactions.filter((t) => !dropped.has(t.transactionId)),
+        files: Object.entries(sel.files).map(([entry, b64]) => {
+          const [, fileId, ...name] = entry.split('/');
+          return { fileId, fileName: name.join('/'), content: Buffer.from(b64, 'base64') };
+        }),
+      },
+      lacking,
+    );
+    const replaced = capture();
+    expect(await main(['import', lacking, '--strategy', 'replace', '--json', '--interval', '300', ...as(owner)], replaced)).toBe(0);
+    const after = join(dir, 's20k-after.fzip');
+    expect(await main(['export', '-o', after, '--interval', '300', ...as(owner)], capture())).toBe(0);
+    const now = await contents(after);
+    expect(now.records.transactions).toEqual(full.records.transactions.filter((t) => !dropped.has(t.transactionId)));
+    for (const kind of ['accounts', 'categories', 'fileMaps', 'transactionFiles']) expect(now.records[kind]).toEqual(full.records[kind]);
+    expect(now.files).toEqual(full.files);
+  }, 600_000);
+
   it('round trip of a generated 100,000-transaction package', async () => {
     const pkg = join(dir, 't100k.fzip');
     await writePackageFile(syntheticPackage({ transactions: 100_000, accounts: 3, files: 6, seed: 21 }), pkg);
