@@ -944,7 +944,10 @@ function conflictCard(c) {
   const detail = conflictDetail(c);
   const card = el('article', { class: 'conflict', 'data-id': c.id }, el('h5', { text: conflictTitle(c) }), detail ? el('p', { class: 'detail', text: detail }) : undefined);
   if (c.action === 'delete') {
-    card.append(el('p', { text: 'Not in the backup: this import deletes it, unless you keep it.' }), decisionControl(c, [['skip', 'Keep it'], ['overwrite', 'Delete it']]));
+    card.append(el('p', { text: 'Not in the backup: this import deletes it, unless you keep it.' }));
+    // keeping a record keeps that record only: what refers to it is decided on its own cards
+    if (c.kind === 'accounts') card.append(el('p', { class: 'hint', text: 'Keeping the account keeps the account only: its transactions that the backup lacks are listed as their own deletions.' }));
+    card.append(decisionControl(c, [['skip', 'Keep it'], ['overwrite', 'Delete it']]));
   } else {
     const table = el('table', {}, el('caption', { class: 'visually-hidden', text: `What differs in ${conflictTitle(c)}` }));
     fillTable(table, [{ label: 'Field' }, { label: 'Yours' }, { label: "Package's" }], c.fields.map((f) => [fieldLabel(f.field), shownValue(f.field, f.current, c.summary?.currency), shownValue(f.field, f.incoming, c.summary?.currency)]));
@@ -1115,10 +1118,11 @@ async function refreshExports() {
           const status = await api('GET', `/export/${e.exportId}/status`);
           if (status.downloadUrl) link = el('a', { href: status.downloadUrl, text: 'Download', 'aria-label': `Download the export of ${when(e.createdAt)}` });
         }
-        return [when(e.createdAt), EXPORT_WORDS[e.status] ?? e.status, e.packageSize ? bytes(e.packageSize) : '', num(e.counts?.transactions ?? ''), link];
+        const what = e.backupType === 'selective' ? `Part: ${[e.selection?.dateRangeStart ?? '…', e.selection?.dateRangeEnd ?? '…'].join(' to ')}` : 'Everything';
+        return [when(e.createdAt), e.description ? `${what} (${e.description})` : what, EXPORT_WORDS[e.status] ?? e.status, e.packageSize ? bytes(e.packageSize) : '', num(e.counts?.transactions ?? ''), link];
       }),
     );
-    fillTable($('exports-table'), [{ label: 'Started' }, { label: 'Status' }, { label: 'Size', num: true }, { label: 'Transactions', num: true }, { label: 'Package' }], rows);
+    fillTable($('exports-table'), [{ label: 'Started' }, { label: 'Holds' }, { label: 'Status' }, { label: 'Size', num: true }, { label: 'Transactions', num: true }, { label: 'Package' }], rows);
   } catch (err) {
     $('export-status').textContent = `The exports could not be listed: ${plainError(err)}`;
   }
@@ -1128,7 +1132,12 @@ async function startExport() {
   $('export-button').disabled = true;
   $('export-progress').hidden = false;
   try {
-    const { exportId } = await api('POST', '/export');
+    // a selective backup when dates are given; the API names a wrong field
+    const body = {};
+    if ($('export-from').value) body.dateRangeStart = $('export-from').value;
+    if ($('export-to').value) body.dateRangeEnd = $('export-to').value;
+    if ($('export-description').value.trim()) body.description = $('export-description').value.trim();
+    const { exportId } = await api('POST', '/export', Object.keys(body).length ? body : undefined);
     for (;;) {
       const e = await api('GET', `/export/${exportId}/status`);
       $('export-progress').value = e.progress;

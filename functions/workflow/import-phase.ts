@@ -31,14 +31,19 @@ import { KIND_WORDS } from '../jobs/vocabulary';
 export const PART_SIZE = 250;
 
 
-/** Per kind: the phase it reports (named in the vocabulary) and the progress when it starts. */
+/**
+ * Per kind: the phase it reports (named in the vocabulary) and the progress when it starts. The
+ * reference kinds are few records; the transactions are most of the work: they move the bar
+ * from TRANSACTIONS_FROM to 99 as their parts are written.
+ */
 export const PHASES: Record<EntityKind, { phase: string; progress: number }> = {
-  accounts: { phase: KIND_WORDS.accounts.importingPhase, progress: 35 },
-  categories: { phase: KIND_WORDS.categories.importingPhase, progress: 40 },
-  fileMaps: { phase: KIND_WORDS.fileMaps.importingPhase, progress: 45 },
-  transactionFiles: { phase: KIND_WORDS.transactionFiles.importingPhase, progress: 50 },
-  transactions: { phase: KIND_WORDS.transactions.importingPhase, progress: 60 },
+  accounts: { phase: KIND_WORDS.accounts.importingPhase, progress: 32 },
+  categories: { phase: KIND_WORDS.categories.importingPhase, progress: 34 },
+  fileMaps: { phase: KIND_WORDS.fileMaps.importingPhase, progress: 36 },
+  transactionFiles: { phase: KIND_WORDS.transactionFiles.importingPhase, progress: 38 },
+  transactions: { phase: KIND_WORDS.transactions.importingPhase, progress: 40 },
 };
+const TRANSACTIONS_FROM = PHASES.transactions.progress;
 
 
 /** The job for this execution, moved to processing if validation just passed. */
@@ -414,10 +419,10 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
     }
     // live progress: the phase as soon as a chunk starts, then the records after every part
     const total = Math.max(1, manifest.plan.transactions.records);
-    await deps.jobs.reportProgress(input.importId, 60, PHASES.transactions.phase);
+    await deps.jobs.reportProgress(input.importId, TRANSACTIONS_FROM, PHASES.transactions.phase);
     const onPart = async (n: number) => {
       const done = await deps.jobs.addRecordsDone(input.importId, n, total);
-      await deps.jobs.reportProgress(input.importId, Math.min(99, 60 + (39 * done) / total), PHASES.transactions.phase);
+      await deps.jobs.reportProgress(input.importId, Math.min(99, TRANSACTIONS_FROM + ((99 - TRANSACTIONS_FROM) * done) / total), PHASES.transactions.phase);
     };
     const { result, overwrote, records, parts } = await writeChunk('transactions', input.chunk, job, input, deps, await writePlan(input, job, deps), undefined, onPart);
     await deps.jobs.recordChunk(input.importId, `transactions#${input.chunk}`, 'transactions', result, overwrote, parts);

@@ -382,6 +382,18 @@ describe('the web page', () => {
     const res = await fetch(href as string);
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
+    // a backup of some dates only: listed as a part, with fewer transactions
+    const full = Number((await page.locator('#exports-table tbody tr').first().locator('td[data-label="Transactions"]').innerText()).replace(/,/g, ''));
+    await page.getByText('Back up only some dates').click();
+    await page.getByLabel('Transactions from').last().fill('2021-01-01');
+    await page.locator('#export-to').fill('2021-06-30');
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.locator('#export-status', { hasText: 'Export completed' }).waitFor({ timeout: 60_000 });
+    const part = page.locator('#exports-table tbody tr').first();
+    await part.filter({ hasText: 'Part: 2021-01-01 to 2021-06-30' }).waitFor({ timeout: 10_000 });
+    const some = Number((await part.locator('td[data-label="Transactions"]').innerText()).replace(/,/g, ''));
+    expect(some).toBeGreaterThan(0);
+    expect(some).toBeLessThan(full);
     await shot('13-export');
   });
 
