@@ -26,6 +26,8 @@ import { NagSuppressions } from 'cdk-nag';
 import { readFileSync } from 'node:fs';
 import { EXPORT_TABLE, JOB_TABLE } from '../functions/jobs/job-table';
 import { routesByPath, WEB_ROUTES } from '../functions/api/routes';
+import { ENV, resourceEnvironment } from '../functions/shared/env-names';
+import { ENTITY_KINDS, EntityKind } from '../functions/fzip/entities';
 import { EXPORT_STEPS, EXPORT_SUBSTITUTIONS, ExportSubstitution, WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS, WorkflowSubstitution } from '../functions/workflow/steps';
 import { ImportStackConfig } from './config';
 import { IMPORT_TUNING, TuningName } from '../functions/shared/import-tuning';
@@ -206,15 +208,13 @@ export class ImportStack extends Stack {
 
     // --- Lambdas -------------------------------------------------------------------------
     const commonEnv: Record<string, string> = {
-      JOBS_TABLE: this.jobsTable.tableName,
-      EXPORTS_TABLE: this.exportsTable.tableName,
-      PACKAGES_BUCKET: this.packagesBucket.bucketName,
-      FILES_BUCKET: this.filesBucket.bucketName,
-      ACCOUNTS_TABLE: this.entityTables.accounts.tableName,
-      CATEGORIES_TABLE: this.entityTables.categories.tableName,
-      FILE_MAPS_TABLE: this.entityTables.fileMaps.tableName,
-      TRANSACTION_FILES_TABLE: this.entityTables.transactionFiles.tableName,
-      TRANSACTIONS_TABLE: this.entityTables.transactions.tableName,
+      ...resourceEnvironment({
+        jobsTable: this.jobsTable.tableName,
+        exportsTable: this.exportsTable.tableName,
+        packagesBucket: this.packagesBucket.bucketName,
+        filesBucket: this.filesBucket.bucketName,
+        entityTables: Object.fromEntries(ENTITY_KINDS.map((k) => [k, this.entityTables[k].tableName])) as Record<EntityKind, string>,
+      }),
       MAX_PACKAGE_BYTES: String(cfg.maxPackageBytes),
       MAX_UNFINISHED_JOBS: String(cfg.maxUnfinishedJobs),
       JOB_RETENTION_DAYS: String(cfg.jobRetentionDays),
@@ -295,12 +295,12 @@ export class ImportStack extends Stack {
       logs: { destination: smLogs, level: sfn.LogLevel.ERROR, includeExecutionData: false },
     });
     for (const f of Object.values(workflowFns)) f.grantInvoke(this.stateMachine);
-    for (const f of [apiFn, starterFn, cleanupFn, reconcileFn]) f.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
+    for (const f of [apiFn, starterFn, cleanupFn, reconcileFn]) f.addEnvironment(ENV.stateMachineArn, this.stateMachine.stateMachineArn);
 
     // Import-end events (source fzip-import) for other services: put by whoever sees a job end.
     this.eventBus = new events.EventBus(this, 'ImportEventBus', { description: 'fzip-import: one event per import that ends (at least once).' });
     for (const f of [apiFn, starterFn, cleanupFn, reconcileFn]) {
-      f.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
+      f.addEnvironment(ENV.eventBusName, this.eventBus.eventBusName);
       this.eventBus.grantPutEventsTo(f);
     }
 
@@ -317,7 +317,7 @@ export class ImportStack extends Stack {
       logs: { destination: exportLogs, level: sfn.LogLevel.ERROR, includeExecutionData: false },
     });
     for (const f of Object.values(exportFns)) f.grantInvoke(this.exportStateMachine);
-    apiFn.addEnvironment('EXPORT_STATE_MACHINE_ARN', this.exportStateMachine.stateMachineArn);
+    apiFn.addEnvironment(ENV.exportStateMachineArn, this.exportStateMachine.stateMachineArn);
 
     // --- Permissions: exact tables, buckets and prefixes --------------------------------
     const objects = (bucket: s3.IBucket, prefix: string) => bucket.arnForObjects(`${prefix}*`);

@@ -6,6 +6,7 @@
  * that AWS runs, configured by environment variables; the SDK clients only get endpoints.
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { ENV, resourceEnvironment } from '../functions/shared/env-names';
 import { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -117,19 +118,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     AWS_ENDPOINT_URL_DYNAMODB: servers.dynamoEndpoint,
     AWS_ENDPOINT_URL_S3: servers.s3Endpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: eventBus.url,
-    EVENT_BUS_NAME: LOCAL_NAMES.eventBus,
+    [ENV.eventBusName]: LOCAL_NAMES.eventBus,
     S3_FORCE_PATH_STYLE: 'true',
-    JOBS_TABLE: LOCAL_NAMES.jobsTable,
-    EXPORTS_TABLE: LOCAL_NAMES.exportsTable,
-    PACKAGES_BUCKET: LOCAL_NAMES.packagesBucket,
-    FILES_BUCKET: LOCAL_NAMES.filesBucket,
-    ACCOUNTS_TABLE: LOCAL_NAMES.entityTables.accounts,
-    CATEGORIES_TABLE: LOCAL_NAMES.entityTables.categories,
-    FILE_MAPS_TABLE: LOCAL_NAMES.entityTables.fileMaps,
-    TRANSACTION_FILES_TABLE: LOCAL_NAMES.entityTables.transactionFiles,
-    TRANSACTIONS_TABLE: LOCAL_NAMES.entityTables.transactions,
-    STATE_MACHINE_ARN: LOCAL_NAMES.stateMachineArn,
-    EXPORT_STATE_MACHINE_ARN: LOCAL_NAMES.exportStateMachineArn,
+    ...resourceEnvironment(LOCAL_NAMES),
+    [ENV.stateMachineArn]: LOCAL_NAMES.stateMachineArn,
+    [ENV.exportStateMachineArn]: LOCAL_NAMES.exportStateMachineArn,
     JWT_ISSUER: issuer.issuer,
     JWT_AUDIENCE: issuer.audience,
     JWT_JWKS_JSON: JSON.stringify(issuer.jwks),

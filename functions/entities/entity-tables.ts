@@ -10,7 +10,8 @@
  *   A user's transactions are read back with one Query per shard (in parallel) and merged.
  */
 import { createHash } from 'node:crypto';
-import { EntityKind } from '../fzip/entities';
+import { ENTITY_TABLE_ENV } from '../shared/env-names';
+import { ENTITY_KINDS, EntityKind } from '../fzip/entities';
 
 export const TRANSACTION_SHARDS = 16;
 
@@ -44,11 +45,5 @@ export function entityTableNamesFromEnv(): EntityTableNames {
     if (!v) throw new Error(`environment variable ${name} is required`);
     return v;
   };
-  return {
-    accounts: need('ACCOUNTS_TABLE'),
-    categories: need('CATEGORIES_TABLE'),
-    fileMaps: need('FILE_MAPS_TABLE'),
-    transactionFiles: need('TRANSACTION_FILES_TABLE'),
-    transactions: need('TRANSACTIONS_TABLE'),
-  };
+  return Object.fromEntries(ENTITY_KINDS.map((k) => [k, need(ENTITY_TABLE_ENV[k])])) as unknown as EntityTableNames;
 }

@@ -1,5 +1,6 @@
 /** API Lambda (API Gateway HTTP API, payload 2.0 — REST API v1 events work too): thin adapter to ImportApi. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyEvent, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { ENV } from '../shared/env-names';
 import { ImportApi } from '../api/import-api';
 import { HttpRequest } from '../api/http';
 import { cognitoVerifier, jwksVerifier } from '../auth/token-verifier';
@@ -32,7 +33,7 @@ function build(): ImportApi {
   const auth = authConfig();
   // Cursors are safe without a secret (see api/cursor.ts); CURSOR_SECRET makes them tamper-evident too.
   const cursorSecret = process.env.CURSOR_SECRET || DEFAULT_CURSOR_KEY;
-  const exportMachine = process.env.EXPORT_STATE_MACHINE_ARN;
+  const exportMachine = process.env[ENV.exportStateMachineArn];
   const exports = exportMachine
     ? new ExportApi({
         exports: exportStoreFromEnv(),

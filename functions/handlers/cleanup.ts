@@ -1,5 +1,6 @@
 /** Cleanup Lambda, run on a schedule (EventBridge): reconciles stuck jobs, removes expired ones and their S3 objects. */
 import type { Context } from 'aws-lambda';
+import { ENV } from '../shared/env-names';
 import { cleanupExpiredExports, cleanupExpiredJobs, CleanupResult } from '../jobs/cleanup';
 import { SfnWorkflowStarter } from '../jobs/workflow-starter';
 import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv, eventPublisherFromEnv } from '../shared/stores';
@@ -19,7 +20,7 @@ export async function handler(event?: CleanupEvent | null, context?: Context): P
   // after a restart of the local stack: every unfinished job is checked now, and the leases of the dead process cleared
   // only the local stack may say its writers are gone: in AWS a Lambda may outlive its execution
   const opts = event?.afterRestart === true && process.env.FZIP_LOCAL_STACK === '1' ? { staleAfterMs: 0, writersGone: true } : {};
-  if (process.env.EXPORTS_TABLE) {
+  if (process.env[ENV.exportsTable]) {
     await cleanupExpiredExports({ exports: exportStoreFromEnv(), packages: packageStoreFromEnv(), logger });
   }
   return cleanupExpiredJobs({

@@ -1,4 +1,5 @@
 /** Configuration from the environment, with the documented defaults. */
+import { ENV } from './env-names';
 
 function str(name: string, fallback?: string): string {
   const v = process.env[name];
@@ -47,8 +48,8 @@ export function checkConfirmationTtl(seconds: number, name: string): number {
 
 export function jobsConfig(): JobsConfig {
   return {
-    jobsTable: str('JOBS_TABLE'),
-    packagesBucket: str('PACKAGES_BUCKET'),
+    jobsTable: str(ENV.jobsTable),
+    packagesBucket: str(ENV.packagesBucket),
     maxPackageBytes: int('MAX_PACKAGE_BYTES', 500 * 1024 * 1024, 1),
     maxUnfinishedJobsPerUser: int('MAX_UNFINISHED_JOBS', 3, 1),
     jobRetentionDays: int('JOB_RETENTION_DAYS', 7, 1),
@@ -81,5 +82,5 @@ export function authConfig(): AuthConfig {
 }
 
 export function stateMachineArn(): string {
-  return str('STATE_MACHINE_ARN');
+  return str(ENV.stateMachineArn);
 }

@@ -1,5 +1,6 @@
 /** The job and package stores as configured by the Lambda environment. */
 import { JobStore } from '../jobs/job-store';
+import { ENV } from './env-names';
 import { PackageStore } from '../jobs/package-store';
 import { ExportStore } from '../jobs/export-store';
 import { int, jobsConfig } from './config';
@@ -22,7 +23,7 @@ export function packageStoreFromEnv(): PackageStore {
 
 /** The export table (EXPORTS_TABLE); exports are kept EXPORT_RETENTION_DAYS (default 2) after they end. */
 export function exportStoreFromEnv(): ExportStore {
-  const table = process.env.EXPORTS_TABLE;
+  const table = process.env[ENV.exportsTable];
   if (!table) throw new Error('environment variable EXPORTS_TABLE is required');
   return new ExportStore(documentClient(), {
     tableName: table,
@@ -33,6 +34,6 @@ export function exportStoreFromEnv(): ExportStore {
 
 /** The import-end event publisher, when the stack has a bus (EVENT_BUS_NAME). */
 export function eventPublisherFromEnv(): ImportEventPublisher | undefined {
-  const bus = process.env.EVENT_BUS_NAME;
+  const bus = process.env[ENV.eventBusName];
   return bus ? new EventBridgePublisher(eventBridgeClient(), bus) : undefined;
 }

@@ -1,5 +1,6 @@
 /** Builds the workflow's dependencies from the Lambda environment (once per container). */
 import { exportStoreFromEnv, jobStoreFromEnv } from '../shared/stores';
+import { ENV } from '../shared/env-names';
 import { ExportDeps } from './export-phase';
 import { EntityStore } from '../entities/entity-store';
 import { entityTableNamesFromEnv } from '../entities/entity-tables';
@@ -15,7 +16,7 @@ export function workflowDepsFromEnv(): WorkflowDeps {
   if (deps) return deps;
   const cfg = jobsConfig();
   const tuning = tuningFromEnv();
-  const filesBucket = process.env.FILES_BUCKET;
+  const filesBucket = process.env[ENV.filesBucket];
   if (!filesBucket) throw new Error('environment variable FILES_BUCKET is required');
   deps = {
     jobs: jobStoreFromEnv(),
@@ -36,7 +37,7 @@ let exportDeps: ExportDeps | undefined;
 /** The export workflow's dependencies from the Lambda environment (once per container). */
 export function exportDepsFromEnv(): ExportDeps {
   if (exportDeps) return exportDeps;
-  const filesBucket = process.env.FILES_BUCKET;
+  const filesBucket = process.env[ENV.filesBucket];
   if (!filesBucket) throw new Error('environment variable FILES_BUCKET is required');
   exportDeps = {
     exports: exportStoreFromEnv(),
