@@ -493,3 +493,35 @@ export function clientErrorMessage(err: unknown): string | undefined {
   if (err instanceof ApiCallError) return `${err.message}${err.status ? ` (HTTP ${err.status} ${err.code})` : ''}`;
   return undefined;
 }
+
+/** fzip analytics [--from YYYY-MM] [--to YYYY-MM] [--account ID] [--rebuild] [--json]: your monthly figures. */
+export async function analyticsCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...COMMON, from: { type: 'string' }, to: { type: 'string' }, account: { type: 'string' }, rebuild: { type: 'boolean' } },
+  });
+  const client = new FzipClient(resolveClientConfig(values));
+  if (values.rebuild) {
+    const res = await client.rebuildAnalytics();
+    io.out(values.json ? JSON.stringify(res, null, 2) : res.message);
+    return 0;
+  }
+  const query: Record<string, string> = {};
+  if (values.from) query.from = values.from;
+  if (values.to) query.to = values.to;
+  if (values.account) query.accountId = values.account;
+  const res = await client.analytics(query);
+  if (values.json) {
+    io.out(JSON.stringify(res, null, 2));
+    return 0;
+  }
+  io.out(`analytics: ${res.state}${res.builtAt ? ` (built ${new Date(res.builtAt).toISOString()})` : ''}`);
+  io.out(`${'month'.padEnd(9)}${'currency'.padEnd(9)}${'account'.padEnd(38)}${'inflow'.padStart(16)}${'outflow'.padStart(16)}${'net'.padStart(16)}${'count'.padStart(8)}`);
+  for (const m of res.months) {
+    for (const [id, a] of Object.entries(m.accounts)) {
+      const figures = [a.inflow, a.outflow, a.net].map((v) => String(v).padStart(16)).join('');
+      io.out(`${m.month.padEnd(9)}${m.currency.padEnd(9)}${id.padEnd(38)}${figures}${String(a.count).padStart(8)}`);
+    }
+  }
+  return 0;
+}

@@ -57,6 +57,13 @@ export class ApiCallError extends Error {
 /** An import as the API shows it (the API's own view type; extra fields tolerated for newer servers). */
 export type Job = ImportJobView & Record<string, any>;
 
+type Figures = Record<string, Record<string, string | number>>;
+export interface AnalyticsView {
+  state: string;
+  builtAt: number | null;
+  months: Array<{ month: string; currency: string; accounts: Figures; categories: Figures | null }>;
+}
+
 export interface CreateBody {
   mergeStrategy?: string;
   validateOnly?: boolean;
@@ -159,6 +166,16 @@ export class FzipClient {
   /** A complete export, or a selective one (housef3's backup request names: accountIds, dateRangeStart, …). */
   createExport(body?: Record<string, unknown>): Promise<{ exportId: string; status: string; message: string }> {
     return this.call('POST', '/export', body && Object.keys(body).length ? body : undefined);
+  }
+
+  /** Monthly figures (GET /analytics), or a rebuild asked for. */
+  analytics(query: Record<string, string>): Promise<AnalyticsView> {
+    const q = new URLSearchParams(query).toString();
+    return this.call('GET', `/analytics${q ? `?${q}` : ''}`);
+  }
+
+  rebuildAnalytics(): Promise<{ state: string; message: string }> {
+    return this.call('POST', '/analytics/rebuild');
   }
 
   exportStatus(exportId: string): Promise<Job & { exportId: string; downloadUrl: string | null }> {

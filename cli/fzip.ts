@@ -21,6 +21,7 @@ import {
   eventsCommand,
   exportCommand,
   exportsCommand,
+  analyticsCommand,
   historyCommand,
   undoCommand,
   importCommand,
@@ -53,6 +54,8 @@ or FZIP_API and FZIP_TOKEN, for another one):
   fzip export [-o file] [--account ID]... [--category ID]... [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
                                                         export your data (or a selection) as an FZIP package, download it and validate it
   fzip exports [--limit N] [--cursor C] [--json]        your exports, newest first (--cursor: the next page)
+  fzip analytics [--from YYYY-MM] [--to YYYY-MM] [--account ID] [--rebuild] [--json]
+                                                        your monthly figures per account and currency (--rebuild: recompute them)
   fzip events [--import ID] [--json]                    import-end events the local stack's event bus received
   fzip cancel <importId> [--wait]                       cancel: nothing written yet -> canceled; else stop and roll back
   fzip undo <importId> [--force] [--wait]               roll a completed import back (--force: past later imports' changes)
@@ -243,6 +246,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await exportCommand(rest, io, io === defaultIo && process.stdout.isTTY === true);
       case 'exports':
         return await exportsCommand(rest, io);
+      case 'analytics':
+        return await analyticsCommand(rest, io);
       case 'events':
         return await eventsCommand(rest, io);
       case 'undo':

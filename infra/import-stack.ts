@@ -27,6 +27,8 @@ import { readFileSync } from 'node:fs';
 import { EXPORT_TABLE, JOB_TABLE } from '../functions/jobs/job-table';
 import { routesByPath, WEB_ROUTES } from '../functions/api/routes';
 import { ENV, resourceEnvironment } from '../functions/shared/env-names';
+import { EVENT_SOURCE } from '../functions/jobs/import-events';
+import { REBUILD_DETAIL_TYPE } from '../functions/analytics/rebuild';
 import { ENTITY_KINDS, EntityKind } from '../functions/fzip/entities';
 import { EXPORT_STEPS, EXPORT_SUBSTITUTIONS, ExportSubstitution, WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS, WorkflowSubstitution } from '../functions/workflow/steps';
 import { ImportStackConfig } from './config';
@@ -81,6 +83,8 @@ export class ImportStack extends Stack {
   readonly stateMachine: sfn.StateMachine;
   readonly exportStateMachine: sfn.StateMachine;
   readonly exportsTable: dynamodb.Table;
+  /** Monthly figures per user (pk = userId, sk = generation#month#currency, and #status). */
+  readonly analyticsTable: dynamodb.Table;
   readonly eventBus: events.EventBus;
   readonly dashboard: cloudwatch.Dashboard;
   readonly api: apigwv2.HttpApi;
@@ -161,6 +165,7 @@ export class ImportStack extends Stack {
       transactions: entityTable('TransactionsTable'),
     };
 
+    this.analyticsTable = entityTable('AnalyticsTable');
     this.exportsTable = indexedTable('ExportsTable', EXPORT_TABLE.partitionKey, EXPORT_TABLE.ttlAttribute, [EXPORT_TABLE.byUser, EXPORT_TABLE.byExpiry]);
 
     // --- HTTP API (created first: the web page's sign-in redirects back to it) -------------
@@ -213,6 +218,7 @@ export class ImportStack extends Stack {
         exportsTable: this.exportsTable.tableName,
         packagesBucket: this.packagesBucket.bucketName,
         filesBucket: this.filesBucket.bucketName,
+        analyticsTable: this.analyticsTable.tableName,
         entityTables: Object.fromEntries(ENTITY_KINDS.map((k) => [k, this.entityTables[k].tableName])) as Record<EntityKind, string>,
       }),
       MAX_PACKAGE_BYTES: String(cfg.maxPackageBytes),
@@ -263,6 +269,8 @@ export class ImportStack extends Stack {
     const starterFn = fn('StarterFunction', 'start.ts', 'handler', { timeout: 60, memory: 256 });
     const cleanupFn = fn('CleanupFunction', 'cleanup.ts', 'handler', { timeout: 300, memory: 256 });
     const reconcileFn = fn('ReconcileFunction', 'reconcile.ts', 'handler', { timeout: 60, memory: 256 });
+    // a full recompute reads every transaction of the user: the longest a Lambda may run
+    const analyticsFn = fn('AnalyticsFunction', 'analytics.ts', 'handler', { timeout: 900, memory: 1024 });
     const workflowFns = {} as Record<WorkflowSubstitution, nodejs.NodejsFunction>;
     const tuningEnv = Object.fromEntries((Object.keys(IMPORT_TUNING) as TuningName[]).map((name) => [IMPORT_TUNING[name].env, String(cfg.tuning[name])]));
     const timeouts = taskTimeouts();
@@ -370,6 +378,12 @@ export class ImportStack extends Stack {
     allow(cleanupFn, ['states:DescribeExecution'], executionArns);
     allow(cleanupFn, jobRW, exportRW);
     allow(reconcileFn, jobRW, exportRW);
+    // analytics: the API reads them and asks for a rebuild; the analytics Lambda reads the user's
+    // accounts and transactions and writes the figures
+    const analyticsRW = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'];
+    allow(apiFn, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [this.analyticsTable.tableArn]);
+    allow(analyticsFn, analyticsRW, [this.analyticsTable.tableArn]);
+    allow(analyticsFn, ['dynamodb:Query'], [this.entityTables.accounts.tableArn, this.entityTables.categories.tableArn, this.entityTables.transactions.tableArn]);
     allow(cleanupFn, ['s3:DeleteObject'], [objects(this.packagesBucket, 'exports/'), objects(this.packagesBucket, 'export-staging/')]);
     listPrefix(cleanupFn, 'export-staging/');
 
@@ -448,12 +462,20 @@ export class ImportStack extends Stack {
       targets: [new targets.LambdaFunction(reconcileFn, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
     });
 
+    // Imports that ended having changed data, and rebuild requests: the user's analytics are recomputed.
+    new events.Rule(this, 'AnalyticsRule', {
+      description: 'Import ends and analytics rebuild requests: recompute the user analytics.',
+      eventBus: this.eventBus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: ['Import Completed', 'Import Undone', 'Import Failed', 'Import Canceled', REBUILD_DETAIL_TYPE] },
+      targets: [new targets.LambdaFunction(analyticsFn, { retryAttempts: 4, maxEventAge: Duration.hours(6) })],
+    });
+
     new events.Rule(this, 'CleanupSchedule', {
       schedule: events.Schedule.rate(Duration.minutes(cfg.cleanupIntervalMinutes)),
       targets: [new targets.LambdaFunction(cleanupFn)],
     });
 
-    this.dashboard = this.buildDashboard(cfg.stage, Object.values({ ...workflowFns, ...exportFns, apiFn, starterFn, cleanupFn, reconcileFn }));
+    this.dashboard = this.buildDashboard(cfg.stage, Object.values({ ...workflowFns, ...exportFns, apiFn, starterFn, cleanupFn, reconcileFn, analyticsFn }));
 
     new cloudwatch.Alarm(this, 'FailedExecutionsAlarm', {
       metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),

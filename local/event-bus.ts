@@ -20,11 +20,14 @@ export interface BusEvent {
 export interface LocalEventBus {
   url: string;
   events: BusEvent[];
+  /** A rule's target: called (not awaited) with each event put, in EventBridge's shape. */
+  subscribe(target: (event: { source: string; 'detail-type': string; detail: Record<string, unknown> }) => Promise<unknown>): void;
   stop(): Promise<void>;
 }
 
 export async function startLocalEventBus(opts: { file?: string; port?: number } = {}): Promise<LocalEventBus> {
   const events: BusEvent[] = [];
+  const targets: Array<(event: { source: string; 'detail-type': string; detail: Record<string, unknown> }) => Promise<unknown>> = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -48,6 +51,8 @@ export async function startLocalEventBus(opts: { file?: string; port?: number } 
         };
         events.push(event);
         if (opts.file) appendFileSync(opts.file, JSON.stringify(event) + '\n');
+        // delivered after the answer, as EventBridge does: a target's failure is its own
+        for (const t of targets) setImmediate(() => void t({ source: event.source, 'detail-type': event.detailType, detail: event.detail }).catch(() => undefined));
         return { EventId: event.id };
       });
       res.writeHead(200);
@@ -58,6 +63,7 @@ export async function startLocalEventBus(opts: { file?: string; port?: number } 
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     events,
+    subscribe: (target) => void targets.push(target),
     stop: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

@@ -25,6 +25,7 @@ export const LOCAL_NAMES = {
   jobsTable: 'fzip-jobs',
   eventBus: 'fzip-import-events',
   exportsTable: 'fzip-exports',
+  analyticsTable: 'fzip-analytics',
   packagesBucket: 'fzip-packages',
   filesBucket: 'fzip-files',
   entityTables: {
@@ -100,6 +101,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       jobTableDefinition(LOCAL_NAMES.jobsTable),
       exportTableDefinition(LOCAL_NAMES.exportsTable),
       ...Object.values(LOCAL_NAMES.entityTables).map(entityTableDefinition),
+      entityTableDefinition(LOCAL_NAMES.analyticsTable),
     ],
     dynamoPath: dataDir ? join(dataDir, 'dynamodb') : undefined,
     s3Directory: dataDir ? join(dataDir, 's3') : undefined,
@@ -140,6 +142,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const cleanup = await import('../functions/handlers/cleanup');
 
   const reconcile = await import('../functions/handlers/reconcile');
+  const analytics = await import('../functions/handlers/analytics');
+  // the stack's EventBridge rule: import-end events and rebuild requests -> the analytics Lambda
+  eventBus.subscribe(async (event) => {
+    try {
+      await analytics.handler(event);
+    } catch (err) {
+      log(`analytics: ${(err as Error).message}`);
+    }
+  });
   const exportWorkflow = await import('../functions/handlers/export-workflow');
 
   // Each Task state runs the exported handler CDK deploys for its substitution.

@@ -123,6 +123,7 @@ function useToken(t) {
   $('sign-in-error').textContent = '';
   refreshJobs();
   refreshExports();
+  refreshMoney();
   route();
   return true;
 }
@@ -632,6 +633,8 @@ function showEnd(job) {
   }
   announce(`${statusText(job)}.`);
   $('progress-title').focus();
+  // the figures are recomputed after an import that wrote (or put back) something
+  if (['completed', 'undone', 'canceled', 'failed'].includes(job.status)) refreshMoney(job.completedAt ?? Date.now());
 }
 
 // ---- problems (a package that failed its check) ----------------------------------------
@@ -1103,6 +1106,114 @@ async function refreshJobs() {
   }
 }
 
+// ---- your money by month (analytics) ---------------------------------------------------
+
+let monthly; // the last GET /analytics answer
+let moneyTimer;
+
+/** Cents-exact text to a number for drawing only (the figures shown are the API's own text). */
+const drawable = (text) => Number(text);
+
+/** `after`: an import ended then; its recompute may not have started yet, so wait (a while) for figures built after it. */
+async function refreshMoney(after) {
+  if (!token) return;
+  clearTimeout(moneyTimer);
+  try {
+    monthly = await api('GET', '/analytics');
+  } catch (err) {
+    $('money-state').textContent = `The figures could not be loaded: ${plainError(err)}`;
+    return;
+  }
+  const words = { current: '', stale: 'Being recomputed after your last change…', building: 'Being computed for the first time…', none: 'No figures yet: they appear after your first import.' };
+  $('money-state').textContent = words[monthly.state] ?? '';
+  const behind = after !== undefined && (monthly.builtAt ?? 0) < after && Date.now() - after < 60_000;
+  if (monthly.state === 'stale' || monthly.state === 'building' || behind) {
+    if (behind) $('money-state').textContent = words.stale;
+    moneyTimer = setTimeout(() => refreshMoney(after), 2000);
+  }
+  const currencies = [...new Set(monthly.months.map((m) => m.currency))].sort();
+  const pick = $('money-currency').value;
+  $('money-currency').replaceChildren(...currencies.map((c) => el('option', { value: c, text: c })));
+  if (currencies.includes(pick)) $('money-currency').value = pick;
+  const account = $('money-account').value;
+  const accounts = [...new Set(monthly.months.flatMap((m) => Object.keys(m.accounts)))];
+  $('money-account').replaceChildren(el('option', { value: '', text: 'All accounts' }), ...accounts.map((id) => el('option', { value: id, text: monthly.names?.accounts?.[id] ?? id })));
+  if (accounts.includes(account)) $('money-account').value = account;
+  drawMoney();
+}
+
+function drawMoney() {
+  const currency = $('money-currency').value;
+  const account = $('money-account').value;
+  const months = (monthly?.months ?? []).filter((m) => m.currency === currency).slice(-24);
+  const rows = months.map((m) => {
+    const list = account ? (m.accounts[account] ? [m.accounts[account]] : []) : Object.values(m.accounts);
+    const sum = (f) => list.reduce((a, x) => a + drawable(x[f]), 0);
+    return { month: m.month, inflow: sum('inflow'), outflow: sum('outflow'), count: list.reduce((a, x) => a + x.count, 0), m };
+  });
+  const W = 720;
+  const H = 220;
+  const left = 64;
+  const top = 10;
+  const plotH = H - top - 24;
+  const max = Math.max(1, ...rows.flatMap((r) => [r.inflow, r.outflow]));
+  const slot = (W - left - 8) / Math.max(1, rows.length);
+  const bar = Math.max(1, slot * 0.38);
+  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'group', 'aria-label': `Money in and out per month in ${currency || 'no currency'}` });
+  root.append(
+    svg('line', { class: 'grid', x1: left, y1: top + plotH, x2: W - 8, y2: top + plotH }),
+    svg('text', { class: 'axis', x: left - 4, y: top + 4, 'text-anchor': 'end' }, document.createTextNode(Math.round(max).toLocaleString('en-US'))),
+    svg('text', { class: 'axis', x: left - 4, y: top + plotH, 'text-anchor': 'end' }, document.createTextNode('0')),
+  );
+  rows.forEach((r, i) => {
+    const x = left + i * slot;
+    const label = `${monthName(r.month)}: in ${figureText(r.m, account, 'inflow', currency)}, out ${figureText(r.m, account, 'outflow', currency)} (${kindCount('transactions', r.count)})`;
+    const g = svg('g', { class: 'month', tabindex: 0, role: 'button', 'data-month': r.month, 'aria-label': label });
+    g.append(svg('rect', { class: 'hit', x, y: top, width: slot, height: plotH }));
+    const hIn = (plotH * r.inflow) / max;
+    const hOut = (plotH * r.outflow) / max;
+    g.append(svg('rect', { class: 'bar s2', x: x + slot * 0.1, y: top + plotH - hIn, width: bar, height: Math.max(hIn, 0.5) }));
+    g.append(svg('rect', { class: 'bar s1', x: x + slot * 0.1 + bar, y: top + plotH - hOut, width: bar, height: Math.max(hOut, 0.5) }));
+    g.append(svg('title', {}, document.createTextNode(label)));
+    const open = () => showMoneyMonth(r.m);
+    g.addEventListener('click', open);
+    g.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        open();
+      }
+    });
+    root.append(g);
+    if (i === 0 || r.month.endsWith('-01')) root.append(svg('text', { class: 'axis', x: x + 1, y: H - 6 }, document.createTextNode(r.month.slice(0, 4))));
+  });
+  $('money-chart').replaceChildren(root);
+}
+
+/** A month's figure as exact text (summed exactly over the accounts when all are shown). */
+function figureText(m, account, field, currency) {
+  if (account) return money(m.accounts[account]?.[field] ?? '0', currency);
+  // sum of decimal strings, exact: integer units of the longest fraction
+  const texts = Object.values(m.accounts).map((a) => String(a[field]));
+  const decimals = Math.max(2, ...texts.map((t) => (t.split('.')[1] ?? '').length));
+  const total = texts.reduce((a, t) => {
+    const [i, f = ''] = t.replace('-', '').split('.');
+    const units = BigInt(i) * 10n ** BigInt(decimals) + BigInt(f.padEnd(decimals, '0') || '0');
+    return a + (t.startsWith('-') ? -units : units);
+  }, 0n);
+  const neg = total < 0n;
+  const digits = (neg ? -total : total).toString().padStart(decimals + 1, '0');
+  return money(`${neg ? '-' : ''}${digits.slice(0, -decimals)}.${digits.slice(-decimals)}`, currency);
+}
+
+function showMoneyMonth(m) {
+  $('money-month').hidden = false;
+  $('money-month-title').textContent = `${monthName(m.month)} by category (${m.currency})`;
+  const rows = Object.entries(m.categories ?? {})
+    .sort(([, a], [, b]) => drawable(a.total) - drawable(b.total))
+    .map(([id, c]) => [id === 'uncategorized' ? 'Uncategorized' : (monthly?.names?.categories?.[id] ?? id), money(c.total, m.currency), num(c.count)]);
+  fillTable($('money-categories'), [{ label: 'Category' }, { label: 'Total', num: true }, { label: 'Transactions', num: true }], rows);
+}
+
 // ---- export ----------------------------------------------------------------------------
 
 const EXPORT_WORDS = { processing: 'Preparing', completed: 'Ready', failed: 'Failed' };
@@ -1189,6 +1300,15 @@ function wire() {
     refreshJobs();
   });
   $('export-button').addEventListener('click', startExport);
+  $('money-currency').addEventListener('change', drawMoney);
+  $('money-account').addEventListener('change', drawMoney);
+  $('money-rebuild').addEventListener(
+    'click',
+    guard(async () => {
+      await api('POST', '/analytics/rebuild');
+      await refreshMoney();
+    }, () => $('money-state')),
+  );
   $('sign-out').addEventListener('click', signOut);
   $('cognito-button').addEventListener('click', guard(cognitoSignIn, () => $('sign-in-error')));
   $('local-sign-in').addEventListener(

@@ -18,6 +18,7 @@ import { bearerToken, TokenVerifier, UnauthorizedError } from '../auth/token-ver
 import { Logger, errorFields } from '../shared/logger';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ExportApi } from './export-api';
+import type { AnalyticsApi } from './analytics-api';
 import { WebConfig, webResponse } from './web-page';
 import { ImportEventPublisher } from '../jobs/import-events';
 import { filterProblems, ImportFilter } from '../jobs/import-filter';
@@ -41,6 +42,8 @@ export interface ImportApiDeps {
   cursorSecret: string;
   /** The /export routes (when the deployment has exports). */
   exports?: ExportApi;
+  /** The analytics routes (GET /analytics, POST /analytics/rebuild), where the stack has them. */
+  analytics?: AnalyticsApi;
   /** Where import-end events go. */
   events?: ImportEventPublisher;
   /** The web page served at / (no sign-in needed to load it). */
@@ -183,6 +186,7 @@ export class ImportApi {
   private async route(req: HttpRequest, userId: string, log: Logger): Promise<HttpResponse> {
     const parts = req.path.replace(/\/+$/, '').split('/').filter(Boolean);
     if (parts[0] === 'export' && this.deps.exports) return this.deps.exports.route(req, parts, userId, log);
+    if (parts[0] === 'analytics' && this.deps.analytics) return this.deps.analytics.route(req, parts, userId, log);
     if (parts[0] !== 'import') throw new ApiError(404, 'NOT_FOUND', 'no such route');
     if (parts.length === 1) {
       if (req.method === 'POST') return this.create(req, userId, log);

@@ -29,6 +29,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/export', does: 'list your exports, newest first, paged' },
   { method: 'GET', path: '/export/{exportId}/status', does: 'an export job, with its download link when ready' },
   { method: 'DELETE', path: '/export/{exportId}', does: 'delete a finished export and its package' },
+  { method: 'GET', path: '/analytics', does: 'monthly figures per account and category, per currency' },
+  { method: 'POST', path: '/analytics/rebuild', does: 'recompute the analytics from the data' },
 ];
 
 /** The web page's paths (GET, no token): the page, its assets and its configuration. */

@@ -4,11 +4,12 @@ import { ENV } from '../shared/env-names';
 import { ImportApi } from '../api/import-api';
 import { HttpRequest } from '../api/http';
 import { cognitoVerifier, jwksVerifier } from '../auth/token-verifier';
-import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv, eventPublisherFromEnv } from '../shared/stores';
+import { exportStoreFromEnv, jobStoreFromEnv, packageStoreFromEnv, eventPublisherFromEnv, analyticsStoreFromEnv } from '../shared/stores';
 import { SfnExportStarter, SfnWorkflowStarter } from '../jobs/workflow-starter';
 import { ExportApi } from '../api/export-api';
 import { DEFAULT_CURSOR_KEY } from '../api/cursor';
 import { webConfigFromEnv } from '../api/web-page';
+import { AnalyticsApi } from '../api/analytics-api';
 import { authConfig, jobsConfig, stateMachineArn } from '../shared/config';
 import { s3Client, sfnClient } from '../shared/aws-clients';
 import { Logger } from '../shared/logger';
@@ -43,6 +44,7 @@ function build(): ImportApi {
         cursorSecret,
       })
     : undefined;
+  const analyticsStore = analyticsStoreFromEnv();
   return new ImportApi({
     jobs: jobStoreFromEnv(),
     s3: s3Client(),
@@ -55,6 +57,7 @@ function build(): ImportApi {
     uploadUrlExpiresSeconds: cfg.uploadUrlExpiresSeconds,
     cursorSecret,
     exports,
+    analytics: analyticsStore ? new AnalyticsApi({ analytics: analyticsStore, events: eventPublisherFromEnv() }) : undefined,
     web: { ...webConfigFromEnv(), maxPackageBytes: cfg.maxPackageBytes },
   });
 }

@@ -14,6 +14,7 @@ export const ENV = {
   stateMachineArn: 'STATE_MACHINE_ARN',
   exportStateMachineArn: 'EXPORT_STATE_MACHINE_ARN',
   eventBusName: 'EVENT_BUS_NAME',
+  analyticsTable: 'ANALYTICS_TABLE',
 } as const;
 
 /** Each entity kind's table. */
@@ -31,6 +32,7 @@ export interface ResourceNames {
   exportsTable: string;
   packagesBucket: string;
   filesBucket: string;
+  analyticsTable: string;
   entityTables: Record<EntityKind, string>;
 }
 
@@ -41,6 +43,7 @@ export function resourceEnvironment(names: ResourceNames): Record<string, string
     [ENV.exportsTable]: names.exportsTable,
     [ENV.packagesBucket]: names.packagesBucket,
     [ENV.filesBucket]: names.filesBucket,
+    [ENV.analyticsTable]: names.analyticsTable,
     ...Object.fromEntries((Object.keys(ENTITY_TABLE_ENV) as EntityKind[]).map((k) => [ENTITY_TABLE_ENV[k], names.entityTables[k]])),
   };
 }

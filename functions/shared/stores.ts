@@ -6,6 +6,7 @@ import { ExportStore } from '../jobs/export-store';
 import { int, jobsConfig } from './config';
 import { documentClient, eventBridgeClient, s3Client } from './aws-clients';
 import { EventBridgePublisher, ImportEventPublisher } from '../jobs/import-events';
+import { AnalyticsStore } from '../analytics/analytics-store';
 
 export function jobStoreFromEnv(): JobStore {
   const cfg = jobsConfig();
@@ -36,4 +37,10 @@ export function exportStoreFromEnv(): ExportStore {
 export function eventPublisherFromEnv(): ImportEventPublisher | undefined {
   const bus = process.env[ENV.eventBusName];
   return bus ? new EventBridgePublisher(eventBridgeClient(), bus) : undefined;
+}
+
+/** Analytics per user (ANALYTICS_TABLE); undefined where the stack has none. */
+export function analyticsStoreFromEnv(): AnalyticsStore | undefined {
+  const table = process.env[ENV.analyticsTable];
+  return table ? new AnalyticsStore(documentClient(), table) : undefined;
 }

@@ -159,6 +159,15 @@ describe('the web page', () => {
     expect(await axe()).toEqual([]);
     await shot('03-import-completed');
     await screenShot('web-page', '#progress-panel');
+    // the money chart is recomputed after the import: months with bars, a month by category
+    await page.locator('#money-chart svg g.month').first().waitFor({ timeout: 60_000 });
+    expect(await page.locator('#money-chart svg g.month').count()).toBeGreaterThan(10);
+    expect(await page.locator('#money-currency').inputValue()).toBe('GBP');
+    await page.locator('#money-chart svg g.month').last().click();
+    await page.locator('#money-categories tbody tr').first().waitFor();
+    expect(await page.locator('#money-month-title').innerText()).toMatch(/^\w+ \d{4} by category \(GBP\)$/);
+    expect(await page.locator('#money-categories tbody tr').count()).toBeGreaterThan(0);
+    await shot('03b-money-by-month');
   });
 
   it('checks a package, shows what it holds, and imports only the accounts and months picked on its chart', async () => {

@@ -13,8 +13,11 @@ import { ExecutionStatus, WorkflowInput, WorkflowStarter, executionArnOf } from 
 import { Logger } from '../../functions/shared/logger';
 import { LocalTokenIssuer } from '../../local/token-issuer';
 import { LocalServers, startLocalServers } from '../../local/servers';
-import { exportTableDefinition, jobTableDefinition } from '../../local/tables';
+import { entityTableDefinition, exportTableDefinition, jobTableDefinition } from '../../local/tables';
 import { ExportApi, ExportInputPayload, ExportStarter } from '../../functions/api/export-api';
+import { AnalyticsApi } from '../../functions/api/analytics-api';
+import { AnalyticsStore } from '../../functions/analytics/analytics-store';
+import { ImportEvent, ImportEventPublisher } from '../../functions/jobs/import-events';
 import { ExportStore } from '../../functions/jobs/export-store';
 
 export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:fzip-import';
@@ -43,7 +46,17 @@ export class RecordingExportStarter implements ExportStarter {
   }
 }
 
+/** Events the API put (rebuild requests), kept for the test to look at. */
+export class RecordingPublisher implements ImportEventPublisher {
+  readonly events: ImportEvent[] = [];
+  async publish(event: ImportEvent): Promise<void> {
+    this.events.push(event);
+  }
+}
+
 export interface ApiHarness {
+  analytics: AnalyticsStore;
+  events: RecordingPublisher;
   exports: ExportStore;
   exportStarter: RecordingExportStarter;
   servers: LocalServers;
@@ -62,7 +75,11 @@ export async function startApiHarness(opts: { maxUnfinishedJobsPerUser?: number 
   const tableName = `jobs-${randomUUID().slice(0, 8)}`;
   const bucket = 'fzip-packages';
   const exportsTable = `exports-${randomUUID().slice(0, 8)}`;
-  const servers = await startLocalServers({ buckets: [bucket], tables: [jobTableDefinition(tableName), exportTableDefinition(exportsTable)] });
+  const analyticsTable = `analytics-${randomUUID().slice(0, 8)}`;
+  const tables = [jobTableDefinition(tableName), exportTableDefinition(exportsTable), entityTableDefinition(analyticsTable)];
+  const servers = await startLocalServers({ buckets: [bucket], tables });
+  const analytics = new AnalyticsStore(servers.doc, analyticsTable);
+  const events = new RecordingPublisher();
   const exports = new ExportStore(servers.doc, { tableName: exportsTable, retentionDays: 2, maxUnfinishedPerUser: 2 });
   const exportStarter = new RecordingExportStarter();
   const issuer = new LocalTokenIssuer();
@@ -85,9 +102,12 @@ export async function startApiHarness(opts: { maxUnfinishedJobsPerUser?: number 
     uploadUrlExpiresSeconds: 600,
     cursorSecret: 'test-secret',
     exports: new ExportApi({ exports, packages, s3: servers.s3, starter: exportStarter, cursorSecret: 'test-secret' }),
+    analytics: new AnalyticsApi({ analytics, events }),
   };
   const defaultApi = new ImportApi(baseDeps);
   return {
+    analytics,
+    events,
     exports,
     exportStarter,
     servers,

@@ -24,7 +24,8 @@ const logicalIdOf = (fnId: string) => stack.getLogicalId(stack.functions[fnId].n
 describe('ImportStack', () => {
   it('runs every handler as a Node 22 Lambda with tracing', () => {
     const ours = Object.keys(stack.functions).map(logicalIdOf);
-    expect(ours).toHaveLength(4 + WORKFLOW_SUBSTITUTIONS.length + EXPORT_SUBSTITUTIONS.length);
+    // api, starter, cleanup, reconcile, analytics, and one per state machine step
+    expect(ours).toHaveLength(5 + WORKFLOW_SUBSTITUTIONS.length + EXPORT_SUBSTITUTIONS.length);
     for (const id of ours) {
       expect(resources[id].Properties).toMatchObject({ Runtime: 'nodejs22.x', TracingConfig: { Mode: 'Active' } });
     }
@@ -39,6 +40,13 @@ describe('ImportStack', () => {
     expect(Object.keys(subs).sort()).toEqual([...WORKFLOW_SUBSTITUTIONS].sort());
     expect(subs.ValidateFunctionArn).toEqual({ 'Fn::GetAtt': [logicalIdOf('ValidateFunction'), 'Arn'] });
     expect(subs.ImportTransactionsFunctionArn).toEqual({ 'Fn::GetAtt': [logicalIdOf('ImportTransactionsFunction'), 'Arn'] });
+  });
+
+  it('sends import ends and rebuild requests on the import bus to the analytics Lambda', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['fzip-import'], 'detail-type': ['Import Completed', 'Import Undone', 'Import Failed', 'Import Canceled', 'Analytics Rebuild Requested'] },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf('AnalyticsFunction'), 'Arn'] } })],
+    });
   });
 
   it('wires S3 uploads/ to the starter, the HTTP API to the API Lambda, the schedule to cleanup', () => {
@@ -59,6 +67,7 @@ describe('ImportStack', () => {
       'POST /import/{importId}/cancel', 'POST /import/{importId}/undo', 'POST /import/{importId}/upload',
       'POST /import/{importId}/confirm', 'GET /import/{importId}/conflicts',
       'DELETE /export/{exportId}', 'GET /export', 'GET /export/{exportId}/status', 'POST /export',
+      'GET /analytics', 'POST /analytics/rebuild',
       'GET /', 'GET /app.js', 'GET /app.css', 'GET /config.json', 'GET /index.html', 'GET /vocabulary.generated.js',
     ].sort());
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
@@ -165,7 +174,8 @@ describe('ImportStack', () => {
       ],
     });
     const entityTables = ofType('AWS::DynamoDB::Table').filter(([, t]) => t.Properties.KeySchema.length === 2);
-    expect(entityTables).toHaveLength(5);
+    // the five entity tables and the analytics table
+    expect(entityTables).toHaveLength(6);
     for (const [, t] of entityTables) expect(t.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
   });
 

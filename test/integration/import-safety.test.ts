@@ -5,6 +5,7 @@
  * were — every item, every attribute, every object's bytes. Undo of a completed import too.
  */
 import { randomUUID } from 'node:crypto';
+import { PHASES } from '../../functions/workflow/import-phase';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { harnessApi, WorkflowHarness, startWorkflowHarness, workflowFunctions } from '../helpers/workflow-harness';
 import { syntheticPackage } from '../../cli/synthetic-package';
@@ -151,7 +152,7 @@ describe('live progress', () => {
     expect(done).toMatchObject({ status: 'undone', progress: 100, recordsDone: TX, recordsTotal: TX });
     const tx = seen.filter(([, phase]) => phase === 'importing_transactions').map(([p]) => p);
     // TX records in chunks of 200, parts of up to 250: one report per part, after the phase's start
-    expect(tx.filter((p) => p > 60).length).toBeGreaterThanOrEqual(Math.ceil(TX / 200));
+    expect(tx.filter((p) => p > PHASES.transactions.progress).length).toBeGreaterThanOrEqual(Math.ceil(TX / 200));
     expect(Math.max(...tx)).toBeGreaterThan(90);
     const undo = seen.filter(([, phase]) => phase === 'undoing').map(([p]) => p);
     expect(undo.length).toBeGreaterThan(1);
