@@ -752,6 +752,17 @@ function svg(tag, attrs = {}, ...children) {
   return e;
 }
 
+/** An SVG element that acts as a button: click, Enter or Space. */
+function activate(g, action) {
+  g.addEventListener('click', action);
+  g.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      action();
+    }
+  });
+}
+
 const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const monthName = (m) => `${MONTH_NAMES[Number(m.slice(5, 7)) - 1]} ${m.slice(0, 4)}`;
 
@@ -791,16 +802,7 @@ function drawChart(o, pick = true) {
       g.append(svg('rect', { class: `bar ${s.cls}`, x: x + (slot - bar) / 2, y, width: bar, height: Math.max(h, 0.5) }));
     }
     g.append(svg('title', {}, document.createTextNode(`${monthName(m.month)}: ${kindCount('transactions', total)}`)));
-    const choose = () => pickMonth(m.month);
-    if (pick) {
-      g.addEventListener('click', choose);
-      g.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          choose();
-        }
-      });
-    }
+    if (pick) activate(g, () => pickMonth(m.month));
     root.append(g);
     // a year label under each January (and the first month)
     if (i === 0 || m.month.endsWith('-01')) root.append(svg('text', { class: 'axis', x: x + 1, y: H - 6 }, document.createTextNode(m.month.slice(0, 4))));
@@ -1175,14 +1177,7 @@ function drawMoney() {
     g.append(svg('rect', { class: 'bar s2', x: x + slot * 0.1, y: top + plotH - hIn, width: bar, height: Math.max(hIn, 0.5) }));
     g.append(svg('rect', { class: 'bar s1', x: x + slot * 0.1 + bar, y: top + plotH - hOut, width: bar, height: Math.max(hOut, 0.5) }));
     g.append(svg('title', {}, document.createTextNode(label)));
-    const open = () => showMoneyMonth(r.m);
-    g.addEventListener('click', open);
-    g.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' || e.key === ' ') {
-        e.preventDefault();
-        open();
-      }
-    });
+    activate(g, () => showMoneyMonth(r.m));
     root.append(g);
     if (i === 0 || r.month.endsWith('-01')) root.append(svg('text', { class: 'axis', x: x + 1, y: H - 6 }, document.createTextNode(r.month.slice(0, 4))));
   });
