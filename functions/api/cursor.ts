@@ -18,7 +18,7 @@ const CURSOR_SHAPES = {
   /** GET /export: a key of the export table's byUser index. */
   exports: { exportId: 'string', userId: 'string', createdAt: 'epochMs' },
   /** GET /import/{id}/conflicts: kind index, chunk index, offset; the import and the kind filter. */
-  conflicts: { k: 'index', c: 'index', o: 'index', i: 'string', kind: 'stringOrNull', userId: 'string' },
+  conflicts: { kindIndex: 'index', chunkIndex: 'index', offset: 'index', importId: 'string', kind: 'stringOrNull', userId: 'string' },
 } as const satisfies Record<string, Record<string, FieldType>>;
 
 export type CursorList = keyof typeof CURSOR_SHAPES;

@@ -11,7 +11,7 @@ import { ACTION_TARGETS, cancelRule, canConfirm, CONFIRMABLE, deleteRule, inEffe
 import { emptyResult, ImportJob, MERGE_STRATEGIES, MergeStrategy, PACKAGE_FORMATS, JobPackageFormat } from '../jobs/job';
 import { JobStore } from '../jobs/job-store';
 import { PackageStore, packageKey } from '../jobs/package-store';
-import { jobEnded, launch, startImport } from '../jobs/scheduler';
+import { jobEnded, launch, startImport } from '../jobs/import-queue';
 import { WorkflowStarter } from '../jobs/workflow-starter';
 import { AlreadyInStatusError, IllegalTransitionError, JobConflictError, JobNotFoundError, TooManyJobsError } from '../jobs/errors';
 import { bearerToken, TokenVerifier, UnauthorizedError } from '../auth/token-verifier';
@@ -260,17 +260,18 @@ export class ImportApi {
     // can never find its journal gone. Objects left by a failed delete expire by lifecycle rule.
     await this.deps.jobs.deleteUnlessRunning(importId);
     const removed = await this.deps.packages.deleteImportObjects(job.packageS3Key, importId);
-    await jobEnded({ importId, userId }, this.scheduler());
+    await jobEnded({ importId, userId }, this.queueDeps());
     log.info('import deleted', { importId, objectsRemoved: removed });
     return { statusCode: 204, headers: {}, body: '' };
   }
 
-  private scheduler() {
+  /** What the import queue needs to start, queue and end jobs. */
+  private queueDeps() {
     return { jobs: this.deps.jobs, packages: this.deps.packages, workflow: this.deps.workflow, maxPackageBytes: this.deps.maxPackageBytes, events: this.deps.events };
   }
 
   private async upload(importId: string, userId: string, log: Logger): Promise<HttpResponse> {
-    const result = await startImport(importId, userId, this.scheduler());
+    const result = await startImport(importId, userId, this.queueDeps());
     if (result.outcome === 'in_line') {
       log.info('import queued', { importId });
       return json(202, {
@@ -305,7 +306,7 @@ export class ImportApi {
       const to = ACTION_TARGETS.cancelAtOnce;
       const done = await this.deps.jobs.transition(importId, to, { cancelRequested: true, rolledBack: true, currentPhase: to, errorMessage: 'canceled by the user' });
       try {
-        await jobEnded(done, this.scheduler());
+        await jobEnded(done, this.queueDeps());
       } catch (err) {
         // The job is canceled; what failed (the end event, the next queued start) the cleanup redoes.
         log.warn('canceled, but the end of the job was not fully handled; the cleanup finishes it', errorFields(err));
@@ -351,24 +352,27 @@ export class ImportApi {
     if (!showsConflicts(job)) {
       throw new ApiError(409, 'NOT_VALIDATED', `import ${importId} is ${job.status}; conflicts are known once it has been validated`);
     }
-    let pos = { k: 0, c: 0, o: 0 };
+    // where a page starts: the kind (its index), the conflict chunk (its index) and the offset in it
+    let pos = { kindIndex: 0, chunkIndex: 0, offset: 0 };
     if (req.query.cursor) {
-      const decoded = decodeCursor('conflicts', req.query.cursor, userId, this.deps.cursorSecret, 'cursor') as { k?: unknown; c?: unknown; o?: unknown; i?: unknown; kind?: unknown };
-      if (decoded.i !== importId || (decoded.kind ?? null) !== (kind ?? null)) throw new ApiError(400, 'INVALID_CURSOR', 'cursor is not a cursor from a previous page of this list', [{ field: 'cursor', message: 'is not valid' }]);
-      pos = { k: Number(decoded.k), c: Number(decoded.c), o: Number(decoded.o) };
+      const decoded = decodeCursor('conflicts', req.query.cursor, userId, this.deps.cursorSecret, 'cursor') as Partial<Record<'kindIndex' | 'chunkIndex' | 'offset' | 'importId' | 'kind', unknown>>;
+      if (decoded.importId !== importId || (decoded.kind ?? null) !== (kind ?? null)) {
+        throw new ApiError(400, 'INVALID_CURSOR', 'cursor is not a cursor from a previous page of this list', [{ field: 'cursor', message: 'is not valid' }]);
+      }
+      pos = { kindIndex: Number(decoded.kindIndex), chunkIndex: Number(decoded.chunkIndex), offset: Number(decoded.offset) };
     }
     const manifest = await this.stagedManifest(importId);
     const kinds = kind ? [kind as EntityKind] : [...ENTITY_KINDS];
     const out: ConflictListing[] = [];
     let next: typeof pos | undefined;
-    for (let k = pos.k; k < kinds.length && !next; k++) {
+    for (let k = pos.kindIndex; k < kinds.length && !next; k++) {
       const chunks = manifest.conflictChunks?.[kinds[k]] ?? [];
-      for (let c = k === pos.k ? pos.c : 0; c < chunks.length && !next; c++) {
+      for (let c = k === pos.kindIndex ? pos.chunkIndex : 0; c < chunks.length && !next; c++) {
         const listed = await this.staging(importId).conflictChunk(kinds[k], chunks[c][0]);
-        let o = k === pos.k && c === pos.c ? pos.o : 0;
+        let o = k === pos.kindIndex && c === pos.chunkIndex ? pos.offset : 0;
         for (; o < listed.length; o++) {
           if (out.length === limit) {
-            next = { k, c, o };
+            next = { kindIndex: k, chunkIndex: c, offset: o };
             break;
           }
           out.push(listed[o]);
@@ -380,7 +384,7 @@ export class ImportApi {
       importId,
       total,
       conflicts: out,
-      cursor: next ? encodeCursor('conflicts', { ...next, i: importId, kind: kind ?? null, userId }, userId, this.deps.cursorSecret) : null,
+      cursor: next ? encodeCursor('conflicts', { ...next, importId, kind: kind ?? null, userId }, userId, this.deps.cursorSecret) : null,
     });
   }
 
@@ -429,7 +433,7 @@ export class ImportApi {
         },
         { expected: CONFIRMABLE, exclusive: true },
       );
-      started = await launch(processing, 'confirm', this.scheduler());
+      started = await launch(processing, 'confirm', this.queueDeps());
     } catch (err) {
       if (err instanceof AlreadyInStatusError) {
         // Another confirm of this import won the race: it holds the lock and its decisions apply.
@@ -533,7 +537,7 @@ export class ImportApi {
       await this.deps.jobs.users.releaseLock(userId, importId);
       throw err;
     }
-    const started = await launch(undoing, 'undo', this.scheduler());
+    const started = await launch(undoing, 'undo', this.queueDeps());
     log.info('undo started', { importId, force, changedSince: changed });
     return json(202, { importId, status: started.status, message: 'Undoing: everything this import wrote is being put back as it was.', changedSince: changed });
   }

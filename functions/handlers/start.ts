@@ -6,7 +6,7 @@
 import type { Context, S3Event } from 'aws-lambda';
 import { parsePackageKey } from '../jobs/package-store';
 import { jobStoreFromEnv, packageStoreFromEnv, eventPublisherFromEnv } from '../shared/stores';
-import { startImport } from '../jobs/scheduler';
+import { startImport } from '../jobs/import-queue';
 import { SfnWorkflowStarter } from '../jobs/workflow-starter';
 import { JobNotFoundError } from '../jobs/errors';
 import { jobsConfig, stateMachineArn } from '../shared/config';

@@ -11,7 +11,7 @@
 import { isFinished, isRunning, JobStatus, RUNNING_STATUSES, TERMINAL_STATUSES } from './job';
 import { IllegalTransitionError, JobConflictError } from './errors';
 import { reconcileExecution } from './reconcile';
-import { jobEnded, joinLine, launch, SchedulerDeps, startNextQueued } from './scheduler';
+import { jobEnded, joinLine, launch, SchedulerDeps, startNextQueued } from './import-queue';
 import { executionInput } from './workflow-starter';
 import { errorFields, Logger } from '../shared/logger';
 import { announceEnd } from './import-events';

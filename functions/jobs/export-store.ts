@@ -10,7 +10,7 @@ import { ENTITY_KINDS } from '../fzip/entities';
 import { ExportCounts, ExportJob, ExportStatus, isExportFinished } from './export-job';
 import { EXPORT_TABLE } from './job-table';
 import { IllegalTransitionError, JobConflictError, JobNotFoundError, TooManyJobsError } from './errors';
-import { UserImports } from './user-imports';
+import { UserLocks } from './user-locks';
 
 export interface ExportStoreOptions {
   tableName: string;
@@ -25,16 +25,16 @@ export class ExportNotFoundError extends JobNotFoundError {}
 export class ExportStore {
   private readonly now: () => number;
   /** Unfinished exports per user, exactly (the same slot set as imports use, in this table). */
-  readonly slots: UserImports;
+  readonly slots: UserLocks;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly opts: ExportStoreOptions,
   ) {
     this.now = opts.now ?? Date.now;
-    this.slots = new UserImports(doc, opts.tableName, async (id) => {
+    this.slots = new UserLocks(doc, opts.tableName, async (id) => {
       const job = await this.get(id);
-      // UserImports prunes slots of finished jobs: an export is finished once not processing.
+      // UserLocks prunes slots of finished jobs: an export is finished once not processing.
       return job ? ({ status: isExportFinished(job) ? 'completed' : 'processing', validateOnly: false } as never) : undefined;
     }, EXPORT_TABLE.partitionKey);
   }

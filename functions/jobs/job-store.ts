@@ -17,7 +17,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ALLOWED_FROM, EntityResult, ImportJob, RollbackResults, JobStatus, RUNNING_STATUSES, TERMINAL_STATUSES } from './job';
 import { AlreadyInStatusError, IllegalTransitionError, JobConflictError, JobNotFoundError, TooManyJobsError, WritesStoppedError } from './errors';
 import { JOB_TABLE } from './job-table';
-import { UserImports } from './user-imports';
+import { UserLocks } from './user-locks';
 
 export interface JobStoreOptions {
   tableName: string;
@@ -70,14 +70,14 @@ export interface JobPage {
 export class JobStore {
   private readonly now: () => number;
   /** The per-user slots, lock and waiting line (same table). */
-  readonly users: UserImports;
+  readonly users: UserLocks;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly opts: JobStoreOptions,
   ) {
     this.now = opts.now ?? Date.now;
-    this.users = new UserImports(doc, opts.tableName, (id) => this.get(id), 'importId', this.now);
+    this.users = new UserLocks(doc, opts.tableName, (id) => this.get(id), 'importId', this.now);
   }
 
   private get table(): string {

@@ -11,7 +11,7 @@
  *   rollback that cannot run ends the job failed with rolledBack false.
  */
 import { ImportJob, isRunning } from './job';
-import { SchedulerDeps, jobEnded, launch } from './scheduler';
+import { SchedulerDeps, jobEnded, launch } from './import-queue';
 import { ExecutionStatus, WorkflowInput } from './workflow-starter';
 import { Logger } from '../shared/logger';
 import { IllegalTransitionError } from './errors';

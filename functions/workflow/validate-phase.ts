@@ -93,6 +93,9 @@ function results(report: ValidationReport, manifest: StagingManifest | undefined
   };
 }
 
+/** Conflicting ids named in a fail_on_conflict failure's errors (all are counted; the preview lists every one). */
+export const MAX_LISTED_CONFLICTS = 100;
+
 /** Largest validationResults we store (the job item holds at most 400 KB, with the rest of the job). */
 export const MAX_RESULTS_BYTES = 200 * 1024;
 
@@ -212,7 +215,7 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
     // eventually consistent is fine for the plan: the write phases read again, consistently, before writing
     (kind, ids) => deps.entities.currentItems(kind, input.userId, ids, false),
     deps.chunkSize,
-    100,
+    MAX_LISTED_CONFLICTS,
     deps.chunkBytes,
     bytesDifferences,
   );

@@ -8,7 +8,7 @@ import { PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { JobStore } from '../../functions/jobs/job-store';
 import { PackageStore, packageKey } from '../../functions/jobs/package-store';
-import { startImport } from '../../functions/jobs/scheduler';
+import { startImport } from '../../functions/jobs/import-queue';
 import { reconcileExecution } from '../../functions/jobs/reconcile';
 import { ImportEvent, ImportEventPublisher } from '../../functions/jobs/import-events';
 import { ImportJob, MergeStrategy } from '../../functions/jobs/job';

@@ -12,7 +12,7 @@ import { PlainRecord } from '../../functions/fzip/normalize';
 import { ImportApi } from '../../functions/api/import-api';
 import { Logger } from '../../functions/shared/logger';
 import { LocalTokenIssuer } from '../../local/token-issuer';
-import { startImport } from '../../functions/jobs/scheduler';
+import { startImport } from '../../functions/jobs/import-queue';
 import { cleanupExpiredJobs } from '../../functions/jobs/cleanup';
 import { ImportJob } from '../../functions/jobs/job';
 

@@ -16,7 +16,7 @@ import { PlainRecord } from '../../functions/fzip/normalize';
 import { changedPackage, snapshot as snapshotOf } from '../helpers/user-data';
 import { ImportApi } from '../../functions/api/import-api';
 import { LocalTokenIssuer } from '../../local/token-issuer';
-import { startImport } from '../../functions/jobs/scheduler';
+import { startImport } from '../../functions/jobs/import-queue';
 import { EntityStore } from '../../functions/entities/entity-store';
 import { ImportJob } from '../../functions/jobs/job';
 

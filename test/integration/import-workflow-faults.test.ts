@@ -6,7 +6,7 @@ import { housef3Package } from '../helpers/housef3-package';
 import { syntheticPackage } from '../../cli/synthetic-package';
 import { writePackage } from '../../functions/fzip/writer';
 import { handleUploads } from '../../functions/handlers/start';
-import { startImport } from '../../functions/jobs/scheduler';
+import { startImport } from '../../functions/jobs/import-queue';
 import { Logger } from '../../functions/shared/logger';
 
 let h: WorkflowHarness;

@@ -17,7 +17,7 @@ function refusal(fn: () => unknown): ApiError {
 describe('pagination cursors', () => {
   it('give back the key they were made from, for the same list and caller', () => {
     expect(decodeCursor('imports', encodeCursor('imports', jobKey, USER, KEY), USER, KEY, 'lastEvaluatedKey')).toEqual(jobKey);
-    const position = { k: 1, c: 0, o: 5, i: 'imp', kind: null, userId: USER };
+    const position = { kindIndex: 1, chunkIndex: 0, offset: 5, importId: 'imp', kind: null, userId: USER };
     expect(decodeCursor('conflicts', encodeCursor('conflicts', position, USER, KEY), USER, KEY, 'cursor')).toEqual(position);
   });
 
@@ -39,10 +39,10 @@ describe('pagination cursors', () => {
       ['imports', { ...jobKey, uploadedAt: -1 }],
       ['imports', { ...jobKey, status: 'completed' }],
       ['imports', { ...jobKey, importId: '' }],
-      ['conflicts', { k: 0, c: -1, o: 0, i: 'imp', kind: null, userId: USER }],
-      ['conflicts', { k: 0.5, c: 0, o: 0, i: 'imp', kind: null, userId: USER }],
-      ['conflicts', { k: 0, c: 0, o: 0, i: 'imp', kind: 7, userId: USER }],
-      ['conflicts', { k: 0, c: 0, o: 0, i: 'imp', kind: null, userId: 'user-2' }],
+      ['conflicts', { kindIndex: 0, chunkIndex: -1, offset: 0, importId: 'imp', kind: null, userId: USER }],
+      ['conflicts', { kindIndex: 0.5, chunkIndex: 0, offset: 0, importId: 'imp', kind: null, userId: USER }],
+      ['conflicts', { kindIndex: 0, chunkIndex: 0, offset: 0, importId: 'imp', kind: 7, userId: USER }],
+      ['conflicts', { kindIndex: 0, chunkIndex: 0, offset: 0, importId: 'imp', kind: null, userId: 'user-2' }],
     ];
     for (const [list, key] of forged) {
       expect({ key, code: refusal(() => decodeCursor(list, encodeCursor(list, key, USER, KEY), USER, KEY, 'cursor')).code }).toEqual({ key, code: 'INVALID_CURSOR' });

@@ -1,5 +1,5 @@
 /**
- * When imports run. One import per user at a time: the user's lock (user-imports.ts) is taken
+ * When imports run. One import per user at a time: the user's lock (user-locks.ts) is taken
  * before validation and held until the import has ended (completed, failed and rolled back,
  * canceled, undone); an import that finds the lock taken waits in status `queued` and is
  * started, oldest first, when the holder ends. Validate-only jobs write nothing and do not

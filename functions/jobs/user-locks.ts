@@ -21,7 +21,7 @@ export function userItemKey(userId: string, keyName = 'importId'): Record<string
   return { [keyName]: `user#${userId}` };
 }
 
-export interface UserImportsState {
+export interface UserLocksState {
   unfinished: string[];
   activeImportId?: string;
   /** Epoch ms when the lock was taken. */
@@ -42,7 +42,7 @@ function isConditionFailure(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
 }
 
-export class UserImports {
+export class UserLocks {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
@@ -55,7 +55,7 @@ export class UserImports {
     return userItemKey(userId, this.keyName);
   }
 
-  async get(userId: string): Promise<UserImportsState> {
+  async get(userId: string): Promise<UserLocksState> {
     const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: this.key(userId), ConsistentRead: true }));
     const item = out.Item ?? {};
     return {
