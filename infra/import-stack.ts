@@ -431,7 +431,8 @@ export class ImportStack extends Stack {
         listBucket(f, this.packagesBucket);
         allow(f, ['s3:PutObject'], [objects(this.packagesBucket, 'ledger/')]);
         allow(f, ['s3:PutObject', 's3:DeleteObject'], [this.filesBucket.arnForObjects('*')]);
-        allow(f, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], entityArns);
+        // BatchGetItem: the records a forced undo leaves in place, read for what they refer to
+        allow(f, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], entityArns);
       }
       if (substitution === 'RollbackFinishFunctionArn') allow(f, ['s3:PutObject'], [objects(this.packagesBucket, 'ledger/')]);
     }

@@ -53,6 +53,25 @@ function missing(err: unknown): boolean {
   return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
 }
 
+/** Ids of reference records, by kind, that records left in place by a rollback refer to. */
+export type KeptReferences = Partial<Record<EntityKind, string[]>>;
+
+/** What a record refers to: its account, statement file, file map, categories and parent category. */
+export function referencesOf(record: Record<string, unknown>): KeptReferences {
+  const out: Partial<Record<EntityKind, Set<string>>> = {};
+  const add = (kind: EntityKind, v: unknown) => {
+    if (typeof v === 'string' && v) (out[kind] ??= new Set()).add(v);
+  };
+  add('accounts', record.accountId);
+  add('transactionFiles', record.fileId);
+  add('fileMaps', record.fileMapId);
+  add('fileMaps', record.defaultFileMapId);
+  add('categories', record.primaryCategoryId);
+  add('categories', record.parentCategoryId);
+  if (Array.isArray(record.categories)) for (const c of record.categories as Array<{ categoryId?: unknown }>) add('categories', c?.categoryId);
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v]])) as KeptReferences;
+}
+
 export class UndoLedger {
   /** Per import: whether it was rolled back (asked once per ledger). */
   private readonly rolledBackCache = new Map<string, Promise<boolean>>();
@@ -99,6 +118,33 @@ export class UndoLedger {
       this.rolledBackCache.set(importId, p);
     }
     return p;
+  }
+
+  /**
+   * A rollback that leaves records a later import changed (a forced undo) records the ids those
+   * records refer to, so it keeps them: an account, category, file map or statement file the
+   * undone import created stays while a record left in place needs it.
+   */
+  async recordKeptReferences(importId: string, part: string, refs: KeptReferences): Promise<void> {
+    await this.put(`${ledgerPrefix(this.userId, importId)}kept-references/${hashed(part)}.json`, refs);
+  }
+
+  /** Every id the records a rollback left in place refer to, by kind. */
+  async keptReferences(importId: string): Promise<Map<EntityKind, Set<string>>> {
+    const out = new Map<EntityKind, Set<string>>();
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${ledgerPrefix(this.userId, importId)}kept-references/`, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) {
+        const refs = o.Key ? await this.json<KeptReferences>(o.Key) : undefined;
+        for (const [kind, ids] of Object.entries(refs ?? {}) as Array<[EntityKind, string[]]>) {
+          const set = out.get(kind) ?? out.set(kind, new Set()).get(kind)!;
+          for (const id of ids) set.add(id);
+        }
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
   }
 
   private itemKey(importId: string, kind: EntityKind, sk: string): string {

@@ -16,7 +16,7 @@ import { CopyObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { ENTITY_KINDS, EntityKind } from '../fzip/entities';
 import { mapLimit } from '../entities/batch-writer';
 import { Journal, JournalItem, JournalObject, JournalPart } from '../entities/journal';
-import { copySource, UndoLedger } from '../entities/ledger';
+import { copySource, KeptReferences, referencesOf, UndoLedger } from '../entities/ledger';
 import { ImportJob, isFinished, RollbackResults } from '../jobs/job';
 import { ImportStateError } from './errors';
 import { FailInput, WorkflowDeps, WorkflowInput } from './context';
@@ -176,12 +176,35 @@ async function restoreObject(
   return 'changedSince';
 }
 
-async function rollbackPart(part: JournalPart, job: ImportJob, journal: Journal, deps: WorkflowDeps, ledger: UndoLedger): Promise<RollbackResults> {
+async function rollbackPart(
+  part: JournalPart,
+  partKey: string,
+  job: ImportJob,
+  journal: Journal,
+  deps: WorkflowDeps,
+  ledger: UndoLedger,
+  kept: Map<EntityKind, Set<string>>,
+  /** Kept ids already read for what they refer to, in this step. */
+  expanded: Set<string>,
+): Promise<RollbackResults> {
   const out = zero();
   const jobSays = jobSaysRolledBack(deps);
+  if (part.kind !== 'transactions') await closeKept(kept, expanded, job.userId, deps);
+  // records left as they are: what they refer to must stay (see UndoLedger.recordKeptReferences)
+  const left: string[] = [];
+  const neededByKept = new Set<string>();
   const outcomes = await mapLimit(part.items, 16, async (entry): Promise<keyof RollbackResults> => {
     const resolved = await resolveItem(part.kind, entry, job, ledger, jobSays);
-    if (!resolved) return 'changedSince';
+    if (!resolved) {
+      left.push(entry.sk);
+      return 'changedSince';
+    }
+    // created by this import, but a record left in place refers to it: kept, as that record is
+    if (!resolved.before && !entry.deleted && kept.get(part.kind)?.has(entry.sk)) {
+      left.push(entry.sk);
+      neededByKept.add(entry.sk);
+      return 'changedSince';
+    }
     const key = { pk: entry.pk, sk: entry.sk };
     // a deleted item comes back while its key is empty; a written one while it carries this import
     const done =
@@ -192,13 +215,63 @@ async function rollbackPart(part: JournalPart, job: ImportJob, journal: Journal,
       // A later import (or the app) wrote the key since: left as it is, and what this rollback
       // would have put back is kept for that import's undo.
       await ledger.recordItem(job.importId, part.kind, { pk: entry.pk, sk: entry.sk, before: resolved.before });
+      left.push(entry.sk);
       return 'changedSince';
     }
     return resolved.before ? 'restored' : 'deleted';
   });
   for (const o of outcomes) out[o]++;
-  for (const o of part.objects) out[await restoreObject(o, job, journal.bucket, deps, ledger, jobSays)]++;
+  if (left.length) {
+    const current = await deps.entities.currentItems(part.kind, job.userId, left, true);
+    const refs: KeptReferences = {};
+    for (const item of current.values()) {
+      for (const [kind, ids] of Object.entries(referencesOf(item)) as Array<[EntityKind, string[]]>) (refs[kind] ??= []).push(...ids);
+    }
+    if (Object.keys(refs).length) {
+      // recorded before the cursor moves on: a rollback resumed after a crash still knows them
+      await ledger.recordKeptReferences(job.importId, partKey, refs);
+      for (const [kind, ids] of Object.entries(refs) as Array<[EntityKind, string[]]>) {
+        const set = kept.get(kind) ?? kept.set(kind, new Set()).get(kind)!;
+        for (const id of ids) set.add(id);
+      }
+    }
+  }
+  // a statement file record kept for a record left in place keeps its bytes too
+  const keptFiles = part.kind === 'transactionFiles' ? neededByKept : new Set<string>();
+  for (const o of part.objects) {
+    if (keptFiles.size && [...keptFiles].some((fileId) => o.key.startsWith(`${job.userId}/${fileId}/`))) {
+      out.changedSince++;
+      continue;
+    }
+    out[await restoreObject(o, job, journal.bucket, deps, ledger, jobSays)]++;
+  }
   return out;
+}
+
+/**
+ * What kept records refer to, transitively (a kept category's parents, a kept account's default
+ * file map, a kept file map's account …), read from the records as they are now: few ids, read
+ * once each. Run before each part of a reference kind, so whatever a kept record needs is kept
+ * before its kind's parts are rolled back.
+ */
+async function closeKept(kept: Map<EntityKind, Set<string>>, expanded: Set<string>, userId: string, deps: WorkflowDeps): Promise<void> {
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const kind of ['accounts', 'categories', 'fileMaps', 'transactionFiles'] as const) {
+      const todo = [...(kept.get(kind) ?? [])].filter((id) => !expanded.has(`${kind}#${id}`));
+      if (!todo.length) continue;
+      for (const id of todo) expanded.add(`${kind}#${id}`);
+      for (const item of (await deps.entities.currentItems(kind, userId, todo, true)).values()) {
+        for (const [k, ids] of Object.entries(referencesOf(item)) as Array<[EntityKind, string[]]>) {
+          const set = kept.get(k) ?? kept.set(k, new Set()).get(k)!;
+          for (const ref of ids) if (!set.has(ref)) {
+            set.add(ref);
+            grew = true;
+          }
+        }
+      }
+    }
+  }
 }
 
 export interface RollbackStepOutput {
@@ -218,6 +291,8 @@ export async function rollbackStep(input: WorkflowInput, deps: WorkflowDeps): Pr
   let cursor = job.rollbackCursor ?? START_CURSOR;
   let partsDone = job.rollbackParts ?? 0;
   const ledger = new UndoLedger(deps.s3, input.bucket, job.userId);
+  const kept = await ledger.keptReferences(input.importId);
+  const expanded = new Set<string>();
   const advance = async (to: string, delta: RollbackResults, parts = 0) => {
     if (!(await deps.jobs.advanceRollback(input.importId, cursor, to, delta, parts))) {
       throw new ImportStateError(`the rollback of import ${input.importId} moved on elsewhere`);
@@ -234,7 +309,7 @@ export async function rollbackStep(input: WorkflowInput, deps: WorkflowDeps): Pr
       continue;
     }
     for (const key of page.keys) {
-      const delta = await rollbackPart(await journal.read(key), job, journal, deps, ledger);
+      const delta = await rollbackPart(await journal.read(key), key, job, journal, deps, ledger, kept, expanded);
       await advance(`${k}|${key}`, delta, 1);
       // its own progress: parts put back of the parts the import journaled
       partsDone++;

@@ -179,6 +179,54 @@ describe('undo chains', () => {
   });
 });
 
+describe('a forced undo leaves records a later import changed', () => {
+  it('and keeps what they refer to: no record is left pointing at a deleted one', async () => {
+    const user = newUser();
+    const input = syntheticPackage({ transactions: TX, accounts: 2, files: 3, seed: 77 });
+    const data = await materialize(syntheticPackage({ transactions: TX, accounts: 2, files: 3, seed: 77 }));
+    const a = await h.runImport(user, await packageBuffer(input));
+    expect(a.status).toBe('completed');
+    // a later import changes two transactions (one with a statement file, in a subcategory if any)
+    const changedIds = new Set([data.transactions[0].transactionId, data.transactions[1].transactionId]);
+    const b = await h.runImport(
+      user,
+      await packageBuffer({ ...data, transactions: data.transactions.map((t: PlainRecord) => (changedIds.has(t.transactionId) ? { ...t, description: `${String(t.description)} (later)` } : t)) }),
+      { mergeStrategy: 'overwrite' },
+    );
+    expect(b.status).toBe('completed');
+    const u = await undo(user, a.importId, true);
+    expect(u.done.changedSince).toBeGreaterThanOrEqual(2);
+    const after = await snapshot(user);
+    const left = after.items.transactions as PlainRecord[];
+    expect(new Set(left.map((t) => t.sk))).toEqual(changedIds);
+    // every reference of what is left resolves
+    const ids = (kind: string) => new Set((after.items[kind] as PlainRecord[]).map((r) => r.sk));
+    const [accounts, categories, maps, files] = [ids('accounts'), ids('categories'), ids('fileMaps'), ids('transactionFiles')];
+    const dangling: string[] = [];
+    const need = (set: Set<unknown>, v: unknown, what: string) => {
+      if (typeof v === 'string' && !set.has(v)) dangling.push(`${what} ${v}`);
+    };
+    for (const t of left) {
+      need(accounts, t.accountId, 'account');
+      need(files, t.fileId, 'statement file');
+      need(categories, t.primaryCategoryId, 'category');
+      for (const c of (t.categories as Array<{ categoryId: string }>) ?? []) need(categories, c.categoryId, 'category');
+    }
+    for (const f of after.items.transactionFiles as PlainRecord[]) {
+      need(accounts, f.accountId, 'account');
+      need(maps, f.fileMapId, 'file map');
+      expect(Object.keys(after.objects).some((k) => k.startsWith(`${user}/${String(f.sk)}/`))).toBe(true);
+    }
+    for (const m of after.items.fileMaps as PlainRecord[]) need(accounts, m.accountId, 'account');
+    for (const acc of after.items.accounts as PlainRecord[]) need(maps, acc.defaultFileMapId, 'file map');
+    for (const c of after.items.categories as PlainRecord[]) need(categories, c.parentCategoryId, 'category');
+    expect(dangling).toEqual([]);
+    // and nothing more than that is kept: fewer accounts/categories than the import wrote, or the same when all are needed
+    expect((after.items.accounts as unknown[]).length).toBeGreaterThan(0);
+    expect((after.items.categories as unknown[]).length).toBeLessThanOrEqual(data.categories.length);
+  });
+});
+
 describe('replace: restore to exactly this backup', () => {
   /** A user's data as comparable across users and imports (our own attributes left out). */
   async function content(user: string) {
