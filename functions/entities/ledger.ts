@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { EntityKind } from '../fzip/entities';
 import { JournalObject } from './journal';
+import { addReferences, References } from '../fzip/references';
 
 export const LEDGER_PREFIX = 'ledger/';
 
@@ -54,23 +55,7 @@ function missing(err: unknown): boolean {
 }
 
 /** Ids of reference records, by kind, that records left in place by a rollback refer to. */
-export type KeptReferences = Partial<Record<EntityKind, string[]>>;
-
-/** What a record refers to: its account, statement file, file map, categories and parent category. */
-export function referencesOf(record: Record<string, unknown>): KeptReferences {
-  const out: Partial<Record<EntityKind, Set<string>>> = {};
-  const add = (kind: EntityKind, v: unknown) => {
-    if (typeof v === 'string' && v) (out[kind] ??= new Set()).add(v);
-  };
-  add('accounts', record.accountId);
-  add('transactionFiles', record.fileId);
-  add('fileMaps', record.fileMapId);
-  add('fileMaps', record.defaultFileMapId);
-  add('categories', record.primaryCategoryId);
-  add('categories', record.parentCategoryId);
-  if (Array.isArray(record.categories)) for (const c of record.categories as Array<{ categoryId?: unknown }>) add('categories', c?.categoryId);
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v]])) as KeptReferences;
-}
+export type KeptReferences = References;
 
 export class UndoLedger {
   /** Per import: whether it was rolled back (asked once per ledger). */
@@ -137,10 +122,7 @@ export class UndoLedger {
       const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${ledgerPrefix(this.userId, importId)}kept-references/`, ContinuationToken: token }));
       for (const o of page.Contents ?? []) {
         const refs = o.Key ? await this.json<KeptReferences>(o.Key) : undefined;
-        for (const [kind, ids] of Object.entries(refs ?? {}) as Array<[EntityKind, string[]]>) {
-          const set = out.get(kind) ?? out.set(kind, new Set()).get(kind)!;
-          for (const id of ids) set.add(id);
-        }
+        if (refs) addReferences(out, refs);
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

@@ -26,6 +26,7 @@ import { TRANSACTION_SHARDS, userPartitions } from '../entities/entity-tables';
 import { ExportStore } from '../jobs/export-store';
 import { exportStagingPrefix, ExportJob } from '../jobs/export-job';
 import { ExportSelection, selectionMatcher } from '../jobs/export-selection';
+import { addReferences, closeReferences, referencesOf } from '../fzip/references';
 import { Logger } from '../shared/logger';
 import { safeReason } from './failure';
 import { ImportStateError } from './errors';
@@ -103,30 +104,6 @@ async function putJson(deps: ExportDeps, key: string, value: unknown): Promise<v
   await deps.s3.send(new PutObjectCommand({ Bucket: deps.packagesBucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }));
 }
 
-/** Ids a set of transactions refers to: ids only, never a record's content. */
-class References {
-  readonly accounts = new Set<string>();
-  readonly categories = new Set<string>();
-  readonly files = new Set<string>();
-
-  noteTransaction(t: Record<string, unknown>): void {
-    if (typeof t.accountId === 'string') this.accounts.add(t.accountId);
-    if (typeof t.fileId === 'string') this.files.add(t.fileId);
-    if (typeof t.primaryCategoryId === 'string') this.categories.add(t.primaryCategoryId);
-    if (Array.isArray(t.categories)) for (const c of t.categories as Array<{ categoryId?: unknown }>) if (typeof c?.categoryId === 'string') this.categories.add(c.categoryId);
-  }
-
-  add(other: { accounts: string[]; categories: string[]; files: string[] }): void {
-    for (const a of other.accounts) this.accounts.add(a);
-    for (const c of other.categories) this.categories.add(c);
-    for (const f of other.files) this.files.add(f);
-  }
-
-  toJSON(): { accounts: string[]; categories: string[]; files: string[] } {
-    return { accounts: [...this.accounts], categories: [...this.categories], files: [...this.files] };
-  }
-}
-
 /** Items of a small kind, all of them, by id (accounts, categories, file maps, statement files: bounded in number). */
 async function allItems(deps: ExportDeps, kind: EntityKind, userId: string): Promise<Map<string, Record<string, unknown>>> {
   const out = new Map<string, Record<string, unknown>>();
@@ -136,36 +113,17 @@ async function allItems(deps: ExportDeps, kind: EntityKind, userId: string): Pro
 
 /**
  * The ids of each reference kind a selective package holds: what the selected transactions
- * refer to, the accounts and categories the selection names, each category's ancestors, each
- * statement file's account and file map, each account's default file map and each file map's
- * account, until nothing more is needed (so that the package passes validation on its own).
+ * refer to and the accounts and categories the selection names, closed over what those records
+ * refer to (fzip/references.ts), so that the package passes validation on its own.
  */
 export function closeSelection(
-  refs: { accounts: Set<string>; categories: Set<string>; files: Set<string> },
+  refs: Map<EntityKind, Set<string>>,
   selection: ExportSelection,
   items: Record<'accounts' | 'categories' | 'fileMaps' | 'transactionFiles', Map<string, Record<string, unknown>>>,
-): Record<'accounts' | 'categories' | 'fileMaps' | 'transactionFiles', Set<string>> {
-  const has = (kind: keyof typeof items) => (id: unknown): id is string => typeof id === 'string' && items[kind].has(id);
-  const accounts = new Set([...refs.accounts, ...(selection.accountIds ?? [])].filter(has('accounts')));
-  const files = new Set([...refs.files].filter(has('transactionFiles')));
-  const categories = new Set<string>();
-  for (const start of [...refs.categories, ...(selection.categoryIds ?? [])]) {
-    // a category and its ancestors (a cycle, which the validator refuses on import, stops here too)
-    for (let c: unknown = start; has('categories')(c) && !categories.has(c); c = items.categories.get(c)?.parentCategoryId) categories.add(c);
-  }
-  const maps = new Set<string>();
-  for (let grew = true; grew; ) {
-    const before = accounts.size + maps.size;
-    for (const f of files) {
-      const file = items.transactionFiles.get(f)!;
-      if (has('accounts')(file.accountId)) accounts.add(file.accountId);
-      if (has('fileMaps')(file.fileMapId)) maps.add(file.fileMapId);
-    }
-    for (const a of accounts) if (has('fileMaps')(items.accounts.get(a)!.defaultFileMapId)) maps.add(items.accounts.get(a)!.defaultFileMapId as string);
-    for (const m of maps) if (has('accounts')(items.fileMaps.get(m)!.accountId)) accounts.add(items.fileMaps.get(m)!.accountId as string);
-    grew = accounts.size + maps.size > before;
-  }
-  return { accounts, categories, fileMaps: maps, transactionFiles: files };
+): Map<EntityKind, Set<string>> {
+  const seed = new Map([...refs].map(([k, ids]) => [k, new Set(ids)]));
+  addReferences(seed, { accounts: selection.accountIds ?? [], categories: selection.categoryIds ?? [] });
+  return closeReferences(seed, (kind, id) => (kind === 'transactions' ? undefined : items[kind].get(id)));
 }
 
 async function upload(deps: ExportDeps, key: string, body: Readable, contentType: string): Promise<void> {
@@ -194,7 +152,7 @@ export async function exportTransactionsShard(input: ShardInput, deps: ExportDep
   const nonce = `\u0001${randomBytes(8).toString('hex')}\u0001`;
   // selective: only the selected transactions, and the ids of what they need
   const selected = selectionMatcher(job.selection);
-  const refs = new References();
+  const refs = new Map<EntityKind, Set<string>>();
   let n = 0;
   const lines = Readable.from(
     (async function* () {
@@ -203,7 +161,7 @@ export async function exportTransactionsShard(input: ShardInput, deps: ExportDep
         for (const item of page) {
           if (job.selection) {
             if (!selected(item as PlainRecord)) continue;
-            refs.noteTransaction(item);
+            addReferences(refs, referencesOf(item));
           }
           batch += exportRecordText('transactions', item, nonce) + '\n';
           n++;
@@ -215,7 +173,7 @@ export async function exportTransactionsShard(input: ShardInput, deps: ExportDep
     })(),
   );
   await upload(deps, shardKey(input.exportId, input.shard), lines, 'application/x-ndjson');
-  if (job.selection) await putJson(deps, refsKey(input.exportId, input.shard), refs.toJSON());
+  if (job.selection) await putJson(deps, refsKey(input.exportId, input.shard), Object.fromEntries([...refs].map(([k, ids]) => [k, [...ids]])));
   const done = await deps.exports.recordShard(input.exportId, input.shard, n);
   await deps.exports.reportProgress(input.exportId, 5 + (55 * done) / TRANSACTION_SHARDS, 'exporting_transactions');
 }
@@ -258,12 +216,12 @@ export async function exportWritePackage(input: ExportInput, deps: ExportDeps): 
   const nonce = `\u0001${randomBytes(8).toString('hex')}\u0001`;
 
   // selective: the ids of each reference kind the package holds (see closeSelection)
-  let chosen: Partial<Record<EntityKind, Set<string>>> = {};
+  let chosen = new Map<EntityKind, Set<string>>();
   if (job.selection) {
-    const refs = new References();
+    const refs = new Map<EntityKind, Set<string>>();
     for (let shard = 0; shard < TRANSACTION_SHARDS; shard++) {
       const out = await deps.s3.send(new GetObjectCommand({ Bucket: deps.packagesBucket, Key: refsKey(input.exportId, shard) }));
-      refs.add(JSON.parse(await (out.Body as { transformToString(): Promise<string> }).transformToString()));
+      addReferences(refs, JSON.parse(await (out.Body as { transformToString(): Promise<string> }).transformToString()));
     }
     const items = {
       accounts: await allItems(deps, 'accounts', job.userId),
@@ -273,7 +231,8 @@ export async function exportWritePackage(input: ExportInput, deps: ExportDeps): 
     };
     chosen = closeSelection(refs, job.selection, items);
   }
-  const wanted = (kind: EntityKind, item: Record<string, unknown>) => !chosen[kind] || chosen[kind]!.has(String(item[ENTITIES[kind].idField]));
+  // transactions were selected in their shards; each reference kind keeps the closure's ids
+  const wanted = (kind: EntityKind, item: Record<string, unknown>) => kind === 'transactions' || !job.selection || chosen.get(kind)!.has(String(item[ENTITIES[kind].idField]));
 
   // Statement files: every transaction file (of the package) whose bytes we hold. File records
   // are few (bounded by the validator's reference limit), so their list is read first.

@@ -16,7 +16,8 @@ import { CopyObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { ENTITY_KINDS, EntityKind } from '../fzip/entities';
 import { mapLimit } from '../entities/batch-writer';
 import { Journal, JournalItem, JournalObject, JournalPart } from '../entities/journal';
-import { copySource, KeptReferences, referencesOf, UndoLedger } from '../entities/ledger';
+import { copySource, KeptReferences, UndoLedger } from '../entities/ledger';
+import { addReferences, referencesOf } from '../fzip/references';
 import { ImportJob, isFinished, RollbackResults } from '../jobs/job';
 import { ImportStateError } from './errors';
 import { FailInput, WorkflowDeps, WorkflowInput } from './context';
@@ -223,17 +224,13 @@ async function rollbackPart(
   for (const o of outcomes) out[o]++;
   if (left.length) {
     const current = await deps.entities.currentItems(part.kind, job.userId, left, true);
-    const refs: KeptReferences = {};
-    for (const item of current.values()) {
-      for (const [kind, ids] of Object.entries(referencesOf(item)) as Array<[EntityKind, string[]]>) (refs[kind] ??= []).push(...ids);
-    }
-    if (Object.keys(refs).length) {
+    const found = new Map<EntityKind, Set<string>>();
+    for (const item of current.values()) addReferences(found, referencesOf(item));
+    if (found.size) {
+      const refs: KeptReferences = Object.fromEntries([...found].map(([k, ids]) => [k, [...ids]]));
       // recorded before the cursor moves on: a rollback resumed after a crash still knows them
       await ledger.recordKeptReferences(job.importId, partKey, refs);
-      for (const [kind, ids] of Object.entries(refs) as Array<[EntityKind, string[]]>) {
-        const set = kept.get(kind) ?? kept.set(kind, new Set()).get(kind)!;
-        for (const id of ids) set.add(id);
-      }
+      addReferences(kept, refs);
     }
   }
   // a statement file record kept for a record left in place keeps its bytes too
@@ -261,15 +258,7 @@ async function closeKept(kept: Map<EntityKind, Set<string>>, expanded: Set<strin
       const todo = [...(kept.get(kind) ?? [])].filter((id) => !expanded.has(`${kind}#${id}`));
       if (!todo.length) continue;
       for (const id of todo) expanded.add(`${kind}#${id}`);
-      for (const item of (await deps.entities.currentItems(kind, userId, todo, true)).values()) {
-        for (const [k, ids] of Object.entries(referencesOf(item)) as Array<[EntityKind, string[]]>) {
-          const set = kept.get(k) ?? kept.set(k, new Set()).get(k)!;
-          for (const ref of ids) if (!set.has(ref)) {
-            set.add(ref);
-            grew = true;
-          }
-        }
-      }
+      for (const item of (await deps.entities.currentItems(kind, userId, todo, true)).values()) if (addReferences(kept, referencesOf(item))) grew = true;
     }
   }
 }

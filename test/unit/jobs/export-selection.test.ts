@@ -64,10 +64,15 @@ describe('closeSelection', () => {
       transactionFiles: map([['file1', { accountId: 'acc2', fileMapId: 'map2' }], ['file9', { accountId: 'acc4' }]]),
       categories: map([['child', { parentCategoryId: 'parent' }], ['parent', { parentCategoryId: 'root' }], ['root', {}], ['other', {}]]),
     };
-    const out = closeSelection({ accounts: new Set(['acc1']), categories: new Set(['child']), files: new Set(['file1', 'missing']) }, {}, items);
-    expect([...out.accounts].sort()).toEqual(['acc1', 'acc2', 'acc3']);
-    expect([...out.fileMaps].sort()).toEqual(['map1', 'map2']);
-    expect([...out.transactionFiles]).toEqual(['file1']);
-    expect([...out.categories].sort()).toEqual(['child', 'parent', 'root']);
+    const refs = new Map([
+      ['accounts', new Set(['acc1'])],
+      ['categories', new Set(['child'])],
+      ['transactionFiles', new Set(['file1', 'missing'])],
+    ] as const);
+    const out = closeSelection(new Map(refs), {}, items);
+    expect([...out.get('accounts')!].sort()).toEqual(['acc1', 'acc2', 'acc3']);
+    expect([...out.get('fileMaps')!].sort()).toEqual(['map1', 'map2']);
+    expect([...out.get('transactionFiles')!]).toEqual(['file1']);
+    expect([...out.get('categories')!].sort()).toEqual(['child', 'parent', 'root']);
   });
 });
