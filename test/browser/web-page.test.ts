@@ -58,10 +58,11 @@ async function axe(p: Page = page): Promise<string[]> {
 }
 
 /** axe-core at desktop and at phone width (the layout differs: stacked rows, one-line header). */
-async function axeBothWidths(): Promise<string[]> {
+async function axeBothWidths(name: string): Promise<string[]> {
   const desktop = await axe();
   await page.setViewportSize({ width: 390, height: 844 });
   const phone = (await axe()).map((v) => `phone: ${v}`);
+  await shot(`phone-${name}`);
   await page.setViewportSize({ width: 1100, height: 900 });
   return [...desktop, ...phone];
 }
@@ -116,7 +117,7 @@ describe('the web page', () => {
     await page.goto(stack.apiUrl);
     await page.getByLabel('User name').waitFor();
     expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(false);
-    expect(await axeBothWidths()).toEqual([]);
+    expect(await axeBothWidths('sign-in')).toEqual([]);
     await page.getByLabel('User name').fill('web-user');
     await shot('01-sign-in');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -165,7 +166,7 @@ describe('the web page', () => {
     await row.filter({ hasText: 'generated.fzip' }).waitFor({ timeout: 10_000 });
     expect(await row.innerText()).toContain('Completed');
     expect(await row.getByRole('button', { name: 'Undo generated.fzip' }).isVisible()).toBe(true);
-    expect(await axeBothWidths()).toEqual([]);
+    expect(await axeBothWidths('import-completed')).toEqual([]);
     await shot('03-import-completed');
     await screenShot('web-page', '#progress-panel');
     // the money chart is recomputed after the import: months with bars, a month by category
@@ -204,7 +205,7 @@ describe('the web page', () => {
     await page.locator('#chart g.month[data-month="2022-03"]').click();
     expect(await page.locator('#overview-selection').innerText()).toBe('Selected: 1 account, transactions from 2022-03-01 to 2022-08-31.');
     expect(await page.locator('#chart g.month.picked').count()).toBe(6);
-    expect(await axeBothWidths()).toEqual([]);
+    expect(await axeBothWidths('package-overview')).toEqual([]);
     await shot('04-package-overview');
     await page.getByRole('button', { name: 'Import only this selection' }).click();
     expect(await page.locator('#filter-from').inputValue()).toBe('2022-03-01');
@@ -247,7 +248,7 @@ describe('the web page', () => {
     await page.getByLabel('Filter the problems').fill('UNKNOWN_REFERENCE');
     expect(await page.locator('#errors-list li').allInnerTexts()).toEqual([items[1]]);
     expect(await page.locator('#phases li.failed').innerText()).toBe('Check the package');
-    expect(await axeBothWidths()).toEqual([]);
+    expect(await axeBothWidths('problems')).toEqual([]);
     await shot('06-problems');
   });
 
@@ -277,7 +278,7 @@ describe('the web page', () => {
     expect(await card.locator('tbody tr').innerText()).toBe(`Amount\t${amount} GBP\t−4,321.00 GBP`);
     await card.getByLabel("Take the package's").check();
     await page.getByLabel('For records you did not decide').selectOption('skip_existing');
-    expect(await axeBothWidths()).toEqual([]);
+    expect(await axeBothWidths('preview')).toEqual([]);
     await shot('08-preview');
     // a reload reopens the preview, and it can still be confirmed
     const url = page.url();
