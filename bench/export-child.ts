@@ -21,12 +21,12 @@ import { userPartitions } from '../functions/entities/entity-tables';
 import { Logger } from '../functions/shared/logger';
 import { syntheticPackage } from '../cli/synthetic-package';
 import { PlainRecord } from '../functions/fzip/normalize';
-import { ENTITY_KINDS } from '../functions/fzip/entities';
+import { ENTITY_KINDS, entityTableNames } from '../functions/fzip/entities';
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 10000);
   process.env.LOG_LEVEL = 'silent';
-  const tables = { accounts: 'e-accounts', categories: 'e-categories', fileMaps: 'e-file-maps', transactionFiles: 'e-transaction-files', transactions: 'e-transactions' };
+  const tables = entityTableNames('e-');
   // The stand-ins run in a process of their own: the peak RSS measured here is the export's alone.
   const proc = spawn(process.execPath, [
     join(__dirname, 'servers-child.js'),

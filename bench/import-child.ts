@@ -16,7 +16,7 @@ import { importTransactionsChunk } from '../functions/workflow/import-phase';
 import { Logger } from '../functions/shared/logger';
 import { syntheticPackage } from '../cli/synthetic-package';
 import { PlainRecord } from '../functions/fzip/normalize';
-import { ENTITY_KINDS } from '../functions/fzip/entities';
+import { ENTITY_KINDS, entityTableNames } from '../functions/fzip/entities';
 import { emptyResult } from '../functions/jobs/job';
 
 const MAP_CONCURRENCY = 4;
@@ -25,13 +25,7 @@ const BATCH_CONCURRENCY = 4;
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 10000);
   process.env.LOG_LEVEL = 'silent';
-  const tables = {
-    accounts: 'b-accounts',
-    categories: 'b-categories',
-    fileMaps: 'b-file-maps',
-    transactionFiles: 'b-transaction-files',
-    transactions: 'b-transactions',
-  };
+  const tables = entityTableNames('b-');
   const servers = await startLocalServers({
     buckets: ['bench'],
     tables: [jobTableDefinition('b-jobs'), ...Object.values(tables).map(entityTableDefinition), entityTableDefinition('b-floor')],

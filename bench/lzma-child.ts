@@ -19,6 +19,7 @@ import { lzma } from '@napi-rs/lzma';
 import { ZipLzmaDecompressStream } from '../functions/fzip/lzma/lzma-decoder';
 import { FileRangeSource } from '../functions/fzip/source';
 import { validatePackage } from '../functions/fzip/validator';
+import { totalCount } from '../functions/fzip/entities';
 import { buildZip } from '../test/helpers/raw-zip';
 
 async function readAll(stream: Readable): Promise<Buffer> {
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
   const validateSeconds = Number(process.hrtime.bigint() - t) / 1e9;
   if (!report.valid) throw new Error(`LZMA benchmark package is invalid: ${report.errors[0]?.message}`);
   const c = report.counts;
-  const records = c.accounts + c.categories + c.fileMaps + c.transactionFiles + c.transactions;
+  const records = totalCount(c);
   const compressedBytes = entries.reduce((n, e) => n + e.body.length, 0);
   process.stdout.write(JSON.stringify({ entries: entries.length, compressedBytes, bytes, oursSeconds, liblzmaSeconds, validateSeconds, records }) + '\n');
 }

@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { FileRangeSource } from '../functions/fzip/source';
 import { validatePackage } from '../functions/fzip/validator';
+import { totalCount } from '../functions/fzip/entities';
 
 async function floor(path: string): Promise<{ records: number; bytes: number }> {
   const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false });
@@ -35,7 +36,7 @@ async function validator(path: string): Promise<{ records: number; bytes: number
   if (!report.valid) throw new Error(`benchmark package is invalid: ${report.errors[0]?.message}`);
   const c = report.counts;
   // bytes: the same JSON the floor measures; run.ts takes it from the floor's run
-  return { records: c.accounts + c.categories + c.fileMaps + c.transactionFiles + c.transactions, bytes: 0 };
+  return { records: totalCount(c), bytes: 0 };
 }
 
 async function main(): Promise<void> {

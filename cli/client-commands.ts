@@ -15,6 +15,7 @@ import { ApiCallError, FzipClient, isFinishedJob, Job, localDir, resolveClientCo
 import { executionArnOf } from '../functions/jobs/workflow-starter';
 import { MERGE_STRATEGIES, MergeStrategy } from '../functions/jobs/job';
 import { STATUS_WORDS } from '../functions/jobs/vocabulary';
+import { ENTITY_KINDS } from '../functions/fzip/entities';
 import type { Io } from './fzip';
 
 export class CliUsageError extends Error {}
@@ -37,7 +38,7 @@ export function summaryTable(job: Job): string {
   const results = job.importResults as Record<string, Record<string, number>> | null;
   const plan = (job.validationResults as { plan?: Record<string, Record<string, number>> } | null)?.plan;
   const rows: string[] = [];
-  const entities = ['accounts', 'categories', 'fileMaps', 'transactionFiles', 'transactions'];
+  const entities = ENTITY_KINDS;
   if (results && Object.keys(results).length) {
     // replace deletes too: the column only where something was deleted
     const deletes = entities.some((e) => (results[e]?.deleted ?? 0) > 0);
@@ -431,7 +432,7 @@ export async function exportCommand(args: string[], io: Io, isTty = false): Prom
   } else {
     const c = job.counts as Record<string, number>;
     io.out(`${'entity'.padEnd(18)}${'records'.padStart(10)}`);
-    for (const k of ['accounts', 'categories', 'fileMaps', 'transactionFiles', 'transactions', 'statementFiles']) io.out(`${k.padEnd(18)}${String(c?.[k] ?? 0).padStart(10)}`);
+    for (const k of [...ENTITY_KINDS, 'statementFiles']) io.out(`${k.padEnd(18)}${String(c?.[k] ?? 0).padStart(10)}`);
     io.out(report.valid ? `wrote ${file} (${bytes} bytes): a valid package` : `wrote ${file}, but it does not validate:`);
     for (const e of report.errors.slice(0, 20)) io.out(`  [${e.code}] ${e.file ?? ''}${e.index !== undefined ? `#${e.index}` : ''} ${e.message}`);
   }

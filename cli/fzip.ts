@@ -11,6 +11,8 @@ import { validatePackage, ValidationReport } from '../functions/fzip/validator';
 import { writePackageFile } from '../functions/fzip/writer';
 import { syntheticPackage } from './synthetic-package';
 import { Issue } from '../functions/fzip/issues';
+import { countOf, countsText } from '../functions/jobs/vocabulary';
+import { FILE_KIND } from '../functions/fzip/entities';
 import {
   CliUsageError,
   clientErrorMessage,
@@ -104,8 +106,7 @@ export function formatReport(r: ValidationReport): string {
   const lines = [`${r.packageName}: ${r.valid ? 'VALID' : 'INVALID'} (${r.packageFormat}, ${humanBytes(r.packageBytes)})`];
   const c = r.counts;
   lines.push(
-    `  accounts ${c.accounts}, categories ${c.categories}, file maps ${c.fileMaps}, transaction files ${c.transactionFiles}, ` +
-      `transactions ${c.transactions}, statement files ${c.statementFiles}`,
+    `  ${countsText(c)}; bytes for ${countOf(FILE_KIND, c.statementFiles)}`,
   );
   if (r.errorCount) {
     lines.push(`errors (${r.errorCount}${r.errors.length < r.errorCount ? `, first ${r.errors.length} shown` : ''}):`);
@@ -203,8 +204,7 @@ async function generateCommand(args: string[], io: Io): Promise<number> {
   const result = await writePackageFile(input, values.output);
   const c = result.counts;
   io.out(
-    `wrote ${values.output}: ${c.accounts} accounts, ${c.categories} categories, ${c.fileMaps} file maps, ` +
-      `${c.transactionFiles} transaction files, ${c.transactions} transactions in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `wrote ${values.output}: ${countsText(c)} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   return 0;
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { PlainRecord } from '../functions/fzip/normalize';
 import { PackageInput, StatementFileInput } from '../functions/fzip/writer';
+import { FILE_KIND } from '../functions/fzip/entities';
 
 export interface SyntheticOptions {
   transactions: number;
@@ -135,7 +136,7 @@ export function syntheticPackage(opts: SyntheticOptions): PackageInput {
     }
   }
 
-  const transactionFiles: PlainRecord[] = [];
+  const fileRecords: PlainRecord[] = [];
   const files: StatementFileInput[] = [];
   for (let f = 0; f < nFiles; f++) {
     const account = accounts[f % nAccounts];
@@ -149,7 +150,7 @@ export function syntheticPackage(opts: SyntheticOptions): PackageInput {
     }
     const content = Buffer.from(lines.join('\n') + '\n');
     const uploadDate = START + f * 30 * DAY;
-    transactionFiles.push({
+    fileRecords.push({
       fileId, userId, fileName, uploadDate, fileSize: content.length, s3Key: `${userId}/${fileId}/${fileName}`,
       processingStatus: 'processed', processedDate: uploadDate + 5000, fileFormat: 'csv',
       accountId: account.accountId, fileMapId: account.defaultFileMapId, recordCount: 40,
@@ -171,7 +172,7 @@ export function syntheticPackage(opts: SyntheticOptions): PackageInput {
       const amount = (m[2] * magnitude).toFixed(2);
       const description = `${m[0]} ${1000 + (i % 9000)}`;
       const categoryId = categoryByName.get(m[1]) as string;
-      const file = transactionFiles.length ? transactionFiles[i % transactionFiles.length] : undefined;
+      const file = fileRecords.length ? fileRecords[i % fileRecords.length] : undefined;
       const tx: PlainRecord = {
         transactionId: uuidFrom(r), userId, accountId: account.accountId, date, description, amount, currency: 'GBP',
         balance: (r() * 5000).toFixed(2), importOrder: i + 1, transactionType: m[2] > 0 ? 'CREDIT' : 'DEBIT',
@@ -189,7 +190,7 @@ export function syntheticPackage(opts: SyntheticOptions): PackageInput {
     accounts,
     categories,
     fileMaps,
-    transactionFiles,
+    [FILE_KIND]: fileRecords,
     transactions: { [Symbol.iterator]: transactions },
     files: files.map((f) => ({ ...f, content: () => Readable.from([f.content as Buffer]) })),
   };

@@ -29,7 +29,7 @@ import { routesByPath, WEB_ROUTES } from '../functions/api/routes';
 import { ENV, resourceEnvironment } from '../functions/shared/env-names';
 import { EVENT_SOURCE } from '../functions/jobs/import-events';
 import { REBUILD_DETAIL_TYPE } from '../functions/analytics/rebuild';
-import { ENTITY_KINDS, EntityKind } from '../functions/fzip/entities';
+import { ENTITY_KINDS, EntityKind, kindNames } from '../functions/fzip/entities';
 import { EXPORT_STEPS, EXPORT_SUBSTITUTIONS, ExportSubstitution, WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS, WorkflowSubstitution } from '../functions/workflow/steps';
 import { ImportStackConfig } from './config';
 import { IMPORT_TUNING, TuningName } from '../functions/shared/import-tuning';
@@ -79,7 +79,7 @@ export class ImportStack extends Stack {
   readonly packagesBucket: s3.Bucket;
   readonly filesBucket: s3.Bucket;
   readonly jobsTable: dynamodb.Table;
-  readonly entityTables: Record<'accounts' | 'categories' | 'fileMaps' | 'transactionFiles' | 'transactions', dynamodb.Table>;
+  readonly entityTables: Record<EntityKind, dynamodb.Table>;
   readonly stateMachine: sfn.StateMachine;
   readonly exportStateMachine: sfn.StateMachine;
   readonly exportsTable: dynamodb.Table;
@@ -157,13 +157,7 @@ export class ImportStack extends Stack {
         partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
         sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       });
-    this.entityTables = {
-      accounts: entityTable('AccountsTable'),
-      categories: entityTable('CategoriesTable'),
-      fileMaps: entityTable('FileMapsTable'),
-      transactionFiles: entityTable('TransactionFilesTable'),
-      transactions: entityTable('TransactionsTable'),
-    };
+    this.entityTables = Object.fromEntries(ENTITY_KINDS.map((k) => [k, entityTable(`${kindNames(k).pascal}Table`)])) as Record<EntityKind, dynamodb.Table>;
 
     this.analyticsTable = entityTable('AnalyticsTable');
     this.exportsTable = indexedTable('ExportsTable', EXPORT_TABLE.partitionKey, EXPORT_TABLE.ttlAttribute, [EXPORT_TABLE.byUser, EXPORT_TABLE.byExpiry]);

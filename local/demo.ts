@@ -11,6 +11,7 @@ import { startLocalStack } from './stack';
 import { writePackageFile } from '../functions/fzip/writer';
 import { syntheticPackage } from '../cli/synthetic-package';
 import { main as fzip } from '../cli/fzip';
+import { countsText } from '../functions/jobs/vocabulary';
 
 const TRANSACTIONS = Number(process.env.DEMO_TRANSACTIONS ?? 20000);
 
@@ -23,7 +24,7 @@ async function demo(): Promise<number> {
     const file = join(dir, 'demo.fzip');
     const written = await writePackageFile(syntheticPackage({ transactions: TRANSACTIONS, accounts: 3, files: 12, seed: 2026 }), file);
     const c = written.counts;
-    console.log(`generated ${file}: ${c.accounts} accounts, ${c.categories} categories, ${c.fileMaps} file maps, ${c.transactionFiles} statement files, ${c.transactions} transactions\n`);
+    console.log(`generated ${file}: ${countsText(c)}\n`);
     const auth = ['--api', stack.apiUrl, '--token', stack.issuer.sign('demo-user')];
     console.log('== import (mergeStrategy fail_on_conflict) ==');
     const first = await fzip(['import', file, ...auth]);

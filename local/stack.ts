@@ -16,6 +16,7 @@ import { entityTableDefinition, exportTableDefinition, jobTableDefinition } from
 import { EXPORT_ASL_PATH, LocalStateMachine, TaskFunction, TaskFunctions } from './state-machine';
 import { EXPORT_STEPS, EXPORT_SUBSTITUTIONS, WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS } from '../functions/workflow/steps';
 import { startSfnEndpoint } from './sfn-endpoint';
+import { entityTableNames } from '../functions/fzip/entities';
 import { LocalEventBus, startLocalEventBus } from './event-bus';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadIssuer, LocalTokenIssuer } from './token-issuer';
 
@@ -28,13 +29,7 @@ export const LOCAL_NAMES = {
   analyticsTable: 'fzip-analytics',
   packagesBucket: 'fzip-packages',
   filesBucket: 'fzip-files',
-  entityTables: {
-    accounts: 'fzip-accounts',
-    categories: 'fzip-categories',
-    fileMaps: 'fzip-file-maps',
-    transactionFiles: 'fzip-transaction-files',
-    transactions: 'fzip-transactions',
-  },
+  entityTables: entityTableNames('fzip-'),
   stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:fzip-import',
   exportStateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:fzip-export',
   issuer: LOCAL_ISSUER,

@@ -10,7 +10,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
-import { EntityKind } from '../fzip/entities';
+import { EntityKind, FILE_KIND } from '../fzip/entities';
 import { canonicalDecimal } from '../fzip/money';
 import { MONEY_FIELDS, PlainRecord } from '../fzip/normalize';
 
@@ -23,7 +23,7 @@ export interface FieldDifference {
 }
 
 function ignored(kind: EntityKind, field: string): boolean {
-  return OURS.has(field) || (kind === 'transactionFiles' && field === 's3Key');
+  return OURS.has(field) || (kind === FILE_KIND && field === 's3Key');
 }
 
 function money(v: unknown): unknown {

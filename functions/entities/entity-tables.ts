@@ -3,7 +3,7 @@
  * package can never address another user's item (housef3 keyed entities by id alone and let
  * one user's restore overwrite another's).
  *
- * - accounts, categories, fileMaps, transactionFiles: PK userId, SK the entity id.
+ * - the reference kinds (accounts, categories, file maps, statement files): PK userId, SK the entity id.
  * - transactions: PK `${userId}#${shard}` with shard = a hash of transactionId modulo
  *   TRANSACTION_SHARDS, SK transactionId. DynamoDB takes ~1,000 writes/s per partition key, so
  *   a million transactions under one key would take 17 minutes at best; 16 shards spread them.

@@ -4,7 +4,7 @@
  * and parent; a file map by its name; a statement file by its file name. Short strings only
  * (each cut to MAX_TEXT), so a listing stays small whatever the record holds.
  */
-import { EntityKind } from '../fzip/entities';
+import { ENTITIES, EntityKind } from '../fzip/entities';
 
 export interface RecordSummary {
   /** The record's name, or a transaction's description. */
@@ -43,22 +43,19 @@ function day(v: unknown): string | undefined {
 
 /** The summary of one record (the package's or the user's item: both carry the format's field names). */
 export function summarize(kind: EntityKind, record: Record<string, unknown>, nameOf: NameOf = () => undefined): RecordSummary {
+  const title = text(record[ENTITIES[kind].titleField]);
   switch (kind) {
     case 'accounts': {
       const detail = [text(record.institution), text(record.accountType)].filter(Boolean).join(' · ');
-      return { title: text(record.accountName) || '(no name)', ...(text(record.currency) ? { currency: text(record.currency) } : {}), ...(detail ? { detail } : {}) };
+      return { title: title || '(no name)', ...(text(record.currency) ? { currency: text(record.currency) } : {}), ...(detail ? { detail } : {}) };
     }
     case 'categories': {
       const parentId = text(record.parentCategoryId);
-      return { title: text(record.name) || '(no name)', ...(parentId ? { parent: nameOf('categories', parentId) ?? parentId } : {}) };
+      return { title: title || '(no name)', ...(parentId ? { parent: nameOf('categories', parentId) ?? parentId } : {}) };
     }
-    case 'fileMaps':
-      return { title: text(record.name) || '(no name)' };
-    case 'transactionFiles':
-      return { title: text(record.fileName) || '(no name)' };
     case 'transactions': {
       const accountId = text(record.accountId);
-      const out: RecordSummary = { title: text(record.description) ?? '' };
+      const out: RecordSummary = { title: title ?? '' };
       const date = day(record.date);
       if (date) out.date = date;
       const amount = text(record.amount);
@@ -68,6 +65,8 @@ export function summarize(kind: EntityKind, record: Record<string, unknown>, nam
       if (accountId) out.account = nameOf('accounts', accountId) ?? accountId;
       return out;
     }
+    default:
+      return { title: title || '(no name)' };
   }
 }
 

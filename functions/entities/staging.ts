@@ -11,7 +11,7 @@
  * at the end and written as staging/{importId}/selection.json; the import phases write only those.
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ENTITIES, ENTITY_KINDS, EntityKind } from '../fzip/entities';
+import { ENTITIES, ENTITY_KINDS, EntityKind, zeroCounts } from '../fzip/entities';
 import { PlainRecord } from '../fzip/normalize';
 import { stagingPrefix } from '../jobs/package-store';
 import { FieldDifference, listedValue, recordDifferences } from './compare';
@@ -112,7 +112,7 @@ export function selectedIds(selection: Selection): (kind: EntityKind, id: string
 
 export class StagingWriter {
   private buffer: { kind: EntityKind; records: PlainRecord[]; lines: string[]; bytes: number } | undefined;
-  private readonly chunks: Record<EntityKind, number> = { accounts: 0, categories: 0, fileMaps: 0, transactionFiles: 0, transactions: 0 };
+  private readonly chunks: Record<EntityKind, number> = zeroCounts();
   private readonly plan = Object.fromEntries(ENTITY_KINDS.map((k) => [k, zeroPlan()])) as Record<EntityKind, EntityPlan>;
   private readonly conflicts: Array<{ kind: EntityKind; id: string }> = [];
   private readonly conflictChunks = Object.fromEntries(ENTITY_KINDS.map((k) => [k, []])) as unknown as Record<EntityKind, Array<[number, number]>>;

@@ -7,13 +7,7 @@ import { ENTITIES, EntityKind } from './entities';
 
 export type PlainRecord = Record<string, unknown>;
 
-export const MONEY_FIELDS: Readonly<Record<EntityKind, readonly string[]>> = {
-  accounts: ['balance'],
-  categories: [],
-  fileMaps: [],
-  transactionFiles: ['openingBalance', 'closingBalance'],
-  transactions: ['amount', 'balance'],
-};
+export const MONEY_FIELDS = Object.fromEntries(Object.values(ENTITIES).map((e) => [e.kind, e.moneyFields])) as Readonly<Record<EntityKind, readonly string[]>>;
 
 function moneyString(v: unknown): unknown {
   return typeof v === 'number' ? String(v) : v;

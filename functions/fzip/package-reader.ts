@@ -253,7 +253,7 @@ class ZipPackageReader implements PackageReader {
   }
 }
 
-/** packageFormat "json": {manifest, accounts, transactions, categories, fileMaps, transactionFiles}. */
+/** packageFormat "json": {manifest, and an array of records per kind under its documentKey}. */
 class JsonDocumentReader implements PackageReader {
   readonly format = 'json' as const;
 

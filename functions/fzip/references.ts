@@ -5,10 +5,18 @@
  * map; a category to its parent. Used wherever a subset of a user's records must stand on its
  * own: a selective import, a selective export, and the records a forced undo keeps.
  */
-import { ENTITY_KINDS, EntityKind } from './entities';
+import { ENTITIES, ENTITY_KINDS, EntityKind, REFERENCE_KINDS } from './entities';
 
 /** Ids by kind. */
 export type References = Partial<Record<EntityKind, string[]>>;
+
+/** Every field that refers to a kind: the referenced kinds' id fields and each kind's declared reference fields. */
+const ALL_REFERENCES: Array<[string, EntityKind]> = [
+  ...REFERENCE_KINDS.map((k): [string, EntityKind] => [ENTITIES[k].idField, k]),
+  ...ENTITY_KINDS.flatMap((k) => Object.entries(ENTITIES[k].referenceFields)),
+];
+const REFERENCE_FIELDS = ALL_REFERENCES.filter(([f]) => !f.includes('[].'));
+const REFERENCE_ARRAYS = ALL_REFERENCES.filter(([f]) => f.includes('[].')).map(([f, k]): [string, string, EntityKind] => [...(f.split('[].') as [string, string]), k]);
 
 /** The ids a record refers to (a record's own id may appear: harmless for a closure). */
 export function referencesOf(record: Record<string, unknown>): References {
@@ -16,13 +24,11 @@ export function referencesOf(record: Record<string, unknown>): References {
   const add = (kind: EntityKind, v: unknown) => {
     if (typeof v === 'string' && v) (out[kind] ??= new Set()).add(v);
   };
-  add('accounts', record.accountId);
-  add('transactionFiles', record.fileId);
-  add('fileMaps', record.fileMapId);
-  add('fileMaps', record.defaultFileMapId);
-  add('categories', record.primaryCategoryId);
-  add('categories', record.parentCategoryId);
-  if (Array.isArray(record.categories)) for (const c of record.categories as Array<{ categoryId?: unknown }>) add('categories', c?.categoryId);
+  for (const [field, kind] of REFERENCE_FIELDS) add(kind, record[field]);
+  for (const [array, field, kind] of REFERENCE_ARRAYS) {
+    const items = record[array];
+    if (Array.isArray(items)) for (const item of items as Array<Record<string, unknown> | null>) add(kind, item?.[field]);
+  }
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v]])) as References;
 }
 

@@ -7,7 +7,7 @@
  * `onRecord` receives each valid, normalized record as it passes (the import workflow
  * stages them); it is never called for a record that failed.
  */
-import { ENTITIES, EntityKind } from './entities';
+import { ENTITIES, EntityKind, FILE_KIND, READ_ORDER, zeroCounts } from './entities';
 import { countKeys, findDuplicateKey } from './json/duplicate-keys';
 import { ErrorCode, FzipFatalError, Issue, IssueList, WarningCode, valueText } from './issues';
 import { FzipLimits, resolveLimits } from './limits';
@@ -20,9 +20,6 @@ import { RangeSource } from './source';
 import { UuidSet } from './json/uuid-set';
 import { fileEntryName } from './zip/layout';
 import type { FzipManifest } from './types.generated';
-
-/** Order in which entities are read: referenced kinds before the kinds that refer to them. */
-const READ_ORDER: readonly EntityKind[] = ['accounts', 'fileMaps', 'categories', 'transactionFiles', 'transactions'];
 
 export type EntityCounts = Record<EntityKind, number>;
 
@@ -59,7 +56,7 @@ export interface ValidateOptions {
   onRecord?: (kind: EntityKind, record: PlainRecord, index: number) => void | Promise<void>;
 }
 
-const emptyCounts = (): EntityCounts => ({ accounts: 0, categories: 0, fileMaps: 0, transactionFiles: 0, transactions: 0 });
+const emptyCounts = (): EntityCounts => zeroCounts();
 
 class Validation {
   readonly errors: IssueList<ErrorCode>;
@@ -73,7 +70,8 @@ class Validation {
   readonly fileMapIds = new Set<string>();
   readonly categoryParents = new Map<string, string | undefined>();
   readonly categoryIndex = new Map<string, number>();
-  readonly transactionFiles = new Map<string, { index: number; fileName: string; fileSize?: number }>();
+  /** Statement file records by id: their bytes are checked once every entry is known. */
+  readonly fileRecords = new Map<string, { index: number; fileName: string; fileSize?: number }>();
   /** Ids of records that failed: what only refers to them is not reported again (one cause, one error). */
   readonly failedIds = new Set<string>();
   readonly transactionIds = new UuidSet(1 << 16);
@@ -219,10 +217,10 @@ function checkRecord(v: Validation, kind: EntityKind, r: PlainRecord, where: Iss
           message: `fileName is ${Buffer.byteLength(r.fileName)} bytes in UTF-8; stored as {user}/{fileId}/{fileName} it must stay within ${MAX_FILE_NAME_BYTES} bytes (an S3 key holds 1,024)`,
         });
       }
-      if (v.transactionFiles.has(id)) {
+      if (v.fileRecords.has(id)) {
         v.error({ ...where, code: 'DUPLICATE_ID', field: '/fileId', message: `transaction file ${id} appears more than once` });
       } else {
-        v.transactionFiles.set(id, {
+        v.fileRecords.set(id, {
           index: where.index as number,
           fileName: r.fileName as string,
           fileSize: typeof r.fileSize === 'number' ? r.fileSize : undefined,
@@ -242,7 +240,7 @@ function checkRecord(v: Validation, kind: EntityKind, r: PlainRecord, where: Iss
         v.error({ ...where, code: 'DUPLICATE_ID', field: '/transactionId', message: `transaction ${id} appears more than once` });
       }
       ref('/accountId', `account ${r.accountId}`, v.accountIds.has(r.accountId as string));
-      if (typeof r.fileId === 'string') ref('/fileId', `transaction file ${r.fileId}`, v.transactionFiles.has(r.fileId));
+      if (typeof r.fileId === 'string') ref('/fileId', `transaction file ${r.fileId}`, v.fileRecords.has(r.fileId));
       if (typeof r.primaryCategoryId === 'string') {
         ref('/primaryCategoryId', `category ${r.primaryCategoryId}`, v.categoryParents.has(r.primaryCategoryId));
       }
@@ -460,14 +458,14 @@ async function checkStatementFiles(v: Validation, reader: PackageReader, verify:
   v.statementFiles = entries.length;
   const byId = new Map<string, typeof entries>();
   for (const e of entries) byId.set(e.fileId, [...(byId.get(e.fileId) ?? []), e]);
-  for (const [fileId, tf] of v.transactionFiles) {
+  for (const [fileId, tf] of v.fileRecords) {
     const expected = fileEntryName(fileId, tf.fileName);
     const found = byId.get(fileId);
     if (!found) {
       v.warn({
         code: 'MISSING_FILE_BYTES',
         message: `no bytes for this statement file (expected ${expected}); its record is imported without them`,
-        file: v.locations.get('transactionFiles'),
+        file: v.locations.get(FILE_KIND),
         index: tf.index,
         id: fileId,
       });
@@ -478,7 +476,7 @@ async function checkStatementFiles(v: Validation, reader: PackageReader, verify:
       v.warn({
         code: 'FILE_SIZE_MISMATCH',
         message: `fileSize says ${tf.fileSize} bytes but ${exact.entryName} holds ${exact.size}`,
-        file: v.locations.get('transactionFiles'),
+        file: v.locations.get(FILE_KIND),
         index: tf.index,
         id: fileId,
         field: '/fileSize',
@@ -486,7 +484,7 @@ async function checkStatementFiles(v: Validation, reader: PackageReader, verify:
     }
   }
   for (const e of entries) {
-    if (!v.transactionFiles.has(e.fileId) && !v.failedIds.has(e.fileId)) {
+    if (!v.fileRecords.has(e.fileId) && !v.failedIds.has(e.fileId)) {
       v.warn({ code: 'UNREFERENCED_FILE', message: 'no transaction file record refers to this file; it is not imported', file: e.entryName });
     }
     if (verify) {

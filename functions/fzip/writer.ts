@@ -9,7 +9,7 @@ import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import yazl from 'yazl';
-import { ENTITIES, ENTITY_KINDS, EntityKind } from './entities';
+import { ENTITIES, ENTITY_KINDS, EntityKind, zeroCounts } from './entities';
 import { PlainRecord } from './normalize';
 import { dataEntryName, fileEntryName } from './zip/layout';
 
@@ -29,16 +29,12 @@ export interface StatementFileInput {
   content: Buffer | (() => Readable);
 }
 
-export interface PackageInput {
+/** Records of each kind (a kind left out writes no data file), the statement files' bytes, and manifest fields. */
+export type PackageInput = Partial<Record<EntityKind, RecordSource>> & {
   /** Merged over the defaults (format 1.0, now, counts and checksums computed). */
   manifest?: PlainRecord;
-  accounts?: RecordSource;
-  categories?: RecordSource;
-  fileMaps?: RecordSource;
-  transactionFiles?: RecordSource;
-  transactions?: RecordSource;
   files?: Iterable<StatementFileInput>;
-}
+};
 
 export interface WriteOptions {
   /** gzip data files inside the zip, as housef3 does (default true). */
@@ -114,7 +110,7 @@ export async function writePackage(input: PackageInput, out: Writable, options: 
   const output = pipeline(zip.outputStream, out);
   output.catch(() => undefined); // awaited below; an early failure must not go unhandled
   const checksums: Record<string, string> = {};
-  const counts = { accounts: 0, categories: 0, fileMaps: 0, transactionFiles: 0, transactions: 0 };
+  const counts = zeroCounts();
   const done: Promise<void>[] = [];
 
   const addStream = (name: string, open: () => Readable) => {
@@ -162,11 +158,7 @@ export async function writePackage(input: PackageInput, out: Writable, options: 
     housef3Version: '2.5.0',
     packageFormat: 'fzip',
     dataSummary: {
-      accountsCount: counts.accounts,
-      transactionsCount: counts.transactions,
-      categoriesCount: counts.categories,
-      fileMapsCount: counts.fileMaps,
-      transactionFilesCount: counts.transactionFiles,
+      ...Object.fromEntries(ENTITY_KINDS.map((k) => [ENTITIES[k].countKey, counts[k]])),
       analyticsIncluded: false,
     },
     checksums: options.checksums === false ? {} : checksums,

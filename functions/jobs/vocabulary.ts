@@ -81,3 +81,8 @@ export const PHASE_STEPS: Readonly<Record<string, number>> = {
 export function countOf(kind: EntityKind, n: number): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? KIND_WORDS[kind].one : KIND_WORDS[kind].many}`;
 }
+
+/** "3 accounts, 1 category, … 20,000 transactions": every kind, in import order. */
+export function countsText(counts: Partial<Record<EntityKind, number>>): string {
+  return ENTITY_KINDS.map((k) => countOf(k, counts[k] ?? 0)).join(', ');
+}

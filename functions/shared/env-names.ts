@@ -4,7 +4,7 @@
  * them through resourceEnvironment(), so the three cannot drift apart. Tuning variables
  * (limits, retention) are read with their defaults in functions/shared/config.ts.
  */
-import { EntityKind } from '../fzip/entities';
+import { ENTITY_KINDS, EntityKind, kindNames } from '../fzip/entities';
 
 export const ENV = {
   jobsTable: 'JOBS_TABLE',
@@ -18,13 +18,7 @@ export const ENV = {
 } as const;
 
 /** Each entity kind's table. */
-export const ENTITY_TABLE_ENV: Readonly<Record<EntityKind, string>> = {
-  accounts: 'ACCOUNTS_TABLE',
-  categories: 'CATEGORIES_TABLE',
-  fileMaps: 'FILE_MAPS_TABLE',
-  transactionFiles: 'TRANSACTION_FILES_TABLE',
-  transactions: 'TRANSACTIONS_TABLE',
-};
+export const ENTITY_TABLE_ENV = Object.fromEntries(ENTITY_KINDS.map((k) => [k, kindNames(k).tableEnv])) as Readonly<Record<EntityKind, string>>;
 
 /** The names of the stack's tables and buckets (CDK tokens in AWS, plain names locally). */
 export interface ResourceNames {

@@ -18,7 +18,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListObjectsV2CommandOutput, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
-import { ENTITIES, EntityKind } from '../fzip/entities';
+import { ENTITIES, EntityKind, FILE_KIND, REFERENCE_KINDS } from '../fzip/entities';
 import { PlainRecord } from '../fzip/normalize';
 import { RecordJsonText, StatementFileInput, writePackage } from '../fzip/writer';
 import { EntityStore } from '../entities/entity-store';
@@ -68,7 +68,7 @@ export function exportRecordText(kind: EntityKind, item: Record<string, unknown>
   let exact = false;
   // housef3's restore requires s3Key and reads a file's bytes at files/{s3Key}: our storage key
   // means nothing elsewhere, the package's entry name does.
-  const record = kind === 'transactionFiles' ? { ...item, s3Key: `${String(item.fileId)}/${String(item.fileName)}` } : item;
+  const record = kind === FILE_KIND ? { ...item, s3Key: `${String(item.fileId)}/${String(item.fileName)}` } : item;
   const text = JSON.stringify(record, function (key, value) {
     if (this === record && INTERNAL.has(key)) return undefined;
     if (value instanceof NumberValue) {
@@ -119,11 +119,11 @@ async function allItems(deps: ExportDeps, kind: EntityKind, userId: string): Pro
 export function closeSelection(
   refs: Map<EntityKind, Set<string>>,
   selection: ExportSelection,
-  items: Record<'accounts' | 'categories' | 'fileMaps' | 'transactionFiles', Map<string, Record<string, unknown>>>,
+  items: Partial<Record<EntityKind, Map<string, Record<string, unknown>>>>,
 ): Map<EntityKind, Set<string>> {
   const seed = new Map([...refs].map(([k, ids]) => [k, new Set(ids)]));
   addReferences(seed, { accounts: selection.accountIds ?? [], categories: selection.categoryIds ?? [] });
-  return closeReferences(seed, (kind, id) => (kind === 'transactions' ? undefined : items[kind].get(id)));
+  return closeReferences(seed, (kind, id) => items[kind]?.get(id));
 }
 
 async function upload(deps: ExportDeps, key: string, body: Readable, contentType: string): Promise<void> {
@@ -223,12 +223,8 @@ export async function exportWritePackage(input: ExportInput, deps: ExportDeps): 
       const out = await deps.s3.send(new GetObjectCommand({ Bucket: deps.packagesBucket, Key: refsKey(input.exportId, shard) }));
       addReferences(refs, JSON.parse(await (out.Body as { transformToString(): Promise<string> }).transformToString()));
     }
-    const items = {
-      accounts: await allItems(deps, 'accounts', job.userId),
-      categories: await allItems(deps, 'categories', job.userId),
-      fileMaps: await allItems(deps, 'fileMaps', job.userId),
-      transactionFiles: await allItems(deps, 'transactionFiles', job.userId),
-    };
+    const items: Partial<Record<EntityKind, Map<string, Record<string, unknown>>>> = {};
+    for (const kind of REFERENCE_KINDS) items[kind] = await allItems(deps, kind, job.userId);
     chosen = closeSelection(refs, job.selection, items);
   }
   // transactions were selected in their shards; each reference kind keeps the closure's ids
@@ -238,10 +234,10 @@ export async function exportWritePackage(input: ExportInput, deps: ExportDeps): 
   // are few (bounded by the validator's reference limit), so their list is read first.
   const stored = await storedFiles(deps, job.userId);
   const files: StatementFileInput[] = [];
-  for await (const page of deps.entities.itemsOf('transactionFiles', job.userId)) {
+  for await (const page of deps.entities.itemsOf(FILE_KIND, job.userId)) {
     for (const item of page) {
       const key = item.s3Key;
-      if (!wanted('transactionFiles', item)) continue;
+      if (!wanted(FILE_KIND, item)) continue;
       if (typeof key === 'string' && stored.has(key) && typeof item.fileId === 'string' && typeof item.fileName === 'string') {
         files.push({ fileId: item.fileId, fileName: item.fileName, content: objectStream(deps.s3, deps.filesBucket, key) });
       }
@@ -288,10 +284,7 @@ export async function exportWritePackage(input: ExportInput, deps: ExportDeps): 
     result = await writePackage(
       {
         manifest,
-        accounts: records('accounts'),
-        categories: records('categories'),
-        fileMaps: records('fileMaps'),
-        transactionFiles: records('transactionFiles'),
+        ...Object.fromEntries(REFERENCE_KINDS.map((k) => [k, records(k)])),
         transactions,
         files,
       },

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ENTITIES, ENTITY_KINDS, EntityKind } from '../fzip/entities';
+import { ENTITIES, ENTITY_KINDS, EntityKind, FILE_KIND } from '../fzip/entities';
 import { PlainRecord } from '../fzip/normalize';
 import { headFile, IMPORT_ID_METADATA, SHA256_METADATA, StatementSource, statementKey } from './statement-files';
 import { selectedIds, StagedRecord, StagingManifest, StagingReader } from '../entities/staging';
@@ -36,13 +36,9 @@ export const PART_SIZE = 250;
  * reference kinds are few records; the transactions are most of the work: they move the bar
  * from TRANSACTIONS_FROM to 99 as their parts are written.
  */
-export const PHASES: Record<EntityKind, { phase: string; progress: number }> = {
-  accounts: { phase: KIND_WORDS.accounts.importingPhase, progress: 32 },
-  categories: { phase: KIND_WORDS.categories.importingPhase, progress: 34 },
-  fileMaps: { phase: KIND_WORDS.fileMaps.importingPhase, progress: 36 },
-  transactionFiles: { phase: KIND_WORDS.transactionFiles.importingPhase, progress: 38 },
-  transactions: { phase: KIND_WORDS.transactions.importingPhase, progress: 40 },
-};
+export const PHASES = Object.fromEntries(
+  ENTITY_KINDS.map((k, i) => [k, { phase: KIND_WORDS[k].importingPhase, progress: 32 + 2 * i }]),
+) as Record<EntityKind, { phase: string; progress: number }>;
 const TRANSACTIONS_FROM = PHASES.transactions.progress;
 
 
@@ -116,7 +112,7 @@ async function journalPart(w: ChunkWrite, part: number, records: StagedRecord[])
       // identical only when its bytes are too.
       const same =
         recordDifferences(kind, record, before).length === 0 &&
-        !(kind === 'transactionFiles' && files && (await files.bytesDifference(record, deps.s3, deps.filesBucket, statementKey(job.userId, record))));
+        !(kind === FILE_KIND && files && (await files.bytesDifference(record, deps.s3, deps.filesBucket, statementKey(job.userId, record))));
       if (same) {
         result.unchanged++;
         continue;
@@ -137,7 +133,7 @@ async function journalPart(w: ChunkWrite, part: number, records: StagedRecord[])
       result.created++;
     }
     items.push({ ...entityKey(kind, job.userId, id), before });
-    if (kind === 'transactionFiles' && files && (await files.entryFor(record))) {
+    if (kind === FILE_KIND && files && (await files.entryFor(record))) {
       const key = statementKey(job.userId, record);
       const there = await headFile(deps.s3, deps.filesBucket, key);
       const entry: JournalObject = { key, existed: there !== undefined };
@@ -187,7 +183,7 @@ async function journalPart(w: ChunkWrite, part: number, records: StagedRecord[])
 async function applyPart(kind: EntityKind, part: JournalPart, records: StagedRecord[], job: ImportJob, deps: WorkflowDeps, files?: StatementSource): Promise<number> {
   const written = new Set(part.items.map((i) => i.sk));
   let toWrite = records.map((s) => s.record).filter((r) => written.has(r[ENTITIES[kind].idField] as string));
-  if (kind === 'transactionFiles') {
+  if (kind === FILE_KIND) {
     const rewritten: PlainRecord[] = [];
     for (const r of toWrite) {
       const rec = { ...r };
@@ -323,7 +319,7 @@ async function journalDeletions(w: ChunkWrite, part: number, ids: string[]): Pro
     items.push({ ...entityKey(kind, job.userId, id), before, deleted: true });
     result.deleted = (result.deleted ?? 0) + 1;
     if (typeof before.importId === 'string') overwrote[before.importId] = (overwrote[before.importId] ?? 0) + 1;
-    if (kind === 'transactionFiles' && typeof before.fileId === 'string' && typeof before.fileName === 'string') {
+    if (kind === FILE_KIND && typeof before.fileId === 'string' && typeof before.fileName === 'string') {
       const key = statementKey(job.userId, before as PlainRecord);
       const there = await headFile(deps.s3, deps.filesBucket, key);
       if (!there) continue;
@@ -377,7 +373,7 @@ export async function importEntityPhase(kind: Exclude<EntityKind, 'transactions'
   await withWriteLease(job, deps, async () => {
     await deps.jobs.reportProgress(input.importId, PHASES[kind].progress, PHASES[kind].phase);
     const manifest = await manifestOf(input, deps);
-    const files = kind === 'transactionFiles' ? new StatementSource(job, input, deps) : undefined;
+    const files = kind === FILE_KIND ? new StatementSource(job, input, deps) : undefined;
     const plan = await writePlan(input, job, deps);
     try {
       const total = emptyResult();

@@ -13,7 +13,7 @@
  *   Roll back import (repeated until done) -> Finish rollback -> failed | canceled | undone
  */
 import { CopyObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { ENTITY_KINDS, EntityKind } from '../fzip/entities';
+import { ENTITY_KINDS, EntityKind, REFERENCE_KINDS, FILE_KIND } from '../fzip/entities';
 import { mapLimit } from '../entities/batch-writer';
 import { Journal, JournalItem, JournalObject, JournalPart } from '../entities/journal';
 import { copySource, KeptReferences, UndoLedger } from '../entities/ledger';
@@ -234,7 +234,7 @@ async function rollbackPart(
     }
   }
   // a statement file record kept for a record left in place keeps its bytes too
-  const keptFiles = part.kind === 'transactionFiles' ? neededByKept : new Set<string>();
+  const keptFiles = part.kind === FILE_KIND ? neededByKept : new Set<string>();
   for (const o of part.objects) {
     if (keptFiles.size && [...keptFiles].some((fileId) => o.key.startsWith(`${job.userId}/${fileId}/`))) {
       out.changedSince++;
@@ -254,7 +254,7 @@ async function rollbackPart(
 async function closeKept(kept: Map<EntityKind, Set<string>>, expanded: Set<string>, userId: string, deps: WorkflowDeps): Promise<void> {
   for (let grew = true; grew; ) {
     grew = false;
-    for (const kind of ['accounts', 'categories', 'fileMaps', 'transactionFiles'] as const) {
+    for (const kind of REFERENCE_KINDS) {
       const todo = [...(kept.get(kind) ?? [])].filter((id) => !expanded.has(`${kind}#${id}`));
       if (!todo.length) continue;
       for (const id of todo) expanded.add(`${kind}#${id}`);

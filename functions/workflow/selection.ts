@@ -6,7 +6,7 @@
  * accounts' default file maps. Reference records are read before transactions, so
  * they are all staged and the selection (their ids) is decided at the end.
  */
-import { ENTITIES, EntityKind } from '../fzip/entities';
+import { ENTITIES, EntityKind, REFERENCE_KINDS } from '../fzip/entities';
 import { addReferences, closeReferences, referencesOf } from '../fzip/references';
 import { PlainRecord } from '../fzip/normalize';
 import { ImportFilter, filtersTransactions, includedKinds, transactionMatcher } from '../jobs/import-filter';
@@ -63,12 +63,7 @@ export class SelectionCollector {
     const closed = closeReferences(seed, (kind, id) => this.records.get(kind)?.get(id));
     return {
       kinds: this.kinds,
-      ids: {
-        accounts: [...closed.get('accounts')!],
-        categories: [...closed.get('categories')!],
-        transactionFiles: [...closed.get('transactionFiles')!],
-        fileMaps: [...closed.get('fileMaps')!],
-      },
+      ids: Object.fromEntries(REFERENCE_KINDS.map((k) => [k, [...closed.get(k)!]])),
     };
   }
 }

@@ -4,6 +4,7 @@
  * functions/handlers/workflow.ts (CDK points one Lambda at each) and the core function it runs
  * (the local stack and the tests call these with their own dependencies).
  */
+import { kindNames, REFERENCE_KINDS, ReferenceKind } from '../fzip/entities';
 import { validatePhase } from './validate-phase';
 import { completePhase, importEntityPhase, importTransactionsChunk, resumePhase } from './import-phase';
 import { checkWriters, rollbackBegin, rollbackFailed, rollbackFinish, rollbackStep } from './rollback-phase';
@@ -21,16 +22,18 @@ export function stepInput(event: WorkflowInput): WorkflowInput {
 
 type Step = (payload: any, deps: WorkflowDeps) => Promise<unknown>;
 
+/** One step per reference kind (Import{Kind}FunctionArn → handler import{Kind}); the transactions have a Map of chunks. */
+const importKindSteps = Object.fromEntries(
+  REFERENCE_KINDS.map((kind) => {
+    const { pascal } = kindNames(kind);
+    return [`Import${pascal}FunctionArn`, { handler: `import${pascal}`, run: (p: WorkflowInput, d: WorkflowDeps) => importEntityPhase(kind, stepInput(p), d) }];
+  }),
+) as Record<`Import${Capitalize<ReferenceKind>}FunctionArn`, { handler: `import${Capitalize<ReferenceKind>}`; run: Step }>;
+
 export const WORKFLOW_STEPS = {
   ValidateFunctionArn: { handler: 'validate', run: (p: WorkflowInput, d: WorkflowDeps) => validatePhase(stepInput(p), d) },
   ResumeFunctionArn: { handler: 'resume', run: (p: WorkflowInput, d: WorkflowDeps) => resumePhase(stepInput(p), d) },
-  ImportAccountsFunctionArn: { handler: 'importAccounts', run: (p: WorkflowInput, d: WorkflowDeps) => importEntityPhase('accounts', stepInput(p), d) },
-  ImportCategoriesFunctionArn: { handler: 'importCategories', run: (p: WorkflowInput, d: WorkflowDeps) => importEntityPhase('categories', stepInput(p), d) },
-  ImportFileMapsFunctionArn: { handler: 'importFileMaps', run: (p: WorkflowInput, d: WorkflowDeps) => importEntityPhase('fileMaps', stepInput(p), d) },
-  ImportTransactionFilesFunctionArn: {
-    handler: 'importTransactionFiles',
-    run: (p: WorkflowInput, d: WorkflowDeps) => importEntityPhase('transactionFiles', stepInput(p), d),
-  },
+  ...importKindSteps,
   ImportTransactionsFunctionArn: {
     handler: 'importTransactions',
     run: (p: ChunkInput, d: WorkflowDeps) => importTransactionsChunk({ ...stepInput(p), chunk: p.chunk }, d),

@@ -7,14 +7,13 @@
  */
 import { IMPORT_TUNING } from '../shared/import-tuning';
 import { validatePackage, ValidationReport } from '../fzip/validator';
-import { ENTITY_KINDS, EntityKind } from '../fzip/entities';
+import { ENTITIES, ENTITY_KINDS, EntityKind, FILE_KIND } from '../fzip/entities';
 import { Issue, ErrorCode } from '../fzip/issues';
 import { S3RangeSource } from '../shared/s3-range-source';
 import { StagingReader, StagingWriter, StagingManifest } from '../entities/staging';
 import { ImportJob, MergeStrategy } from '../jobs/job';
 import { ImportStateError } from './errors';
 import { PlainRecord } from '../fzip/normalize';
-import { ENTITIES } from '../fzip/entities';
 import { UuidSet } from '../fzip/json/uuid-set';
 import { replaceScope } from '../jobs/import-filter';
 import { userPartitions } from '../entities/entity-tables';
@@ -198,7 +197,7 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
   // A statement file whose item is identical may still carry other bytes than the user's object.
   const files = new StatementSource({ ...job, packageETag: job.packageETag ?? source.etag }, input, deps);
   const bytesDifferences = async (kind: EntityKind, record: PlainRecord) => {
-    if (kind !== 'transactionFiles') return [];
+    if (kind !== FILE_KIND) return [];
     try {
       const d = await files.bytesDifference(record, deps.s3, deps.filesBucket, statementKey(input.userId, record));
       return d ? [d] : [];

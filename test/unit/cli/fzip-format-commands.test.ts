@@ -26,7 +26,7 @@ describe('fzip validate / inspect / generate', () => {
     const io = capture();
     expect(await main(['validate', good], io)).toBe(0);
     expect(io.stdout.join('\n')).toMatch(/good\.fzip: VALID \(fzip/);
-    expect(io.stdout.join('\n')).toContain('transactions 2');
+    expect(io.stdout.join('\n')).toContain('2 transactions; bytes for 1 statement file');
   });
 
   it('exits 1 for an invalid package and names file, record, field and code', async () => {
