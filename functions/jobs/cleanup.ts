@@ -114,7 +114,7 @@ export async function clearDeadWriters(deps: Pick<CleanupDeps, 'jobs'>, pageSize
       const page = await deps.jobs.listByStatus(status, pageSize, start);
       start = page.next;
       for (const key of page.jobs) {
-        if (await deps.jobs.clearWriteLeases(key.importId)) cleared++;
+        if (await deps.jobs.leases.clear(key.importId)) cleared++;
         if (status === 'rolling_back' || status === 'undoing') {
           // the rollback that was running died with the process; it did not fail: its attempts
           // start again — a few times only, in case it is what brings the process down

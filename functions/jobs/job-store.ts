@@ -1,7 +1,9 @@
 /**
- * The job table. Every status change goes through `transition`: one conditional UpdateItem
+ * The job table: creating, reading and listing jobs, and their status changes. Every status change goes through `transition`: one conditional UpdateItem
  * (the status must be one the target may be entered from), so duplicate events and racing
- * executions cannot move a job backwards; a repeated identical transition is a no-op.
+ * executions cannot move a job backwards; a repeated identical transition is a no-op. The
+ * bookkeeping on the same item is split by concern: `users` (slots, lock, waiting line),
+ * `leases` (write leases) and `work` (what the write phases have done).
  */
 import {
   DeleteCommand,
@@ -14,10 +16,13 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { ALLOWED_FROM, EntityResult, ImportJob, RollbackResults, JobStatus, RUNNING_STATUSES, TERMINAL_STATUSES } from './job';
-import { AlreadyInStatusError, IllegalTransitionError, JobConflictError, JobNotFoundError, TooManyJobsError, WritesStoppedError } from './errors';
+import { ALLOWED_FROM, ImportJob, JobStatus, RUNNING_STATUSES, TERMINAL_STATUSES } from './job';
+import { AlreadyInStatusError, IllegalTransitionError, JobConflictError, JobNotFoundError, TooManyJobsError } from './errors';
 import { JOB_TABLE } from './job-table';
 import { UserLocks } from './user-locks';
+import { WriteLeases } from './write-leases';
+import { WorkLedger } from './work-ledger';
+import type { JobTable } from './job-table-access';
 
 export interface JobStoreOptions {
   tableName: string;
@@ -71,6 +76,10 @@ export class JobStore {
   private readonly now: () => number;
   /** The per-user slots, lock and waiting line (same table). */
   readonly users: UserLocks;
+  /** Write leases of running steps (on the job item). */
+  readonly leases: WriteLeases;
+  /** What the write phases have done: chunks, records, touched data, rollback cursor (on the job item). */
+  readonly work: WorkLedger;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -78,6 +87,9 @@ export class JobStore {
   ) {
     this.now = opts.now ?? Date.now;
     this.users = new UserLocks(doc, opts.tableName, (id) => this.get(id), 'importId', this.now);
+    const access: JobTable = { doc, table: opts.tableName, now: () => this.now(), expiryFor: (f, st) => this.expiryFor(f, st), get: (id) => this.get(id) };
+    this.leases = new WriteLeases(access);
+    this.work = new WorkLedger(access);
   }
 
   private get table(): string {
@@ -244,24 +256,6 @@ export class JobStore {
     }
   }
 
-  /**
-   * Counts records written by the transactions phase (parts of its chunks, which the Map runs
-   * in parallel) and returns the total so far: the live progress of a long phase.
-   */
-  async addRecordsDone(importId: string, n: number, total: number): Promise<number> {
-    const out = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { importId },
-        UpdateExpression: 'ADD recordsDone :n SET recordsTotal = :t',
-        ConditionExpression: 'attribute_exists(importId)',
-        ExpressionAttributeValues: { ':n': n, ':t': total },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    return Number(out.Attributes?.recordsDone ?? n);
-  }
-
   /** Sets fields without a status change (e.g. the executionArn), if the job is in `status`. */
   async updateIn(importId: string, status: JobStatus, update: JobUpdate): Promise<void> {
     if (!Object.keys(update).length) return;
@@ -311,151 +305,6 @@ export class JobStore {
     }
   }
 
-  /**
-   * Adds one staged chunk's results to importResults (and the imports whose items it replaced),
-   * exactly once per chunk: the chunk's id joins `chunksDone` in the same conditional write.
-   * Returns how many chunks are done.
-   */
-  async recordChunk(importId: string, chunkId: string, kind: string, result: EntityResult, overwrote: Record<string, number>, parts = 0): Promise<number> {
-    const names: Record<string, string> = { '#k': kind };
-    const values: Record<string, unknown> = { ':c': new Set([chunkId]), ':cid': chunkId, ':now': this.now(), ':parts': parts };
-    const adds = ['chunksDone :c', 'journalParts :parts'];
-    for (const [field, n] of Object.entries(result)) {
-      names[`#${field}`] = field;
-      values[`:${field}`] = n;
-      adds.push(`importResults.#k.#${field} :${field}`);
-    }
-    Object.entries(overwrote).slice(0, 50).forEach(([other, n], i) => {
-      names[`#o${i}`] = other;
-      values[`:o${i}`] = n;
-      adds.push(`overwrote.#o${i} :o${i}`);
-    });
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { importId },
-          UpdateExpression: `ADD ${adds.join(', ')} SET updatedAt = :now`,
-          ConditionExpression: 'attribute_exists(importId) AND NOT contains(chunksDone, :cid)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return ((out.Attributes?.chunksDone as Set<string> | undefined) ?? new Set()).size;
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return this.chunksDone(importId); // already counted (a re-run of the chunk)
-    }
-  }
-
-  async chunksDone(importId: string): Promise<number> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { importId }, ConsistentRead: true, ProjectionExpression: 'chunksDone' }));
-    return ((out.Item?.chunksDone as Set<string> | undefined) ?? new Set()).size;
-  }
-
-  /**
-   * A write lease: a step that writes the user's data holds one while it runs, taken only while
-   * the job is processing. Rollback waits until no live lease is left, so no step still writes
-   * behind it (Step Functions stops a Map or an execution, but not a Lambda already running).
-   */
-  async acquireWriteLease(importId: string, token: string, expiresAtMs: number): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { importId },
-          UpdateExpression: 'SET writers.#t = :e, expiresAt = :exp',
-          ConditionExpression: '#status = :p',
-          ExpressionAttributeNames: { '#t': token, '#status': 'status' },
-          ExpressionAttributeValues: { ':e': expiresAtMs, ':p': 'processing', ':exp': this.expiryFor(false, 'processing') },
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      const job = await this.get(importId);
-      throw new WritesStoppedError(importId, job?.status, job?.cancelRequested === true);
-    }
-  }
-
-  async releaseWriteLease(importId: string, token: string): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { importId },
-          UpdateExpression: 'REMOVE writers.#t',
-          ConditionExpression: 'attribute_exists(writers)',
-          ExpressionAttributeNames: { '#t': token },
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
-  }
-
-  /** Removes every write lease of a job (only when no holder can be alive); true if there were any. */
-  async clearWriteLeases(importId: string): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({ TableName: this.table, Key: { importId }, UpdateExpression: 'REMOVE writers', ConditionExpression: 'attribute_exists(writers)' }),
-      );
-      return true;
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return false;
-    }
-  }
-
-  /** Leases that have not expired yet. */
-  async liveWriters(importId: string): Promise<number> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { importId }, ConsistentRead: true, ProjectionExpression: 'writers' }));
-    const writers = (out.Item?.writers ?? {}) as Record<string, number>;
-    const now = this.now();
-    return Object.values(writers).filter((exp) => exp > now).length;
-  }
-
-  /** Throws WritesStoppedError unless the job is still processing (checked between write batches). */
-  async assertProcessing(importId: string): Promise<void> {
-    const job = await this.get(importId);
-    if (job?.status !== 'processing') throw new WritesStoppedError(importId, job?.status, job?.cancelRequested === true);
-  }
-
-  /**
-   * Moves the rollback cursor from `from` to `to` and adds what the parts in between did, in one
-   * conditional write: a step that runs twice cannot count a part twice.
-   */
-  async advanceRollback(importId: string, from: string, to: string, delta: RollbackResults, parts = 0): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { importId },
-          UpdateExpression:
-            'SET rollbackCursor = :to, updatedAt = :now, expiresAt = :exp ADD rollbackResults.restored :r, rollbackResults.deleted :d, rollbackResults.changedSince :c, rollbackParts :parts',
-          ConditionExpression: 'rollbackCursor = :from AND #status IN (:rb, :un)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':to': to,
-            ':from': from,
-            ':now': this.now(),
-            ':exp': this.expiryFor(false, 'rolling_back'),
-            ':r': delta.restored,
-            ':d': delta.deleted,
-            ':c': delta.changedSince,
-            ':parts': parts,
-            ':rb': 'rolling_back',
-            ':un': 'undoing',
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return false;
-    }
-  }
-
   /** Notes that the end event of `status` was sent. */
   async markEventSent(importId: string, status: string): Promise<void> {
     await this.doc.send(
@@ -469,33 +318,6 @@ export class JobStore {
     ).catch((err) => {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
     });
-  }
-
-  /** Adds what a chunk touched: its accounts and the dates of its transactions. */
-  async recordTouched(importId: string, accounts: readonly string[], dateFrom?: number, dateTo?: number): Promise<void> {
-    if (accounts.length) {
-      await this.doc.send(
-        new UpdateCommand({ TableName: this.table, Key: { importId }, UpdateExpression: 'ADD touchedAccounts :a', ExpressionAttributeValues: { ':a': new Set(accounts.slice(0, 1000)) } }),
-      );
-    }
-    const widen = async (field: 'dateFrom' | 'dateTo', value: number | undefined, op: '>' | '<') => {
-      if (value === undefined) return;
-      await this.doc
-        .send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { importId },
-            UpdateExpression: `SET ${field} = :v`,
-            ConditionExpression: `attribute_exists(importId) AND (attribute_not_exists(${field}) OR ${field} ${op} :v)`,
-            ExpressionAttributeValues: { ':v': value },
-          }),
-        )
-        .catch((err) => {
-          if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        });
-    };
-    await widen('dateFrom', dateFrom, '>');
-    await widen('dateTo', dateTo, '<');
   }
 
   /** Deletes a job unless a workflow may be running for it. */

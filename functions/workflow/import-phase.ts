@@ -68,11 +68,11 @@ async function withWriteLease<T>(job: ImportJob, deps: WorkflowDeps, work: () =>
   const token = randomUUID();
   // The lease outlives this invocation by a margin: a Lambda is stopped at its timeout.
   const leaseMs = (deps.remainingMs?.() ?? 900_000) + 10_000;
-  await deps.jobs.acquireWriteLease(job.importId, token, Date.now() + leaseMs);
+  await deps.jobs.leases.acquire(job.importId, token, Date.now() + leaseMs);
   try {
     return await work();
   } finally {
-    await deps.jobs.releaseWriteLease(job.importId, token);
+    await deps.jobs.leases.release(job.importId, token);
   }
 }
 
@@ -278,7 +278,7 @@ async function writeChunk(
   let dateTo: number | undefined;
   let journaled = 0;
   for (let p = 0; p * PART_SIZE < staged.length; p++) {
-    await deps.jobs.assertProcessing(job.importId); // stop within one part on cancel or failure elsewhere
+    await deps.jobs.leases.assertProcessing(job.importId); // stop within one part on cancel or failure elsewhere
     const records = staged.slice(p * PART_SIZE, (p + 1) * PART_SIZE);
     const part = await partFor({ kind, chunk, job, deps, journal, decisions: plan.decisions, files }, p, records, done);
     if (part.items.length || part.objects.length) journaled++;
@@ -293,7 +293,7 @@ async function writeChunk(
     if (part.touched?.dateFrom !== undefined) dateFrom = Math.min(dateFrom ?? part.touched.dateFrom, part.touched.dateFrom);
     if (part.touched?.dateTo !== undefined) dateTo = Math.max(dateTo ?? part.touched.dateTo, part.touched.dateTo);
   }
-  await deps.jobs.recordTouched(job.importId, [...accounts], dateFrom, dateTo);
+  await deps.jobs.work.recordTouched(job.importId, [...accounts], dateFrom, dateTo);
   return { result, overwrote, records: staged.length, parts: journaled };
 }
 
@@ -349,7 +349,7 @@ async function deleteChunk(kind: EntityKind, n: number, job: ImportJob, input: W
   const overwrote: Record<string, number> = {};
   let journaled = 0;
   for (let p = 0; p * PART_SIZE < ids.length; p++) {
-    await deps.jobs.assertProcessing(job.importId);
+    await deps.jobs.leases.assertProcessing(job.importId);
     const key = done.get(p);
     const slice = ids.slice(p * PART_SIZE, (p + 1) * PART_SIZE);
     const part = key ? await journal.read(key) : await journalDeletions({ kind, chunk, job, deps, journal, decisions }, p, slice);
@@ -362,7 +362,7 @@ async function deleteChunk(kind: EntityKind, n: number, job: ImportJob, input: W
     result.deleted = (result.deleted ?? 0) + (part.result.deleted ?? 0);
     for (const [other, c] of Object.entries(part.overwrote)) overwrote[other] = (overwrote[other] ?? 0) + c;
   }
-  await deps.jobs.recordChunk(job.importId, `${kind}#delete${n}`, kind, result, overwrote, journaled);
+  await deps.jobs.work.recordChunk(job.importId, `${kind}#delete${n}`, kind, result, overwrote, journaled);
   return result;
 }
 
@@ -379,7 +379,7 @@ export async function importEntityPhase(kind: Exclude<EntityKind, 'transactions'
       const total = emptyResult();
       for (let n = 0; n < manifest.chunks[kind]; n++) {
         const { result, overwrote, parts } = await writeChunk(kind, n, job, input, deps, plan, files);
-        await deps.jobs.recordChunk(input.importId, `${kind}#${n}`, kind, result, overwrote, parts);
+        await deps.jobs.work.recordChunk(input.importId, `${kind}#${n}`, kind, result, overwrote, parts);
         for (const f of ['created', 'updated', 'skipped', 'unchanged'] as const) total[f] += result[f];
       }
       const deletions = job.mergeStrategy === 'replace' ? (manifest.deletions?.[kind] ?? 0) : 0; // a replace preview confirmed otherwise deletes nothing
@@ -417,11 +417,11 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
     const total = Math.max(1, manifest.plan.transactions.records);
     await deps.jobs.reportProgress(input.importId, TRANSACTIONS_FROM, PHASES.transactions.phase);
     const onPart = async (n: number) => {
-      const done = await deps.jobs.addRecordsDone(input.importId, n, total);
+      const done = await deps.jobs.work.addRecordsDone(input.importId, n, total);
       await deps.jobs.reportProgress(input.importId, Math.min(99, TRANSACTIONS_FROM + ((99 - TRANSACTIONS_FROM) * done) / total), PHASES.transactions.phase);
     };
     const { result, overwrote, records, parts } = await writeChunk('transactions', input.chunk, job, input, deps, await writePlan(input, job, deps), undefined, onPart);
-    await deps.jobs.recordChunk(input.importId, `transactions#${input.chunk}`, 'transactions', result, overwrote, parts);
+    await deps.jobs.work.recordChunk(input.importId, `transactions#${input.chunk}`, 'transactions', result, overwrote, parts);
     log.info('chunk written', { records, ...result, durationMs: Date.now() - started });
     log.metrics(PHASES.transactions.phase, {
       Records: { value: records, unit: 'Count' },

@@ -69,7 +69,7 @@ export async function rollbackBegin(input: FailInput, deps: WorkflowDeps): Promi
 
 /** Whether a step may still be writing (a live write lease). */
 export async function checkWriters(input: WorkflowInput, deps: WorkflowDeps): Promise<WritersOutput> {
-  return { writersActive: (await deps.jobs.liveWriters(input.importId)) > 0 };
+  return { writersActive: (await deps.jobs.leases.live(input.importId)) > 0 };
 }
 
 /** Whether an import's writes were undone (the ledger's mark, or its job's status for older imports). */
@@ -283,7 +283,7 @@ export async function rollbackStep(input: WorkflowInput, deps: WorkflowDeps): Pr
   const kept = await ledger.keptReferences(input.importId);
   const expanded = new Set<string>();
   const advance = async (to: string, delta: RollbackResults, parts = 0) => {
-    if (!(await deps.jobs.advanceRollback(input.importId, cursor, to, delta, parts))) {
+    if (!(await deps.jobs.work.advanceRollback(input.importId, cursor, to, delta, parts))) {
       throw new ImportStateError(`the rollback of import ${input.importId} moved on elsewhere`);
     }
     cursor = to;

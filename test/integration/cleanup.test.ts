@@ -110,13 +110,13 @@ describe('cleanupExpiredJobs', () => {
 
   it('after a restart of the local stack: every unfinished job at once, dead leases cleared, a dead rollback tried again', async () => {
     const fresh = await job('processing'); // updated just now: a normal run would wait 10 minutes
-    await jobs.acquireWriteLease(fresh, 'dead-writer', clock + 3_600_000);
+    await jobs.leases.acquire(fresh, 'dead-writer', clock + 3_600_000);
     workflow.statuses.set(fresh, 'ABORTED');
     const rolling = await job('processing');
     await jobs.transition(rolling, 'rolling_back', { rollbackReason: 'failed', rollbackCursor: '0|', rollbackAttempts: 2 });
     workflow.statuses.set(rolling, 'ABORTED');
     await cleanupExpiredJobs(deps(), Math.floor(clock / 1000), 100, { staleAfterMs: 0, writersGone: true });
-    expect(await jobs.liveWriters(fresh)).toBe(0);
+    expect(await jobs.leases.live(fresh)).toBe(0);
     expect((await jobs.get(fresh))!.status).toBe('rolling_back');
     // two attempts were used up before, but the last one died with the process: a new one starts
     expect((await jobs.get(rolling))!).toMatchObject({ status: 'rolling_back', rollbackAttempts: 1 });
