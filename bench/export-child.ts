@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { localClients } from '../local/servers';
-import { entityTableDefinition, exportTableDefinition } from '../local/tables';
+import { entityTableDefinitions, exportTableDefinition } from '../local/tables';
 import { EntityStore } from '../functions/entities/entity-store';
 import { batchPut, mapLimit } from '../functions/entities/batch-writer';
 import { ExportStore } from '../functions/jobs/export-store';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   // The stand-ins run in a process of their own: the peak RSS measured here is the export's alone.
   const proc = spawn(process.execPath, [
     join(__dirname, 'servers-child.js'),
-    JSON.stringify({ buckets: ['bench', 'bench-files'], tables: [exportTableDefinition('e-exports'), ...Object.values(tables).map(entityTableDefinition)] }),
+    JSON.stringify({ buckets: ['bench', 'bench-files'], tables: [exportTableDefinition('e-exports'), ...entityTableDefinitions(tables)] }),
   ], { stdio: ['pipe', 'pipe', 'inherit'] });
   const first = await new Promise<string>((resolve) => createInterface({ input: proc.stdout! }).once('line', resolve));
   const endpoints = JSON.parse(first) as { dynamoEndpoint: string; s3Endpoint: string };

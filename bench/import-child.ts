@@ -7,7 +7,7 @@
 import '../local/polyfills';
 import { randomUUID } from 'node:crypto';
 import { startLocalServers } from '../local/servers';
-import { entityTableDefinition, jobTableDefinition } from '../local/tables';
+import { entityTableDefinition, entityTableDefinitions, jobTableDefinition } from '../local/tables';
 import { JobStore } from '../functions/jobs/job-store';
 import { EntityStore } from '../functions/entities/entity-store';
 import { StagingWriter } from '../functions/entities/staging';
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const tables = entityTableNames('b-');
   const servers = await startLocalServers({
     buckets: ['bench'],
-    tables: [jobTableDefinition('b-jobs'), ...Object.values(tables).map(entityTableDefinition), entityTableDefinition('b-floor')],
+    tables: [jobTableDefinition('b-jobs'), ...entityTableDefinitions(tables), entityTableDefinition('b-floor')],
   });
   try {
     const jobs = new JobStore(servers.doc, { tableName: 'b-jobs', retentionDays: 1, pendingTtlSeconds: 3600, maxUnfinishedJobsPerUser: 10 });

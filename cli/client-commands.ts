@@ -388,6 +388,7 @@ export async function exportCommand(args: string[], io: Io, isTty = false): Prom
       from: { type: 'string' },
       to: { type: 'string' },
       description: { type: 'string' },
+      analytics: { type: 'boolean' },
     },
   });
   const client = new FzipClient(resolveClientConfig(values));
@@ -401,6 +402,7 @@ export async function exportCommand(args: string[], io: Io, isTty = false): Prom
     ...(values.from ? { dateRangeStart: values.from } : {}),
     ...(values.to ? { dateRangeEnd: values.to } : {}),
     ...(values.description ? { description: values.description } : {}),
+    ...(values.analytics ? { includeAnalytics: true } : {}),
   });
   say(`export ${started.exportId}: started`);
   const interval = Number(values.interval ?? 500);

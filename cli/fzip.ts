@@ -53,8 +53,9 @@ or FZIP_API and FZIP_TOKEN, for another one):
   fzip status <importId> [--json]                       one import
   fzip delete <importId> [--force]                      remove an import and its objects (--force: even a failed
                                                         import not rolled back, whose undo it gives up)
-  fzip export [-o file] [--account ID]... [--category ID]... [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
+  fzip export [-o file] [--account ID]... [--category ID]... [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--analytics] [--json]
                                                         export your data (or a selection) as an FZIP package, download it and validate it
+                                                        (--analytics: with your monthly figures, data/analytics.json.gz)
   fzip exports [--limit N] [--cursor C] [--json]        your exports, newest first (--cursor: the next page)
   fzip analytics [--from YYYY-MM] [--to YYYY-MM] [--account ID] [--rebuild] [--json]
                                                         your monthly figures per account and currency (--rebuild: recompute them)

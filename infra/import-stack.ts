@@ -30,6 +30,7 @@ import { ENV, resourceEnvironment } from '../functions/shared/env-names';
 import { EVENT_SOURCE } from '../functions/jobs/import-events';
 import { REBUILD_DETAIL_TYPE } from '../functions/analytics/rebuild';
 import { ENTITY_KINDS, EntityKind, kindNames } from '../functions/fzip/entities';
+import { TRANSACTIONS_BY_DATE } from '../functions/entities/entity-tables';
 import { EXPORT_STEPS, EXPORT_SUBSTITUTIONS, ExportSubstitution, WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS, WorkflowSubstitution } from '../functions/workflow/steps';
 import { ImportStackConfig } from './config';
 import { IMPORT_TUNING, TuningName } from '../functions/shared/import-tuning';
@@ -158,6 +159,13 @@ export class ImportStack extends Stack {
         sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       });
     this.entityTables = Object.fromEntries(ENTITY_KINDS.map((k) => [k, entityTable(`${kindNames(k).pascal}Table`)])) as Record<EntityKind, dynamodb.Table>;
+    this.entityTables.transactions.addGlobalSecondaryIndex({
+      indexName: TRANSACTIONS_BY_DATE.name,
+      partitionKey: { name: TRANSACTIONS_BY_DATE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TRANSACTIONS_BY_DATE.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...TRANSACTIONS_BY_DATE.projected],
+    });
 
     this.analyticsTable = entityTable('AnalyticsTable');
     this.exportsTable = indexedTable('ExportsTable', EXPORT_TABLE.partitionKey, EXPORT_TABLE.ttlAttribute, [EXPORT_TABLE.byUser, EXPORT_TABLE.byExpiry]);
@@ -377,7 +385,14 @@ export class ImportStack extends Stack {
     const analyticsRW = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'];
     allow(apiFn, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [this.analyticsTable.tableArn]);
     allow(analyticsFn, analyticsRW, [this.analyticsTable.tableArn]);
-    allow(analyticsFn, ['dynamodb:Query'], [this.entityTables.accounts.tableArn, this.entityTables.categories.tableArn, this.entityTables.transactions.tableArn]);
+    // a backup with includeAnalytics writes the current figures into the package
+    allow(exportFns.ExportWritePackageFunctionArn, ['dynamodb:GetItem', 'dynamodb:Query'], [this.analyticsTable.tableArn]);
+    allow(analyticsFn, ['dynamodb:Query'], [
+      this.entityTables.accounts.tableArn,
+      this.entityTables.categories.tableArn,
+      this.entityTables.transactions.tableArn,
+      `${this.entityTables.transactions.tableArn}/index/${TRANSACTIONS_BY_DATE.name}`,
+    ]);
     allow(cleanupFn, ['s3:DeleteObject'], [objects(this.packagesBucket, 'exports/'), objects(this.packagesBucket, 'export-staging/')]);
     listPrefix(cleanupFn, 'export-staging/');
 

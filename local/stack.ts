@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
 import { LOCAL_AWS, LocalServers, startLocalServers } from './servers';
-import { entityTableDefinition, exportTableDefinition, jobTableDefinition } from './tables';
+import { entityTableDefinition, entityTableDefinitions, exportTableDefinition, jobTableDefinition } from './tables';
 import { EXPORT_ASL_PATH, LocalStateMachine, TaskFunction, TaskFunctions } from './state-machine';
 import { EXPORT_STEPS, EXPORT_SUBSTITUTIONS, WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS } from '../functions/workflow/steps';
 import { startSfnEndpoint } from './sfn-endpoint';
@@ -95,7 +95,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     tables: [
       jobTableDefinition(LOCAL_NAMES.jobsTable),
       exportTableDefinition(LOCAL_NAMES.exportsTable),
-      ...Object.values(LOCAL_NAMES.entityTables).map(entityTableDefinition),
+      ...entityTableDefinitions(LOCAL_NAMES.entityTables),
       entityTableDefinition(LOCAL_NAMES.analyticsTable),
     ],
     dynamoPath: dataDir ? join(dataDir, 'dynamodb') : undefined,

@@ -1224,7 +1224,7 @@ async function refreshExports() {
           const status = await api('GET', `/export/${e.exportId}/status`);
           if (status.downloadUrl) link = el('a', { href: status.downloadUrl, text: 'Download', 'aria-label': `Download the export of ${when(e.createdAt)}` });
         }
-        const what = e.backupType === 'selective' ? `Part: ${[e.selection?.dateRangeStart ?? '…', e.selection?.dateRangeEnd ?? '…'].join(' to ')}` : 'Everything';
+        const what = e.backupType === 'selective' ? `Part: ${[e.selection?.dateRangeStart ?? '…', e.selection?.dateRangeEnd ?? '…'].join(' to ')}` : e.includeAnalytics ? 'Everything, with monthly figures' : 'Everything';
         return [when(e.createdAt), e.description ? `${what} (${e.description})` : what, EXPORT_WORDS[e.status] ?? e.status, e.packageSize ? bytes(e.packageSize) : '', num(e.counts?.transactions ?? ''), link];
       }),
     );
@@ -1243,6 +1243,7 @@ async function startExport() {
     if ($('export-from').value) body.dateRangeStart = $('export-from').value;
     if ($('export-to').value) body.dateRangeEnd = $('export-to').value;
     if ($('export-description').value.trim()) body.description = $('export-description').value.trim();
+    if ($('export-analytics').checked) body.includeAnalytics = true;
     const { exportId } = await api('POST', '/export', Object.keys(body).length ? body : undefined);
     for (;;) {
       const e = await api('GET', `/export/${exportId}/status`);

@@ -10,6 +10,13 @@
  */
 import { parseDecimal } from '../fzip/money';
 
+/** The calendar month (UTC) of an epoch-ms date: YYYY-MM. */
+export function monthOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 7);
+}
+
+/** Where transactions without a usable date are counted as skipped. */
+export const UNDATED = 'undated';
 export const UNCATEGORIZED = 'uncategorized';
 export const NO_CURRENCY = 'XXX';
 
@@ -80,19 +87,25 @@ interface Tally {
 
 export class AnalyticsBuilder {
   private readonly months = new Map<string, Tally>();
-  /** Transactions left out: no usable date or amount (the import's validator refuses them; old data may hold some). */
-  skipped = 0;
+  /**
+   * Transactions left out: no usable date, amount or account (the import's validator refuses
+   * them; old data may hold some), by month (UNDATED when the date is what is missing), so that a
+   * recompute of some months can replace their counts.
+   */
+  readonly skippedByMonth: Record<string, number> = {};
 
   constructor(private readonly accountCurrency: (accountId: string) => string | undefined = () => undefined) {}
 
   add(t: Record<string, unknown>): void {
     const amount = exact(t.amount);
     const ms = typeof t.date === 'number' ? t.date : Number(t.date);
-    if (!amount || !Number.isFinite(ms) || Number.isNaN(new Date(ms).getTime()) || typeof t.accountId !== 'string') {
-      this.skipped++;
+    const dated = Number.isFinite(ms) && !Number.isNaN(new Date(ms).getTime());
+    if (!amount || !dated || typeof t.accountId !== 'string') {
+      const where = dated ? monthOf(ms) : UNDATED;
+      this.skippedByMonth[where] = (this.skippedByMonth[where] ?? 0) + 1;
       return;
     }
-    const month = new Date(ms).toISOString().slice(0, 7);
+    const month = monthOf(ms);
     const currency = (typeof t.currency === 'string' && t.currency) || this.accountCurrency(t.accountId) || NO_CURRENCY;
     const key = `${month}#${currency}`;
     let tally = this.months.get(key);
@@ -107,6 +120,10 @@ export class AnalyticsBuilder {
     cat.total = plus(cat.total, amount);
     cat.count++;
     tally.categories.set(categoryId, cat);
+  }
+
+  get skipped(): number {
+    return Object.values(this.skippedByMonth).reduce((a, b) => a + b, 0);
   }
 
   result(): MonthAnalytics[] {

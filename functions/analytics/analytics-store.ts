@@ -18,8 +18,9 @@ export interface AnalyticsStatus {
   /** A rebuild is asked for or running: the current figures may be behind the data. */
   stale: boolean;
   builtAt?: number;
-  /** Transactions the current build left out (no usable date or amount). */
+  /** Transactions the current build left out (no usable date or amount), in all and by month. */
   skipped?: number;
+  skippedByMonth?: Record<string, number>;
   /** Names of the accounts and categories, as of the current build. */
   names?: { accounts: Record<string, string>; categories: Record<string, string> };
 }
@@ -43,6 +44,7 @@ export class AnalyticsStore {
       stale: item.requested !== undefined && item.requested !== item.current,
       ...(typeof item.builtAt === 'number' ? { builtAt: item.builtAt } : {}),
       ...(typeof item.skipped === 'number' ? { skipped: item.skipped } : {}),
+      ...(typeof item.skippedByMonth === 'string' ? { skippedByMonth: JSON.parse(item.skippedByMonth) } : {}),
       ...(typeof item.names === 'string' ? { names: JSON.parse(item.names) } : {}),
     };
   }
@@ -62,7 +64,14 @@ export class AnalyticsStore {
   }
 
   /** Writes a generation's months, then makes it current unless a newer one is; older generations are removed. */
-  async publish(userId: string, generation: number, months: MonthAnalytics[], skipped: number, names: AnalyticsStatus['names'] = { accounts: {}, categories: {} }): Promise<boolean> {
+  async publish(
+    userId: string,
+    generation: number,
+    months: MonthAnalytics[],
+    skippedByMonth: Record<string, number>,
+    names: AnalyticsStatus['names'] = { accounts: {}, categories: {} },
+  ): Promise<boolean> {
+    const skipped = Object.values(skippedByMonth).reduce((a, b) => a + b, 0);
     const items = months.map((m) => ({ pk: userId, sk: `${gen(generation)}${m.month}#${m.currency}`, data: JSON.stringify(m) }));
     for (let i = 0; i < items.length; i += 25) await this.write(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
     let current = true;
@@ -71,10 +80,10 @@ export class AnalyticsStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: userId, sk: STATUS },
-          UpdateExpression: 'SET #c = :g, builtAt = :now, skipped = :s, #n = :n',
+          UpdateExpression: 'SET #c = :g, builtAt = :now, skipped = :s, skippedByMonth = :sm, #n = :n',
           ConditionExpression: 'attribute_not_exists(#c) OR #c < :g',
           ExpressionAttributeNames: { '#c': 'current', '#n': 'names' },
-          ExpressionAttributeValues: { ':g': generation, ':now': this.now(), ':s': skipped, ':n': JSON.stringify(names) },
+          ExpressionAttributeValues: { ':g': generation, ':now': this.now(), ':s': skipped, ':sm': JSON.stringify(skippedByMonth), ':n': JSON.stringify(names) },
         }),
       );
     } catch (err) {
@@ -90,7 +99,12 @@ export class AnalyticsStore {
   async months(userId: string, from: string, to: string): Promise<{ status: AnalyticsStatus; months: MonthAnalytics[] }> {
     const status = await this.status(userId);
     if (status.current === undefined) return { status, months: [] };
-    const prefix = gen(status.current);
+    return { status, months: await this.generationMonths(userId, status.current, from, to) };
+  }
+
+  /** One generation's months between two months (inclusive); consistent reads (a recompute builds on them). */
+  async generationMonths(userId: string, generation: number, from = '0000-00', to = '9999-99'): Promise<MonthAnalytics[]> {
+    const prefix = gen(generation);
     const months: MonthAnalytics[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -99,13 +113,14 @@ export class AnalyticsStore {
           TableName: this.table,
           KeyConditionExpression: 'pk = :u AND sk BETWEEN :a AND :b',
           ExpressionAttributeValues: { ':u': userId, ':a': `${prefix}${from}`, ':b': `${prefix}${to}#~` },
+          ConsistentRead: true,
           ExclusiveStartKey: start,
         }),
       );
       for (const item of out.Items ?? []) months.push(JSON.parse(String(item.data)) as MonthAnalytics);
       start = out.LastEvaluatedKey;
     } while (start);
-    return { status, months };
+    return months;
   }
 
   private async removeGenerationsExcept(userId: string, keep: number | undefined): Promise<void> {

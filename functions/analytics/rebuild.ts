@@ -1,7 +1,8 @@
 /**
  * Regenerating a user's analytics: when an import ends having changed data (completed with
- * writes, undone, rolled back after writing) or when asked (POST /analytics/rebuild), every
- * transaction of the user is read (16 shards) and the monthly figures are computed again and
+ * writes, undone, rolled back after writing) the months it touched are computed again from their
+ * transactions; when asked (POST /analytics/rebuild), or when the figures before are not known to
+ * be complete, every transaction of the user is read (16 shards). Either way the figures are
  * published as a new generation. Recomputing from the data, never adjusting the old figures,
  * makes it idempotent: an event delivered twice, or two imports ending close together, give the
  * figures of the data as it is.
@@ -9,7 +10,8 @@
 import { EntityStore } from '../entities/entity-store';
 import { userPartitions } from '../entities/entity-tables';
 import { Logger } from '../shared/logger';
-import { AnalyticsBuilder } from './aggregate';
+import { AnalyticsBuilder, MonthAnalytics } from './aggregate';
+import { MAX_TOUCHED_MONTHS } from '../jobs/work-ledger';
 import { AnalyticsStore } from './analytics-store';
 
 export interface RebuildDeps {
@@ -39,9 +41,45 @@ export function changesData(detailType: string, detail: Record<string, unknown>)
   return false;
 }
 
-export async function rebuildAnalytics(userId: string, deps: RebuildDeps): Promise<{ generation: number; months: number; transactionsRead: number; current: boolean }> {
+/**
+ * The months an ended import changed, when recomputing them alone gives the figures of the whole
+ * data; undefined when everything must be recomputed: a rebuild asked for, an import that was not
+ * completely put back, too many months, or accounts changed or removed (an account's currency
+ * applies to its transactions in every month).
+ */
+export function touchedMonths(detailType: string, detail: Record<string, unknown>): string[] | undefined {
+  if (detailType === REBUILD_DETAIL_TYPE || detail.rolledBack === false) return undefined;
+  const months = detail.months;
+  if (!Array.isArray(months) || months.length > MAX_TOUCHED_MONTHS || !months.every((m) => typeof m === 'string' && MONTH.test(m))) return undefined;
+  const accounts = ((detail.counts ?? {}) as Record<string, { updated?: number; deleted?: number } | undefined>).accounts;
+  if ((accounts?.updated ?? 0) + (accounts?.deleted ?? 0) > 0) return undefined;
+  return [...new Set(months as string[])].sort();
+}
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+export interface RebuildResult {
+  generation: number;
+  /** Months in the published figures, and how many were computed from transactions (the rest carried over). */
+  months: number;
+  recomputedMonths: number;
+  transactionsRead: number;
+  current: boolean;
+  incremental: boolean;
+}
+
+/**
+ * Recomputes a user's analytics as a new generation: every month, or only `months` when the
+ * figures just before this request are current (then the other months are carried over from
+ * them, and only the given months' transactions are read, through the index by date). When
+ * another build is pending or a build was lost, the base is not known to be complete: everything
+ * is recomputed.
+ */
+export async function rebuildAnalytics(userId: string, deps: RebuildDeps, months?: readonly string[]): Promise<RebuildResult> {
   const started = Date.now();
   const generation = await deps.analytics.request(userId);
+  const status = months ? await deps.analytics.status(userId) : undefined;
+  const incremental = months !== undefined && status?.current === generation - 1;
   const currency = new Map<string, string>();
   // names to label the figures with (bounded: a name is a label, not data)
   const names: { accounts: Record<string, string>; categories: Record<string, string> } = { accounts: {}, categories: {} };
@@ -58,14 +96,50 @@ export async function rebuildAnalytics(userId: string, deps: RebuildDeps): Promi
   }
   const builder = new AnalyticsBuilder((id) => currency.get(id));
   let transactionsRead = 0;
-  for (const partition of userPartitions('transactions', userId)) {
-    for await (const page of deps.entities.itemsOf('transactions', partition)) {
-      for (const t of page) builder.add(t);
-      transactionsRead += page.length;
+  let carried: MonthAnalytics[] = [];
+  let skippedByMonth: Record<string, number>;
+  if (incremental) {
+    const scope = new Set(months);
+    carried = (await deps.analytics.generationMonths(userId, status!.current!)).filter((m) => !scope.has(m.month));
+    for (const [from, to] of monthRanges(months!)) {
+      for await (const page of deps.entities.transactionsDated(userId, from, to)) {
+        for (const t of page) builder.add(t);
+        transactionsRead += page.length;
+      }
     }
+    skippedByMonth = Object.fromEntries(Object.entries(status!.skippedByMonth ?? {}).filter(([m]) => !scope.has(m)));
+    for (const [m, n] of Object.entries(builder.skippedByMonth)) skippedByMonth[m] = (skippedByMonth[m] ?? 0) + n;
+  } else {
+    for (const partition of userPartitions('transactions', userId)) {
+      for await (const page of deps.entities.itemsOf('transactions', partition)) {
+        for (const t of page) builder.add(t);
+        transactionsRead += page.length;
+      }
+    }
+    skippedByMonth = builder.skippedByMonth;
   }
-  const months = builder.result();
-  const current = await deps.analytics.publish(userId, generation, months, builder.skipped, names);
-  deps.logger.info('analytics rebuilt', { generation, months: months.length, transactionsRead, skipped: builder.skipped, current, durationMs: Date.now() - started });
-  return { generation, months: months.length, transactionsRead, current };
+  const recomputed = builder.result();
+  const all = [...carried, ...recomputed].sort((a, b) => (a.month === b.month ? a.currency.localeCompare(b.currency) : a.month.localeCompare(b.month)));
+  const current = await deps.analytics.publish(userId, generation, all, skippedByMonth, names);
+  const result = { generation, months: all.length, recomputedMonths: incremental ? months!.length : new Set(all.map((m) => m.month)).size, transactionsRead, current, incremental };
+  deps.logger.info('analytics rebuilt', { ...result, skipped: builder.skipped, durationMs: Date.now() - started });
+  return result;
+}
+
+/** Consecutive months merged into [first ms, last ms] ranges (UTC), one index query each. */
+export function monthRanges(months: readonly string[]): Array<[number, number]> {
+  const starts = [...new Set(months)].sort().map((m) => Date.UTC(Number(m.slice(0, 4)), Number(m.slice(5, 7)) - 1, 1));
+  const ranges: Array<[number, number]> = [];
+  for (const start of starts) {
+    const end = nextMonth(start) - 1;
+    const last = ranges[ranges.length - 1];
+    if (last && last[1] + 1 === start) last[1] = end;
+    else ranges.push([start, end]);
+  }
+  return ranges;
+}
+
+function nextMonth(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }

@@ -8,7 +8,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ENTITIES, EntityKind } from '../fzip/entities';
 import { PlainRecord } from '../fzip/normalize';
 import { batchPut, BatchWriteIncompleteError, BatchWriterOptions, mapLimit, untilProcessed } from './batch-writer';
-import { entityKey, EntityTableNames, userPartitions } from './entity-tables';
+import { entityKey, EntityTableNames, TRANSACTIONS_BY_DATE, userPartitions } from './entity-tables';
 
 export interface EntityStoreOptions extends BatchWriterOptions {
   /** Conditional puts in flight at once (skip_existing). */
@@ -170,6 +170,30 @@ export class EntityStore {
       yield out.Items ?? [];
       start = out.LastEvaluatedKey;
     } while (start);
+  }
+
+  /**
+   * One page after another of a user's transactions dated in [fromMs, toMs] (every shard, through
+   * the index by date), with the fields the index holds (TRANSACTIONS_BY_DATE.projected).
+   */
+  async *transactionsDated(userId: string, fromMs: number, toMs: number): AsyncGenerator<Record<string, unknown>[]> {
+    for (const pk of userPartitions('transactions', userId)) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out: QueryCommandOutput = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tables.transactions,
+            IndexName: TRANSACTIONS_BY_DATE.name,
+            KeyConditionExpression: '#p = :pk AND #d BETWEEN :from AND :to',
+            ExpressionAttributeNames: { '#p': TRANSACTIONS_BY_DATE.partitionKey, '#d': TRANSACTIONS_BY_DATE.sortKey },
+            ExpressionAttributeValues: { ':pk': pk, ':from': fromMs, ':to': toMs },
+            ExclusiveStartKey: start,
+          }),
+        );
+        yield out.Items ?? [];
+        start = out.LastEvaluatedKey;
+      } while (start);
+    }
   }
 
   /** All of a user's items of one kind (every transaction shard), for read-back and tests. */

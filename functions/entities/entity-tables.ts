@@ -22,6 +22,19 @@ export interface EntityKey {
 
 export const ENTITY_TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
+/**
+ * The transactions table's index by date (same partition as the table: user#shard; sort key the
+ * transaction's date, epoch ms), holding what the analytics add up: a month is recomputed by
+ * reading that month's transactions only. Every transaction written is written to it too (one
+ * more write unit each; docs/analytics.md weighs it against rebuilding from everything).
+ */
+export const TRANSACTIONS_BY_DATE = {
+  name: 'byDate',
+  partitionKey: 'pk',
+  sortKey: 'date',
+  projected: ['accountId', 'amount', 'currency', 'primaryCategoryId'],
+} as const;
+
 export function transactionShard(transactionId: string): number {
   return createHash('md5').update(transactionId).digest().readUInt16BE(0) % TRANSACTION_SHARDS;
 }

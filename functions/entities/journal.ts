@@ -48,7 +48,8 @@ export interface JournalPart {
   result: EntityResult;
   overwrote: Record<string, number>;
   /** What the part's writes touch: account ids, and the dates (epoch ms) of its transactions. */
-  touched?: { accounts: string[]; dateFrom?: number; dateTo?: number };
+  /** What the part changed: accounts; the range of its transactions' dates; the months (UTC) of its transactions, as written and as they were. */
+  touched?: { accounts: string[]; dateFrom?: number; dateTo?: number; months?: string[] };
 }
 
 function kindFolder(kind: EntityKind): string {

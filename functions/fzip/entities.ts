@@ -105,8 +105,13 @@ export const ENTITIES: Readonly<Record<EntityKind, EntityInfo>> = {
   },
 };
 
-/** Data files that housef3 may write but that we do not import (read nowhere, reported as ignored). */
-export const IGNORED_DATA_FILES = ['analytics'] as const;
+/**
+ * Derived data files: figures computed from the records (housef3's `includeAnalytics`). An
+ * import checks them against their schema and never imports them: the importing side recomputes
+ * its own from the transactions it holds (docs/analytics.md).
+ */
+export const DERIVED_DATA = { analytics: { fileBase: 'analytics', documentKey: 'analytics', schemaId: 'analytics.schema.json' } } as const;
+export type DerivedData = keyof typeof DERIVED_DATA;
 
 export function entityByFileBase(base: string): EntityInfo | undefined {
   return Object.values(ENTITIES).find((e) => e.fileBase === base);

@@ -56,6 +56,7 @@ export const WARNING_CODES = [
   'IGNORED_ENTRY',
   'FILE_SIZE_MISMATCH',
   'PACKAGE_FORMAT_MISMATCH',
+  'DERIVED_DATA_RECOMPUTED',
 ] as const;
 export type WarningCode = (typeof WARNING_CODES)[number];
 

@@ -6,7 +6,7 @@
 import { countKeys, findDuplicateKey } from './json/duplicate-keys';
 import { Readable, pipeline } from 'node:stream';
 import zlib from 'node:zlib';
-import { ENTITIES, EntityKind } from './entities';
+import { DERIVED_DATA, DerivedData, ENTITIES, EntityKind } from './entities';
 import { FzipFatalError, Issue, WarningCode } from './issues';
 import { FzipLimits } from './limits';
 import { JsonElement, JsonElementSplitter, JsonScanError } from './json/element-splitter';
@@ -58,6 +58,9 @@ export interface PackageReader {
   dataLocation(kind: EntityKind): string;
   /** Batches of record texts; throws FzipFatalError when the file cannot be read further. */
   records(kind: EntityKind): AsyncIterable<JsonElement[]>;
+  /** A derived data file (analytics): where it is, if the package has it, and its record texts. */
+  derivedLocation(name: DerivedData): string | undefined;
+  derivedRecords(name: DerivedData): AsyncIterable<JsonElement[]>;
   statementFiles(): StatementFile[];
   /** A statement file's verified bytes. */
   openStatementFile(entryName: string): Promise<Readable>;
@@ -195,12 +198,23 @@ class ZipPackageReader implements PackageReader {
     return this.index.data.get(kind)?.name ?? `data/${ENTITIES[kind].fileBase}.json`;
   }
 
-  async *records(kind: EntityKind): AsyncGenerator<JsonElement[]> {
-    const item = this.index.data.get(kind);
-    if (!item) return; // a missing data file means an empty list
+  records(kind: EntityKind): AsyncGenerator<JsonElement[]> {
+    return this.elementsOf(this.index.data.get(kind)); // a missing data file means an empty list
+  }
+
+  derivedLocation(name: DerivedData): string | undefined {
+    return this.index.derived.get(name)?.name;
+  }
+
+  derivedRecords(name: DerivedData): AsyncGenerator<JsonElement[]> {
+    return this.elementsOf(this.index.derived.get(name));
+  }
+
+  private async *elementsOf(item: IndexedEntry | undefined): AsyncGenerator<JsonElement[]> {
+    if (!item) return;
     const entry = await this.open(item);
     let text: Readable = entry;
-    const gzip = item.role.role === 'data' && item.role.gzip;
+    const gzip = (item.role.role === 'data' || item.role.role === 'derivedData') && item.role.gzip;
     if (gzip) {
       const gunzip = zlib.createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
       pipeline(entry, gunzip, () => undefined);
@@ -291,9 +305,21 @@ class JsonDocumentReader implements PackageReader {
     return ENTITIES[kind].documentKey;
   }
 
-  async *records(kind: EntityKind): AsyncGenerator<JsonElement[]> {
+  records(kind: EntityKind): AsyncGenerator<JsonElement[]> {
     const info = ENTITIES[kind];
-    const keys = new Set([info.documentKey, info.fileBase]);
+    return this.arrayOf(new Set([info.documentKey, info.fileBase]), info.documentKey);
+  }
+
+  derivedLocation(name: DerivedData): string | undefined {
+    return DERIVED_DATA[name].documentKey;
+  }
+
+  derivedRecords(name: DerivedData): AsyncGenerator<JsonElement[]> {
+    return this.arrayOf(new Set([DERIVED_DATA[name].documentKey]), DERIVED_DATA[name].documentKey);
+  }
+
+  /** The elements of the document's array under one of `keys`. */
+  private async *arrayOf(keys: ReadonlySet<string>, where: string): AsyncGenerator<JsonElement[]> {
     for await (const batch of this.elements()) {
       const mine = batch.filter((e) => e.key !== undefined && keys.has(e.key));
       for (const e of mine) {
@@ -301,7 +327,7 @@ class JsonDocumentReader implements PackageReader {
           throw new FzipFatalError({
             code: 'INVALID_DATA_FILE',
             message: `"${e.key}" must be an array of records`,
-            file: info.documentKey,
+            file: where,
           });
         }
       }

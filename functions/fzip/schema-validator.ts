@@ -6,7 +6,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as compiled from './validators.generated';
 import { ALL_SCHEMAS } from './schemas';
-import { ENTITIES, EntityKind } from './entities';
+import { DERIVED_DATA, DerivedData, ENTITIES, EntityKind } from './entities';
 
 export interface SchemaFailure {
   /** JSON pointer of the offending field ('' for the record itself). */
@@ -24,6 +24,7 @@ const VALIDATORS: Record<string, ValidateFunction> = {
   'category.schema.json': compiled.category,
   'file-map.schema.json': compiled.fileMap,
   'transaction-file.schema.json': compiled.transactionFile,
+  'analytics.schema.json': compiled.analytics,
 } as unknown as Record<string, ValidateFunction>;
 
 function describe(err: ErrorObject): SchemaFailure {
@@ -93,6 +94,10 @@ export function manifestCheck(): RecordCheck {
 
 export function entityCheck(kind: EntityKind): RecordCheck {
   return byId(ENTITIES[kind].schemaId);
+}
+
+export function derivedCheck(name: DerivedData): RecordCheck {
+  return byId(DERIVED_DATA[name].schemaId);
 }
 
 /** Names of the properties a schema declares (known fields). */

@@ -7,11 +7,11 @@
  * `onRecord` receives each valid, normalized record as it passes (the import workflow
  * stages them); it is never called for a record that failed.
  */
-import { ENTITIES, EntityKind, FILE_KIND, READ_ORDER, zeroCounts } from './entities';
+import { DERIVED_DATA, DerivedData, ENTITIES, EntityKind, FILE_KIND, READ_ORDER, zeroCounts } from './entities';
 import { countKeys, findDuplicateKey } from './json/duplicate-keys';
 import { ErrorCode, FzipFatalError, Issue, IssueList, WarningCode, valueText } from './issues';
 import { FzipLimits, resolveLimits } from './limits';
-import { declaredFields, entityCheck, manifestCheck } from './schema-validator';
+import { declaredFields, derivedCheck, entityCheck, manifestCheck } from './schema-validator';
 import { MONEY_FIELDS, normalizeRecord, PlainRecord } from './normalize';
 import { moneyProblem } from './money';
 import { dynamoItemSize } from './item-size';
@@ -41,6 +41,8 @@ export interface ValidationReport {
   packageBytes: number;
   manifest?: ManifestSummary;
   counts: EntityCounts & { statementFiles: number };
+  /** Records of each derived data file the package holds (analytics): checked, not imported. */
+  derived?: Partial<Record<DerivedData, number>>;
   errorCount: number;
   errors: Issue<ErrorCode>[];
   warningCount: number;
@@ -63,6 +65,7 @@ class Validation {
   readonly warnings: IssueList<WarningCode>;
   readonly counts = emptyCounts();
   statementFiles = 0;
+  readonly derived: Partial<Record<DerivedData, number>> = {};
   manifest?: ManifestSummary;
 
   // what later records may refer to
@@ -524,6 +527,7 @@ export async function validatePackage(source: RangeSource, options: ValidateOpti
     packageBytes: source.size,
     manifest: v.manifest,
     counts: { ...v.counts, statementFiles: v.statementFiles },
+    ...(Object.keys(v.derived).length ? { derived: { ...v.derived } } : {}),
     errorCount: v.errors.total,
     errors: v.errors.items,
     warningCount: v.warnings.total,
@@ -554,6 +558,7 @@ export async function validatePackage(source: RangeSource, options: ValidateOpti
     const checksums = (manifest.checksums ?? {}) as Record<string, string>;
     reader.useChecksums(checksums);
     for (const kind of READ_ORDER) await readEntity(v, reader, kind, options);
+    for (const name of Object.keys(DERIVED_DATA) as DerivedData[]) await readDerived(v, reader, name);
     await checkStatementFiles(v, reader, options.verifyStatementFiles !== false);
     await verifyRemainingChecksums(v, reader, checksums);
     checkCounts(v);
@@ -566,11 +571,60 @@ export async function validatePackage(source: RangeSource, options: ValidateOpti
   return finish();
 }
 
+/**
+ * A derived data file (analytics): each record is checked against its schema, so a package that
+ * says it holds analytics holds well-formed ones; none is imported (the importing side
+ * recomputes them from its transactions, which a package's figures could contradict).
+ */
+async function readDerived(v: Validation, reader: PackageReader, name: DerivedData): Promise<void> {
+  const file = reader.derivedLocation(name);
+  if (file === undefined) return;
+  const check = derivedCheck(name);
+  let count = 0;
+  for await (const batch of reader.derivedRecords(name)) {
+    for (const el of batch) {
+      if (++count > v.limits.maxRecordsPerEntity) {
+        throw new FzipFatalError({ code: 'TOO_MANY_RECORDS', message: `${file} holds more than ${v.limits.maxRecordsPerEntity} records`, file });
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(el.text);
+      } catch (err) {
+        v.error({ code: 'INVALID_JSON', message: `record is not valid JSON: ${(err as Error).message}`, file, index: el.index });
+        continue;
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        v.error({ code: 'INVALID_RECORD', message: 'record must be a JSON object', file, index: el.index });
+        continue;
+      }
+      const failure = check(value);
+      if (failure) {
+        v.error({
+          code: 'SCHEMA_VIOLATION',
+          message: `${failure.field ? failure.field.slice(1) : 'record'} ${failure.message}`,
+          file,
+          index: el.index,
+          field: failure.field,
+          ...withValue(value as PlainRecord, failure.field),
+        });
+      }
+    }
+  }
+  if (!count) return;
+  v.derived[name] = count;
+  v.warn({
+    code: 'DERIVED_DATA_RECOMPUTED',
+    message: `the package's ${name} (${count} records) were checked and are not imported: your ${name} are recomputed from your transactions after the import`,
+    file,
+  });
+}
+
 /** Checksums of entries that nothing else read (and of entries that are not there). */
 async function verifyRemainingChecksums(v: Validation, reader: PackageReader, checksums: Record<string, string>): Promise<void> {
   if (reader.format !== 'fzip') return;
   const read = new Set<string>(reader.statementFiles().map((f) => f.entryName));
   for (const kind of READ_ORDER) read.add(reader.dataLocation(kind));
+  for (const name of Object.keys(DERIVED_DATA) as DerivedData[]) read.add(reader.derivedLocation(name) ?? '');
   for (const name of Object.keys(checksums)) {
     if (name === 'manifest.json') continue; // a manifest cannot hold its own hash
     if (!reader.hasEntry(name)) {

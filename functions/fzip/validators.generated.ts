@@ -5596,3 +5596,318 @@ return false;
 validate16.errors = vErrors;
 return errors === 0;
 }
+
+export const analytics = validate17;
+const schema112 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"analytics.schema.json","title":"FzipAnalyticsRecord","description":"One element of data/analytics.json(.gz), written when the backup asked for analytics (manifest includeAnalytics, dataSummary.analyticsIncluded): one computed figure in housef3's AnalyticsData shape. Derived data: an import checks it and never imports it; the importing side recomputes its analytics from the transactions.","type":"object","properties":{"userId":{"$ref":"common.schema.json#/definitions/sourceUserId"},"analyticType":{"type":"string","minLength":1,"maxLength":64,"description":"housef3's AnalyticType, e.g. cash_flow (one account's month: data {currency, inflow, outflow, net, count}) or category_trends (a month by category: data {currency, categories: {categoryId: {total, count}}})."},"timePeriod":{"type":"string","minLength":1,"maxLength":32,"description":"The period the figure covers; YYYY-MM for a calendar month (UTC)."},"accountId":{"type":["string","null"],"maxLength":64,"description":"The account of a per-account figure; absent or null for the user's figures across accounts."},"data":{"type":"object","description":"The figures; their shape depends on analyticType (any JSON object within the record size limit)."},"computedDate":{"type":"string","maxLength":64},"dataThroughDate":{"type":["string","null"],"maxLength":32}},"required":["analyticType","timePeriod","data"],"additionalProperties":{"$ref":"common.schema.json#/definitions/extraField"},"propertyNames":{"$ref":"common.schema.json#/definitions/fieldName"}};
+
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="analytics.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.analyticType === undefined) && (missing0 = "analyticType")) || ((data.timePeriod === undefined) && (missing0 = "timePeriod"))) || ((data.data === undefined) && (missing0 = "data"))){
+validate17.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+for(const key0 in data){
+const _errs1 = errors;
+const _errs2 = errors;
+const _errs4 = errors;
+const _errs5 = errors;
+if(!((key0 === "constructor") || (key0 === "prototype"))){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var valid2 = _errs5 === errors;
+if(valid2){
+const err1 = {instancePath,schemaPath:"common.schema.json#/definitions/fieldName/not",keyword:"not",params:{},message:"must NOT be valid",propertyName:key0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+else {
+errors = _errs4;
+if(vErrors !== null){
+if(_errs4){
+vErrors.length = _errs4;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(errors === _errs2){
+if(typeof key0 === "string"){
+if(!pattern0.test(key0)){
+const err2 = {instancePath,schemaPath:"common.schema.json#/definitions/fieldName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",propertyName:key0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+else {
+if(key0.length > 64 && func2(key0) > 64){
+const err3 = {instancePath,schemaPath:"common.schema.json#/definitions/fieldName/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",propertyName:key0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"common.schema.json#/definitions/fieldName/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key0};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+var valid0 = _errs1 === errors;
+if(!valid0){
+const err5 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+validate17.errors = vErrors;
+return false;
+break;
+}
+}
+if(valid0){
+const _errs6 = errors;
+for(const key1 in data){
+if(!(((((((key1 === "userId") || (key1 === "analyticType")) || (key1 === "timePeriod")) || (key1 === "accountId")) || (key1 === "data")) || (key1 === "computedDate")) || (key1 === "dataThroughDate"))){
+let data0 = data[key1];
+const _errs7 = errors;
+const _errs8 = errors;
+if((((typeof data0 != "object") && (typeof data0 !== "string")) && (!((typeof data0 == "number") && (isFinite(data0))))) && (typeof data0 !== "boolean")){
+validate17.errors = [{instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"common.schema.json#/definitions/extraField/type",keyword:"type",params:{type: schema14.type},message:"must be string,number,boolean,null,object,array"}];
+return false;
+}
+if(errors === _errs8){
+if(typeof data0 === "string"){
+if(data0.length > 10000 && func2(data0) > 10000){
+validate17.errors = [{instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"common.schema.json#/definitions/extraField/maxLength",keyword:"maxLength",params:{limit: 10000},message:"must NOT have more than 10000 characters"}];
+return false;
+}
+}
+if(errors === _errs8){
+if(Array.isArray(data0)){
+if(data0.length > 1000){
+validate17.errors = [{instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"common.schema.json#/definitions/extraField/maxItems",keyword:"maxItems",params:{limit: 1000},message:"must NOT have more than 1000 items"}];
+return false;
+}
+}
+if(errors === _errs8){
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(Object.keys(data0).length > 200){
+validate17.errors = [{instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"common.schema.json#/definitions/extraField/maxProperties",keyword:"maxProperties",params:{limit: 200},message:"must NOT have more than 200 properties"}];
+return false;
+}
+}
+}
+}
+}
+var valid3 = _errs7 === errors;
+if(!valid3){
+break;
+}
+}
+}
+if(_errs6 === errors){
+if(data.userId !== undefined){
+let data1 = data.userId;
+const _errs10 = errors;
+const _errs11 = errors;
+if(errors === _errs11){
+if(typeof data1 === "string"){
+if(data1.length > 128 && func2(data1) > 128){
+validate17.errors = [{instancePath:instancePath+"/userId",schemaPath:"common.schema.json#/definitions/sourceUserId/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];
+return false;
+}
+}
+else {
+validate17.errors = [{instancePath:instancePath+"/userId",schemaPath:"common.schema.json#/definitions/sourceUserId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid5 = _errs10 === errors;
+}
+else {
+var valid5 = true;
+}
+if(valid5){
+if(data.analyticType !== undefined){
+let data2 = data.analyticType;
+const _errs13 = errors;
+if(errors === _errs13){
+if(typeof data2 === "string"){
+if(data2.length > 64 && func2(data2) > 64){
+validate17.errors = [{instancePath:instancePath+"/analyticType",schemaPath:"#/properties/analyticType/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
+return false;
+}
+else {
+if(data2.length < 1 || (data2.length < 2 * 1 && func2(data2) < 1)){
+validate17.errors = [{instancePath:instancePath+"/analyticType",schemaPath:"#/properties/analyticType/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+}
+else {
+validate17.errors = [{instancePath:instancePath+"/analyticType",schemaPath:"#/properties/analyticType/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid5 = _errs13 === errors;
+}
+else {
+var valid5 = true;
+}
+if(valid5){
+if(data.timePeriod !== undefined){
+let data3 = data.timePeriod;
+const _errs15 = errors;
+if(errors === _errs15){
+if(typeof data3 === "string"){
+if(data3.length > 32 && func2(data3) > 32){
+validate17.errors = [{instancePath:instancePath+"/timePeriod",schemaPath:"#/properties/timePeriod/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters"}];
+return false;
+}
+else {
+if(data3.length < 1 || (data3.length < 2 * 1 && func2(data3) < 1)){
+validate17.errors = [{instancePath:instancePath+"/timePeriod",schemaPath:"#/properties/timePeriod/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
+return false;
+}
+}
+}
+else {
+validate17.errors = [{instancePath:instancePath+"/timePeriod",schemaPath:"#/properties/timePeriod/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid5 = _errs15 === errors;
+}
+else {
+var valid5 = true;
+}
+if(valid5){
+if(data.accountId !== undefined){
+let data4 = data.accountId;
+const _errs17 = errors;
+if((typeof data4 !== "string") && (data4 !== null)){
+validate17.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/type",keyword:"type",params:{type: schema112.properties.accountId.type},message:"must be string,null"}];
+return false;
+}
+if(errors === _errs17){
+if(typeof data4 === "string"){
+if(data4.length > 64 && func2(data4) > 64){
+validate17.errors = [{instancePath:instancePath+"/accountId",schemaPath:"#/properties/accountId/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
+return false;
+}
+}
+}
+var valid5 = _errs17 === errors;
+}
+else {
+var valid5 = true;
+}
+if(valid5){
+if(data.data !== undefined){
+let data5 = data.data;
+const _errs19 = errors;
+if(!(data5 && typeof data5 == "object" && !Array.isArray(data5))){
+validate17.errors = [{instancePath:instancePath+"/data",schemaPath:"#/properties/data/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+var valid5 = _errs19 === errors;
+}
+else {
+var valid5 = true;
+}
+if(valid5){
+if(data.computedDate !== undefined){
+let data6 = data.computedDate;
+const _errs21 = errors;
+if(errors === _errs21){
+if(typeof data6 === "string"){
+if(data6.length > 64 && func2(data6) > 64){
+validate17.errors = [{instancePath:instancePath+"/computedDate",schemaPath:"#/properties/computedDate/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
+return false;
+}
+}
+else {
+validate17.errors = [{instancePath:instancePath+"/computedDate",schemaPath:"#/properties/computedDate/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid5 = _errs21 === errors;
+}
+else {
+var valid5 = true;
+}
+if(valid5){
+if(data.dataThroughDate !== undefined){
+let data7 = data.dataThroughDate;
+const _errs23 = errors;
+if((typeof data7 !== "string") && (data7 !== null)){
+validate17.errors = [{instancePath:instancePath+"/dataThroughDate",schemaPath:"#/properties/dataThroughDate/type",keyword:"type",params:{type: schema112.properties.dataThroughDate.type},message:"must be string,null"}];
+return false;
+}
+if(errors === _errs23){
+if(typeof data7 === "string"){
+if(data7.length > 32 && func2(data7) > 32){
+validate17.errors = [{instancePath:instancePath+"/dataThroughDate",schemaPath:"#/properties/dataThroughDate/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters"}];
+return false;
+}
+}
+}
+var valid5 = _errs23 === errors;
+}
+else {
+var valid5 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate17.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate17.errors = vErrors;
+return errors === 0;
+}

@@ -9,7 +9,7 @@ import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import yazl from 'yazl';
-import { ENTITIES, ENTITY_KINDS, EntityKind, zeroCounts } from './entities';
+import { DERIVED_DATA, DerivedData, ENTITIES, ENTITY_KINDS, EntityKind, zeroCounts } from './entities';
 import { PlainRecord } from './normalize';
 import { dataEntryName, fileEntryName } from './zip/layout';
 
@@ -29,8 +29,12 @@ export interface StatementFileInput {
   content: Buffer | (() => Readable);
 }
 
-/** Records of each kind (a kind left out writes no data file), the statement files' bytes, and manifest fields. */
-export type PackageInput = Partial<Record<EntityKind, RecordSource>> & {
+/**
+ * Records of each kind (a kind left out writes no data file), derived data (analytics: written
+ * only when given; dataSummary.analyticsIncluded says whether any was), the statement files'
+ * bytes, and manifest fields.
+ */
+export type PackageInput = Partial<Record<EntityKind | DerivedData, RecordSource>> & {
   /** Merged over the defaults (format 1.0, now, counts and checksums computed). */
   manifest?: PlainRecord;
   files?: Iterable<StatementFileInput>;
@@ -51,7 +55,7 @@ export interface WriteResult {
 }
 
 /** JSON text of a record; a digit-string transactionHash goes back to a bare uint64 number. */
-export function recordJson(kind: EntityKind, record: PlainRecord | RecordJsonText): string {
+export function recordJson(kind: EntityKind | DerivedData, record: PlainRecord | RecordJsonText): string {
   if (record instanceof RecordJsonText) return record.text;
   const text = JSON.stringify(record);
   if (kind === 'transactions' && typeof record.transactionHash === 'string' && /^[0-9]{1,20}$/.test(record.transactionHash)) {
@@ -60,7 +64,7 @@ export function recordJson(kind: EntityKind, record: PlainRecord | RecordJsonTex
   return text;
 }
 
-async function* arrayText(kind: EntityKind, records: RecordSource, count: { n: number }): AsyncGenerator<string> {
+async function* arrayText(kind: EntityKind | DerivedData, records: RecordSource, count: { n: number }): AsyncGenerator<string> {
   yield '[';
   let batch = '';
   for await (const r of records as AsyncIterable<PlainRecord | RecordJsonText>) {
@@ -141,6 +145,19 @@ export async function writePackage(input: PackageInput, out: Writable, options: 
       return gzip ? text.pipe(zlib.createGzip({ level })) : text;
     });
   }
+  const derived: Partial<Record<DerivedData, number>> = {};
+  for (const name of Object.keys(DERIVED_DATA) as DerivedData[]) {
+    const records = input[name];
+    if (!records) continue;
+    addStream(dataEntryName(DERIVED_DATA[name].fileBase, gzip), () => {
+      const count = { n: 0 };
+      const text = Readable.from(arrayText(name, records, count));
+      text.on('end', () => {
+        derived[name] = count.n;
+      });
+      return gzip ? text.pipe(zlib.createGzip({ level })) : text;
+    });
+  }
   for (const f of input.files ?? []) {
     addStream(fileEntryName(f.fileId, f.fileName), () => (Buffer.isBuffer(f.content) ? Readable.from([f.content]) : (f.content as () => Readable)()));
   }
@@ -159,7 +176,7 @@ export async function writePackage(input: PackageInput, out: Writable, options: 
     packageFormat: 'fzip',
     dataSummary: {
       ...Object.fromEntries(ENTITY_KINDS.map((k) => [ENTITIES[k].countKey, counts[k]])),
-      analyticsIncluded: false,
+      analyticsIncluded: (derived.analytics ?? 0) > 0,
     },
     checksums: options.checksums === false ? {} : checksums,
     ...(input.manifest ?? {}),

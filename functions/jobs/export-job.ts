@@ -27,6 +27,8 @@ export interface ExportJob {
   backupType?: BackupType;
   selection?: ExportSelection;
   description?: string;
+  /** The package holds the user's analytics as they were when it was written. */
+  includeAnalytics?: boolean;
   errorMessage?: string;
   executionName?: string;
   /** Epoch seconds: the table's TTL attribute. */
@@ -59,6 +61,7 @@ export function exportView(job: ExportJob, downloadUrl?: { url: string; expiresI
     backupType: job.backupType ?? 'complete',
     selection: job.selection ?? null,
     description: job.description ?? null,
+    includeAnalytics: job.includeAnalytics ?? false,
     counts: job.counts ?? null,
     packageSize: job.packageSize ?? null,
     errorMessage: job.errorMessage ?? null,

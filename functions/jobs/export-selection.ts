@@ -22,6 +22,8 @@ export interface ExportRequest {
   backupType: BackupType;
   selection?: ExportSelection;
   description?: string;
+  /** The user's current analytics go into the package (data/analytics.json.gz). */
+  includeAnalytics?: boolean;
 }
 
 /** A field of the request and what is wrong with it (a 400's details). */
@@ -74,12 +76,14 @@ export function parseExportRequest(body: Record<string, unknown>): { request?: E
     problems.push({ field: 'dateRangeEnd', message: `is before dateRangeStart (${selection.dateRangeStart})` });
   }
   if (body.includeAnalytics !== undefined && typeof body.includeAnalytics !== 'boolean') problems.push({ field: 'includeAnalytics', message: 'must be true or false' });
-  // analytics are derived data, regenerated from the transactions on import; they are not exported
-  if (body.includeAnalytics === true) problems.push({ field: 'includeAnalytics', message: 'is not supported: analytics are not exported (an import recomputes them)' });
   if (body.description !== undefined && (typeof body.description !== 'string' || body.description.length > MAX_DESCRIPTION)) {
     problems.push({ field: 'description', message: `must be text of at most ${MAX_DESCRIPTION} characters` });
   }
   const selective = Object.keys(selection).length > 0;
+  // the figures are the user's, over every account and month: a selection's package would contradict them
+  if (body.includeAnalytics === true && selective) {
+    problems.push({ field: 'includeAnalytics', message: 'cannot go with a selection: analytics cover all your accounts and months (back up everything, or leave analytics out)' });
+  }
   let backupType: BackupType = selective ? 'selective' : 'complete';
   if (body.backupType !== undefined) {
     if (body.backupType !== 'complete' && body.backupType !== 'selective') {
@@ -93,7 +97,12 @@ export function parseExportRequest(body: Record<string, unknown>): { request?: E
   if (problems.length) return { problems };
   return {
     problems,
-    request: { backupType, ...(selective ? { selection } : {}), ...(typeof body.description === 'string' ? { description: body.description } : {}) },
+    request: {
+      backupType,
+      ...(selective ? { selection } : {}),
+      ...(typeof body.description === 'string' ? { description: body.description } : {}),
+      ...(body.includeAnalytics === true ? { includeAnalytics: true } : {}),
+    },
   };
 }
 

@@ -59,6 +59,7 @@ export class ExportStore {
       backupType: request.backupType,
       ...(request.selection ? { selection: request.selection } : {}),
       ...(request.description !== undefined ? { description: request.description } : {}),
+      ...(request.includeAnalytics ? { includeAnalytics: true } : {}),
       // an export runs well within a day; the cleanup reconciles one that does not end
       expiresAt: Math.floor(now / 1000) + 2 * 86400,
       version: 1,

@@ -8,6 +8,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ImportJob, isFinished, JobStatus } from './job';
 import { JobStore } from './job-store';
+import { MAX_TOUCHED_MONTHS } from './work-ledger';
 
 export const EVENT_SOURCE = 'fzip-import';
 
@@ -58,6 +59,8 @@ export function importEventDetail(job: ImportJob): Record<string, unknown> {
     counts: job.importResults ?? null,
     accountIds: [...(job.touchedAccounts ?? [])].sort().slice(0, 1000),
     dateRange: job.dateFrom !== undefined && job.dateTo !== undefined ? { from: job.dateFrom, to: job.dateTo } : null,
+    // the months whose transactions it wrote, overwrote or deleted; null: more than MAX_TOUCHED_MONTHS
+    months: (job.touchedMonths?.length ?? 0) > MAX_TOUCHED_MONTHS ? null : [...(job.touchedMonths ?? [])].sort(),
     rolledBack: job.rolledBack ?? null,
     rollbackResults: job.rollbackResults ?? null,
     errorMessage: job.errorMessage ?? null,

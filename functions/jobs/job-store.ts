@@ -386,7 +386,7 @@ function strip<T extends object>(item: T): ImportJob {
   const { expiryPartition: _p, chunksDone: _c, writers: _w, ...rest } = item as T & { expiryPartition?: string; chunksDone?: unknown; writers?: unknown };
   const r = rest as Record<string, unknown>;
   // string sets come back as Sets: the job record holds arrays
-  for (const k of ['touchedAccounts', 'eventsSent']) if (r[k] instanceof Set) r[k] = [...(r[k] as Set<string>)];
+  for (const k of ['touchedAccounts', 'touchedMonths', 'eventsSent']) if (r[k] instanceof Set) r[k] = [...(r[k] as Set<string>)];
   // journalParts / rollbackParts stay: rollback compares them
   return rest as unknown as ImportJob;
 }

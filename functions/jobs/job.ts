@@ -143,6 +143,8 @@ export interface ImportJob {
   /** Epoch ms of the earliest and latest transaction it wrote. */
   dateFrom?: number;
   dateTo?: number;
+  /** Months (YYYY-MM, UTC) whose transactions the import wrote, overwrote or deleted (at most MAX_TOUCHED_MONTHS + 1). */
+  touchedMonths?: string[];
   /** Statuses whose end event was sent (at least once). */
   eventsSent?: string[];
   /** How many items of earlier imports (by id) this import replaced: undo of those is refused. */

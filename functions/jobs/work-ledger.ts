@@ -10,6 +10,9 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { EntityResult, RollbackResults } from './job';
 import type { JobTable } from './job-table-access';
 
+/** Months an import records as touched at most (one more means "more than this": recompute everything). */
+export const MAX_TOUCHED_MONTHS = 600;
+
 export class WorkLedger {
   constructor(private readonly t: JobTable) {}
 
@@ -74,8 +77,14 @@ export class WorkLedger {
     return ((out.Item?.chunksDone as Set<string> | undefined) ?? new Set()).size;
   }
 
-  /** Adds what a chunk touched: its accounts and the dates of its transactions. */
-  async recordTouched(importId: string, accounts: readonly string[], dateFrom?: number, dateTo?: number): Promise<void> {
+  /** Adds what a chunk touched: its accounts, the dates of its transactions and their months (as written and as they were). */
+  async recordTouched(importId: string, accounts: readonly string[], dateFrom?: number, dateTo?: number, months: readonly string[] = []): Promise<void> {
+    if (months.length) {
+      // the analytics recompute these months (or everything, past MAX_TOUCHED_MONTHS)
+      await this.t.doc.send(
+        new UpdateCommand({ TableName: this.t.table, Key: { importId }, UpdateExpression: 'ADD touchedMonths :m', ExpressionAttributeValues: { ':m': new Set(months.slice(0, MAX_TOUCHED_MONTHS + 1)) } }),
+      );
+    }
     if (accounts.length) {
       await this.t.doc.send(
         new UpdateCommand({ TableName: this.t.table, Key: { importId }, UpdateExpression: 'ADD touchedAccounts :a', ExpressionAttributeValues: { ':a': new Set(accounts.slice(0, 1000)) } }),

@@ -1,5 +1,5 @@
 /** Builds the workflow's dependencies from the Lambda environment (once per container). */
-import { exportStoreFromEnv, jobStoreFromEnv } from '../shared/stores';
+import { analyticsStoreFromEnv, exportStoreFromEnv, jobStoreFromEnv } from '../shared/stores';
 import { ENV } from '../shared/env-names';
 import { ExportDeps } from './export-phase';
 import { EntityStore } from '../entities/entity-store';
@@ -45,6 +45,7 @@ export function exportDepsFromEnv(): ExportDeps {
     s3: s3Client(),
     packagesBucket: jobsConfig().packagesBucket,
     filesBucket,
+    analytics: analyticsStoreFromEnv(),
     logger: new Logger('fzip-export'),
   };
   return exportDeps;

@@ -30,6 +30,8 @@ import { addReferences, closeReferences, referencesOf } from '../fzip/references
 import { Logger } from '../shared/logger';
 import { safeReason } from './failure';
 import { ImportStateError } from './errors';
+import { AnalyticsStore } from '../analytics/analytics-store';
+import { currentAnalyticsRecords } from '../analytics/package-records';
 
 export interface ExportDeps {
   exports: ExportStore;
@@ -42,6 +44,8 @@ export interface ExportDeps {
   logger: Logger;
   /** Multipart part size (bytes); bounds the upload's memory with queueSize 2. */
   partSize?: number;
+  /** The users' analytics, for a backup that includes them. */
+  analytics?: AnalyticsStore;
 }
 
 /** The export execution's input, the same for every state: ids and keys only. */
@@ -273,7 +277,7 @@ export async function exportWritePackage(input: ExportInput, deps: ExportDeps): 
     compatibility: { minimumVersion: '2.0.0', supportedVersions: ['2.0.0', '2.5.0'] },
     jobId: job.exportId,
     backupType: job.backupType ?? 'complete',
-    includeAnalytics: false,
+    includeAnalytics: job.includeAnalytics === true,
     // a selective package says what it was selected by: a replace import of it replaces only inside it
     ...(job.selection ? { selection: job.selection } : {}),
     ...(job.description !== undefined ? { description: job.description } : {}),
@@ -286,6 +290,7 @@ export async function exportWritePackage(input: ExportInput, deps: ExportDeps): 
         manifest,
         ...Object.fromEntries(REFERENCE_KINDS.map((k) => [k, records(k)])),
         transactions,
+        ...(job.includeAnalytics ? { analytics: await currentAnalyticsRecords(job.userId, deps.analytics) } : {}),
         files,
       },
       body,

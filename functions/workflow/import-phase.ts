@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ENTITIES, ENTITY_KINDS, EntityKind, FILE_KIND } from '../fzip/entities';
+import { monthOf } from '../analytics/aggregate';
 import { PlainRecord } from '../fzip/normalize';
 import { headFile, IMPORT_ID_METADATA, SHA256_METADATA, StatementSource, statementKey } from './statement-files';
 import { selectedIds, StagedRecord, StagingManifest, StagingReader } from '../entities/staging';
@@ -157,6 +158,7 @@ async function journalPart(w: ChunkWrite, part: number, records: StagedRecord[])
   const written = new Set(items.map((i) => i.sk));
   const touched: NonNullable<JournalPart['touched']> = { accounts: [] };
   const accounts = new Set<string>();
+  const months = new Set<string>();
   for (const { record } of records) {
     if (!written.has(record[idField] as string)) continue;
     if (kind === 'accounts') accounts.add(record.accountId as string);
@@ -166,10 +168,14 @@ async function journalPart(w: ChunkWrite, part: number, records: StagedRecord[])
       if (typeof date === 'number') {
         touched.dateFrom = Math.min(touched.dateFrom ?? date, date);
         touched.dateTo = Math.max(touched.dateTo ?? date, date);
+        months.add(monthOf(date));
       }
     }
   }
+  // an overwritten transaction leaves the month it was in too
+  if (kind === 'transactions') for (const i of items) addMonth(months, i.before?.date);
   touched.accounts = [...accounts];
+  if (months.size) touched.months = [...months];
   const journaled: JournalPart = { kind, chunk, part, items, objects, result, overwrote, touched };
   // A part that writes nothing (every record unchanged or skipped) needs no before-images.
   if (!items.length && !objects.length) return journaled;
@@ -274,6 +280,7 @@ async function writeChunk(
   const result = emptyResult();
   const overwrote: Record<string, number> = {};
   const accounts = new Set<string>();
+  const months = new Set<string>();
   let dateFrom: number | undefined;
   let dateTo: number | undefined;
   let journaled = 0;
@@ -292,9 +299,15 @@ async function writeChunk(
     for (const a of part.touched?.accounts ?? []) accounts.add(a);
     if (part.touched?.dateFrom !== undefined) dateFrom = Math.min(dateFrom ?? part.touched.dateFrom, part.touched.dateFrom);
     if (part.touched?.dateTo !== undefined) dateTo = Math.max(dateTo ?? part.touched.dateTo, part.touched.dateTo);
+    for (const m of part.touched?.months ?? []) months.add(m);
   }
-  await deps.jobs.work.recordTouched(job.importId, [...accounts], dateFrom, dateTo);
+  await deps.jobs.work.recordTouched(job.importId, [...accounts], dateFrom, dateTo, [...months]);
   return { result, overwrote, records: staged.length, parts: journaled };
+}
+
+function addMonth(months: Set<string>, date: unknown): void {
+  const ms = typeof date === 'number' ? date : Number(date);
+  if (Number.isFinite(ms) && !Number.isNaN(new Date(ms).getTime())) months.add(monthOf(ms));
 }
 
 /** Journal chunk numbers of deletion chunks (replace): apart from the staged chunks' numbers. */
@@ -328,7 +341,9 @@ async function journalDeletions(w: ChunkWrite, part: number, ids: string[]): Pro
       objects.push(entry);
     }
   }
-  const journaled: JournalPart = { kind, chunk, part, items, objects, result, overwrote, touched: { accounts: [] } };
+  const months = new Set<string>();
+  if (kind === 'transactions') for (const i of items) addMonth(months, i.before?.date);
+  const journaled: JournalPart = { kind, chunk, part, items, objects, result, overwrote, touched: { accounts: [], ...(months.size ? { months: [...months] } : {}) } };
   if (!items.length) return journaled;
   // marked before anything is deleted: an import that creates one of these keys later journals
   // it as absent, and its undo must know the absence was this import's doing (entities/ledger.ts)
@@ -347,6 +362,7 @@ async function deleteChunk(kind: EntityKind, n: number, job: ImportJob, input: W
   const done = await journal.partsOf(kind, chunk);
   const result = emptyResult();
   const overwrote: Record<string, number> = {};
+  const months = new Set<string>();
   let journaled = 0;
   for (let p = 0; p * PART_SIZE < ids.length; p++) {
     await deps.jobs.leases.assertProcessing(job.importId);
@@ -361,7 +377,10 @@ async function deleteChunk(kind: EntityKind, n: number, job: ImportJob, input: W
     await deps.entities.deleteUnchanged(kind, part.items);
     result.deleted = (result.deleted ?? 0) + (part.result.deleted ?? 0);
     for (const [other, c] of Object.entries(part.overwrote)) overwrote[other] = (overwrote[other] ?? 0) + c;
+    for (const m of part.touched?.months ?? []) months.add(m);
   }
+  // before the chunk counts as done: a run after a crash between the two records them again
+  if (months.size) await deps.jobs.work.recordTouched(job.importId, [], undefined, undefined, [...months]);
   await deps.jobs.work.recordChunk(job.importId, `${kind}#delete${n}`, kind, result, overwrote, journaled);
   return result;
 }

@@ -1,6 +1,6 @@
 /**
  * Analytics through the local stack as a user gets them: after an import, an overwrite of
- * changed amounts, an undo and a canceled import, GET /analytics equals a brute-force
+ * changed amounts, an undo, a canceled import and a replace that deletes, GET /analytics equals a brute-force
  * aggregation over the user's full export (computed here independently, in integer
  * micro-units), to the cent, per currency. The import-end events reach the analytics Lambda
  * through the local EventBridge, as in AWS.
@@ -16,6 +16,8 @@ import { validatePackage } from '../../functions/fzip/validator';
 import { PlainRecord } from '../../functions/fzip/normalize';
 import { writePackageFile } from '../../functions/fzip/writer';
 import { syntheticPackage } from '../../cli/synthetic-package';
+import { openPackage } from '../../functions/fzip/package-reader';
+import { resolveLimits } from '../../functions/fzip/limits';
 
 let stack: LocalStack;
 const dir = mkdtempSync(join(tmpdir(), 'fzip-analytics-'));
@@ -107,7 +109,7 @@ async function expectAnalyticsMatch(user: string): Promise<number> {
 }
 
 describe('analytics', () => {
-  it('equal a brute-force aggregation after an import, an overwrite of changed amounts, an undo and a canceled import', async () => {
+  it('equal a brute-force aggregation after an import, an overwrite of changed amounts, an undo, a canceled import and a replace', async () => {
     const user = `an-${randomUUID()}`;
     const input = syntheticPackage({ transactions: 3000, accounts: 2, files: 3, seed: 44 });
     const txs: PlainRecord[] = [];
@@ -118,6 +120,33 @@ describe('analytics', () => {
     await writePackageFile({ ...input, transactions: base }, pkg);
     expect(await main(['import', pkg, '--strategy', 'overwrite', '--interval', '200', ...as(user)], quiet)).toBe(0);
     expect(await expectAnalyticsMatch(user)).toBe(3000);
+
+    // a backup with the analytics: the package carries the figures the API gives ...
+    const withFigures = join(dir, 'with-analytics.fzip');
+    expect(await main(['export', '-o', withFigures, '--analytics', '--interval', '200', ...as(user)], quiet)).toBe(0);
+    const inPackage: PlainRecord[] = [];
+    const report = await validatePackage(await FileRangeSource.open(withFigures));
+    expect(report).toMatchObject({ valid: true, derived: { analytics: expect.any(Number) }, manifest: expect.anything() });
+    const reader = await openPackage(await FileRangeSource.open(withFigures), 'fzip', resolveLimits(), () => undefined);
+    for await (const batch of reader.derivedRecords('analytics')) for (const el of batch) inPackage.push(JSON.parse(el.text));
+    expect(JSON.parse(JSON.stringify(await reader.readManifest()))).toMatchObject({ includeAnalytics: true, dataSummary: { analyticsIncluded: true } });
+    reader.close();
+    const api = await analytics(user);
+    for (const m of api.months) {
+      for (const [accountId, a] of Object.entries(m.accounts)) {
+        expect(inPackage).toContainEqual(expect.objectContaining({ analyticType: 'cash_flow', timePeriod: m.month, accountId, data: { currency: m.currency, ...a } }));
+      }
+      expect(inPackage).toContainEqual(expect.objectContaining({ analyticType: 'category_trends', timePeriod: m.month, data: { currency: m.currency, categories: m.categories } }));
+    }
+    expect(inPackage).toHaveLength(api.months.reduce((n, m) => n + Object.keys(m.accounts).length + 1, 0));
+    // ... and a restore into another user recomputes its own, never trusting the package's
+    const other = `an-${randomUUID()}`;
+    expect(await main(['import', withFigures, '--interval', '200', ...as(other)], quiet)).toBe(0);
+    expect(await expectAnalyticsMatch(other)).toBe(3000);
+    // a selection with analytics is refused, naming the field
+    const errors: string[] = [];
+    expect(await main(['export', '-o', join(dir, 'x.fzip'), '--analytics', '--from', '2024-01-01', ...as(user)], { out: () => undefined, err: (e) => errors.push(e) })).not.toBe(0);
+    expect(errors.join('\n')).toMatch(/includeAnalytics/);
 
     // an overwrite of changed amounts
     const changed = join(dir, 'changed.fzip');
@@ -147,5 +176,11 @@ describe('analytics', () => {
     expect(await main(['cancel', importId as string, '--wait', ...as(user)], quiet)).toBe(0);
     await running;
     expect(await expectAnalyticsMatch(user)).toBe(3000);
+
+    // a replace by a backup lacking 50 transactions (spread over the months): they are deleted
+    const fewer = join(dir, 'fewer.fzip');
+    await writePackageFile({ ...input, transactions: base.filter((_, i) => i % 60 !== 1) }, fewer);
+    expect(await main(['import', fewer, '--strategy', 'replace', '--interval', '200', ...as(user)], quiet)).toBe(0);
+    expect(await expectAnalyticsMatch(user)).toBe(2950);
   }, 600_000);
 });

@@ -19,7 +19,7 @@ import { WorkflowDeps } from '../../functions/workflow/context';
 import { WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS } from '../../functions/workflow/steps';
 import { Logger } from '../../functions/shared/logger';
 import { LocalServers, startLocalServers } from '../../local/servers';
-import { entityTableDefinition, jobTableDefinition } from '../../local/tables';
+import { entityTableDefinitions, jobTableDefinition } from '../../local/tables';
 import { LocalStateMachine, TaskFunctions } from '../../local/state-machine';
 import { EntityKind } from '../../functions/fzip/entities';
 import { ImportApi } from '../../functions/api/import-api';
@@ -99,7 +99,7 @@ export async function startWorkflowHarness(
   const filesBucket = 'fzip-files';
   const servers = await startLocalServers({
     buckets: [packagesBucket, filesBucket],
-    tables: [jobTableDefinition(jobsTable), ...Object.values(tables).map(entityTableDefinition)],
+    tables: [jobTableDefinition(jobsTable), ...entityTableDefinitions(tables)],
   });
   const jobs = new JobStore(servers.doc, { tableName: jobsTable, retentionDays: 7, pendingTtlSeconds: 86400, maxUnfinishedJobsPerUser: 100 });
   const packages = new PackageStore(servers.s3, packagesBucket);

@@ -166,7 +166,18 @@ describe('undo', () => {
     const before = await snapshot(user);
     const job = await h.runImport(user, p2, { mergeStrategy: 'overwrite' });
     expect(job.status).toBe('completed');
-    expect(await snapshot(user)).not.toEqual(before);
+    const after = await snapshot(user);
+    expect(after).not.toEqual(before);
+    // the months whose figures changed: of every transaction written, as it is now and as it was
+    const month = (t: unknown) => new Date((t as { date: number }).date).toISOString().slice(0, 7);
+    const was = new Map(before.items.transactions.map((t) => [(t as { sk: string }).sk, t]));
+    const changedMonths = new Set<string>();
+    for (const t of after.items.transactions) {
+      const old = was.get((t as { sk: string }).sk);
+      if (old && JSON.stringify(old) === JSON.stringify(t)) continue;
+      changedMonths.add(month(t));
+      if (old) changedMonths.add(month(old));
+    }
     const res = await call('POST', `/import/${job.importId}/undo`, user);
     expect(res).toMatchObject({ status: 202, json: { status: 'undoing' } });
     await h.machine.idle();
@@ -179,6 +190,8 @@ describe('undo', () => {
     expect(completed).toMatchObject({ source: 'fzip-import', detail: { userId: user, status: 'completed', counts: { transactions: { created: 100, updated: TX } } } });
     expect((completed.detail.accountIds as string[]).length).toBe(2);
     expect(completed.detail.dateRange).toEqual({ from: expect.any(Number), to: expect.any(Number) });
+    expect(changedMonths.size).toBeGreaterThan(1);
+    expect(completed.detail.months).toEqual([...changedMonths].sort());
     expect(h.machine.executions.get(`${job.importId}-undo-2`)!.status).toBe('SUCCEEDED');
   });
 

@@ -6,6 +6,7 @@ import transactionSchema from './transaction.schema.json';
 import categorySchema from './category.schema.json';
 import fileMapSchema from './file-map.schema.json';
 import transactionFileSchema from './transaction-file.schema.json';
+import analyticsSchema from './analytics.schema.json';
 
 export const ALL_SCHEMAS = [
   commonSchema,
@@ -15,4 +16,5 @@ export const ALL_SCHEMAS = [
   categorySchema,
   fileMapSchema,
   transactionFileSchema,
+  analyticsSchema,
 ] as const;

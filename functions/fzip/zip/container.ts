@@ -10,7 +10,7 @@ import { FzipLimits } from '../limits';
 import { FzipFatalError, Issue, WarningCode } from '../issues';
 import { RangeSource } from '../source';
 import { classifyEntryName, CONTROL_CHARS, EntryRole } from './layout';
-import { EntityKind } from '../entities';
+import { DerivedData, EntityKind } from '../entities';
 
 export const SUPPORTED_METHODS = new Set([0, 8, 14]);
 
@@ -37,6 +37,8 @@ export interface ContainerIndex {
   data: Map<EntityKind, IndexedEntry>;
   /** Statement file entries by fileId. */
   files: Map<string, IndexedEntry[]>;
+  /** Derived data entries (analytics): checked, never imported. */
+  derived: Map<DerivedData, IndexedEntry>;
 }
 
 function fatal(code: Parameters<typeof makeIssue>[0], message: string, file?: string): never {
@@ -113,7 +115,7 @@ export async function openContainer(
     if (zip.entryCount > limits.maxEntries) {
       fatal('TOO_MANY_ENTRIES', `the package has ${zip.entryCount} entries; at most ${limits.maxEntries} are allowed`);
     }
-    const index: ContainerIndex = { zip, entries: new Map(), data: new Map(), files: new Map() };
+    const index: ContainerIndex = { zip, entries: new Map(), data: new Map(), files: new Map(), derived: new Map() };
     const intervals: Array<[number, number, string]> = [];
     let total = 0;
     for (;;) {
@@ -172,6 +174,10 @@ export async function openContainer(
         const list = index.files.get(role.fileId) ?? [];
         list.push(item);
         index.files.set(role.fileId, list);
+      } else if (role.role === 'derivedData') {
+        const other = index.derived.get(role.name);
+        if (other) fatal('AMBIGUOUS_DATA_FILE', `both ${other.name} and ${name} are present; keep one`, name);
+        index.derived.set(role.name, item);
       } else if (role.role === 'ignoredData') {
         warn({ code: 'IGNORED_ENTRY', message: 'this data file is not imported', file: name });
       }

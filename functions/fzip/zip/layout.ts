@@ -1,9 +1,10 @@
 /** Which entry names an FZIP package may hold, and what each one is. */
-import { entityByFileBase, EntityKind } from '../entities';
+import { DERIVED_DATA, DerivedData, entityByFileBase, EntityKind } from '../entities';
 
 export type EntryRole =
   | { role: 'manifest' }
   | { role: 'data'; kind: EntityKind; gzip: boolean }
+  | { role: 'derivedData'; name: DerivedData; gzip: boolean }
   | { role: 'ignoredData'; base: string }
   | { role: 'file'; fileId: string; fileName: string }
   | { role: 'directory' };
@@ -21,7 +22,9 @@ export function classifyEntryName(name: string): EntryRole | undefined {
   const d = DATA_RE.exec(name);
   if (d) {
     const info = entityByFileBase(d[1]);
-    return info ? { role: 'data', kind: info.kind, gzip: d[2] !== undefined } : { role: 'ignoredData', base: d[1] };
+    if (info) return { role: 'data', kind: info.kind, gzip: d[2] !== undefined };
+    const derived = (Object.keys(DERIVED_DATA) as DerivedData[]).find((k) => DERIVED_DATA[k].fileBase === d[1]);
+    return derived ? { role: 'derivedData', name: derived, gzip: d[2] !== undefined } : { role: 'ignoredData', base: d[1] };
   }
   const f = FILE_RE.exec(name);
   if (f && f[2] !== '.' && f[2] !== '..') return { role: 'file', fileId: f[1], fileName: f[2] };

@@ -143,11 +143,32 @@ describe('validatePackage: warnings that leave the package importable', () => {
     expect(report.warnings).toEqual([expect.objectContaining({ code: 'PACKAGE_FORMAT_MISMATCH', file: 'manifest.json', field: '/packageFormat' })]);
   });
 
-  it('warns about a data file of a kind the format does not import (e.g. analytics), and reads the rest', async () => {
-    const report = await validate(housef3Package({ extraEntries: [{ name: 'data/analytics.json', data: '[{"x":1}]' }] }));
+  it('warns about a data file of a kind the format does not know, and reads the rest', async () => {
+    const report = await validate(housef3Package({ extraEntries: [{ name: 'data/budgets.json', data: '[{"x":1}]' }] }));
     expect(report.valid).toBe(true);
     expect(report.counts.transactions).toBe(2);
-    expect(report.warnings).toEqual([expect.objectContaining({ code: 'IGNORED_ENTRY', file: 'data/analytics.json' })]);
+    expect(report.warnings).toEqual([expect.objectContaining({ code: 'IGNORED_ENTRY', file: 'data/budgets.json' })]);
+  });
+
+  it('checks analytics in a package against their schema and says they are recomputed, not imported', async () => {
+    const figure = { analyticType: 'cash_flow', timePeriod: '2024-01', accountId: ACC1, data: { currency: 'GBP', inflow: '10.00', outflow: '0.00', net: '10.00', count: 1 } };
+    const good = [figure, { analyticType: 'category_trends', timePeriod: '2024-01', accountId: null, data: { currency: 'GBP', categories: {} } }];
+    const gz = zlib.gzipSync(Buffer.from(JSON.stringify(good)));
+    const report = await validate(housef3Package({ extraEntries: [{ name: 'data/analytics.json.gz', data: gz }] }));
+    expect(report.valid).toBe(true);
+    expect(report.derived).toEqual({ analytics: 2 });
+    expect(report.warnings).toEqual([expect.objectContaining({ code: 'DERIVED_DATA_RECOMPUTED', file: 'data/analytics.json.gz' })]);
+
+    const bad = [figure, { timePeriod: '2024-02', data: {} }, { ...figure, data: 'ten' }];
+    const broken = await validate(housef3Package({ extraEntries: [{ name: 'data/analytics.json', data: JSON.stringify(bad) }] }));
+    expect(broken.valid).toBe(false);
+    expect(broken.errors).toEqual([
+      expect.objectContaining({ code: 'SCHEMA_VIOLATION', file: 'data/analytics.json', index: 1, field: '/analyticType' }),
+      expect.objectContaining({ code: 'SCHEMA_VIOLATION', file: 'data/analytics.json', index: 2, field: '/data', value: '"ten"' }),
+    ]);
+    // both spellings at once are one file too many
+    const twice = await validate(housef3Package({ extraEntries: [{ name: 'data/analytics.json', data: '[]' }, { name: 'data/analytics.json.gz', data: zlib.gzipSync('[]') }] }));
+    expect(codes(twice)).toContain('AMBIGUOUS_DATA_FILE');
   });
 
   it("warns when a statement file's fileSize disagrees with the bytes in the package", async () => {

@@ -13,6 +13,7 @@ describe('parseExportRequest', () => {
       selection: { accountIds: [A1], dateRangeStart: '2024-01-01', dateRangeEnd: '2024-12-31' },
       description: 'tax year',
     });
+    expect(parseExportRequest({ includeAnalytics: true }).request).toEqual({ backupType: 'complete', includeAnalytics: true });
   });
 
   it.each([
@@ -24,7 +25,8 @@ describe('parseExportRequest', () => {
     [{ backupType: 'accounts_only' }, 'backupType'],
     [{ backupType: 'complete', accountIds: [A1] }, 'backupType'],
     [{ backupType: 'selective' }, 'backupType'],
-    [{ includeAnalytics: true }, 'includeAnalytics'],
+    [{ includeAnalytics: 'yes' }, 'includeAnalytics'],
+    [{ includeAnalytics: true, dateRangeStart: '2024-01-01' }, 'includeAnalytics'],
     [{ description: 'x'.repeat(501) }, 'description'],
     [{ colour: 'red' }, 'colour'],
   ])('refuses %j, naming %s', (body, field) => {
