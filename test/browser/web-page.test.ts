@@ -413,6 +413,15 @@ describe('the web page', () => {
     const some = Number((await part.locator('td[data-label="Transactions"]').innerText()).replace(/,/g, ''));
     expect(some).toBeGreaterThan(0);
     expect(some).toBeLessThan(full);
+    // with the monthly figures, a selection is refused in words; everything is fine
+    await page.getByLabel(/Include my monthly figures/).check();
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.locator('#export-status', { hasText: /includeAnalytics/ }).waitFor({ timeout: 10_000 });
+    await page.locator('#export-from').fill('');
+    await page.locator('#export-to').fill('');
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.locator('#export-status', { hasText: 'Export completed' }).waitFor({ timeout: 60_000 });
+    await page.locator('#exports-table tbody tr').first().filter({ hasText: 'Everything, with monthly figures' }).waitFor({ timeout: 10_000 });
     await shot('13-export');
   });
 
