@@ -14,6 +14,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { ENTITIES, ENTITY_KINDS, EntityKind, zeroCounts } from '../fzip/entities';
 import { PlainRecord } from '../fzip/normalize';
 import { stagingPrefix } from '../jobs/package-store';
+import type { EntityResult } from '../jobs/job';
 import { FieldDifference, listedValue, recordDifferences } from './compare';
 import { NameBook, RecordSummary, summarize } from './record-summary';
 
@@ -35,6 +36,30 @@ export interface EntityPlan {
   /** replace: the user's records the package does not hold (deleted by the import). */
   delete?: number;
 }
+
+/**
+ * Whether an import with this plan writes nothing at all: every record is already held exactly
+ * (or, skipping existing records, every record exists) and nothing is to be deleted. Then the
+ * import phases are not run: the import completes from its plan (the same backup twice is a
+ * no-op that costs one validation).
+ */
+export function writesNothing(plan: Record<EntityKind, EntityPlan>, strategy: string): boolean {
+  return ENTITY_KINDS.every((k) => {
+    const p = plan[k];
+    const writes = p.records - p.existing + (strategy === 'skip_existing' ? 0 : p.conflicts) + (p.delete ?? 0);
+    return writes === 0;
+  });
+}
+
+/** The results of an import that wrote nothing, as its plan counted them. */
+export function resultsOfPlan(plan: Record<EntityKind, EntityPlan>, strategy: string): Record<EntityKind, EntityResult> {
+  return Object.fromEntries(
+    ENTITY_KINDS.map((k) => [k, { created: 0, updated: 0, skipped: strategy === 'skip_existing' ? plan[k].conflicts : 0, unchanged: plan[k].unchanged, errors: 0 }]),
+  ) as Record<EntityKind, EntityResult>;
+}
+
+/** Chunks whose lookups and writes may run while the validator reads on (each holds up to chunkSize records). */
+export const MAX_CHUNKS_IN_FLIGHT = 3;
 
 export interface ConflictListing {
   kind: EntityKind;
@@ -117,6 +142,10 @@ export class StagingWriter {
   private readonly conflicts: Array<{ kind: EntityKind; id: string }> = [];
   private readonly conflictChunks = Object.fromEntries(ENTITY_KINDS.map((k) => [k, []])) as unknown as Record<EntityKind, Array<[number, number]>>;
   private conflictCount = 0;
+  /** The chunks started and not yet written, in order; the first failure of one. */
+  private tail: Promise<void> = Promise.resolve();
+  private readonly inFlight: Array<Promise<void>> = [];
+  private failure?: Error;
   /** Reference kinds: how each staged id compared (to recount the plan for a selection). */
   private readonly classes = new Map<EntityKind, Map<string, 'new' | 'same' | 'conflict'>>();
   /** The package's account and category names, for the summaries of conflicting records. */
@@ -137,34 +166,65 @@ export class StagingWriter {
   }
 
   /**
-   * Buffers a record; returns a promise only when a chunk is being written. A chunk is written
-   * when it reaches `chunkSize` records or `chunkBytes` bytes, and when the kind changes, so at
-   * most one chunk of one kind is ever held, whatever the number and size of records.
+   * Buffers a record; returns a promise only when the caller must wait. A chunk is written when
+   * it reaches `chunkSize` records or `chunkBytes` bytes, and when the kind changes. Its existence
+   * lookup starts at once and runs while the caller reads on (the validator is not bound by the
+   * lookups' round trips); chunks are compared and written in order, one after another, and at
+   * most MAX_CHUNKS_IN_FLIGHT are held, whatever the number and size of records.
    */
   add(kind: EntityKind, record: PlainRecord): Promise<void> | undefined {
     this.names.note(kind, record);
-    if (this.buffer && this.buffer.kind !== kind) {
-      const previous = this.flush();
-      return previous.then(() => this.add(kind, record));
-    }
+    let wait: Promise<void> | undefined;
+    if (this.buffer && this.buffer.kind !== kind) wait = this.flush();
     this.buffer ??= { kind, records: [], lines: [], bytes: 0 };
     // Serialized once here: sized by it, and reused for the chunk's line.
     const line = JSON.stringify(record);
     this.buffer.records.push(record);
     this.buffer.lines.push(line);
     this.buffer.bytes += line.length;
-    if (this.buffer.records.length >= this.chunkSize || this.buffer.bytes >= this.chunkBytes) return this.flush();
-    return undefined;
+    if (this.buffer.records.length >= this.chunkSize || this.buffer.bytes >= this.chunkBytes) {
+      const full = this.flush();
+      // both observed: a failure of either reaches the caller, none goes unhandled
+      if (full) wait = wait ? Promise.all([wait, full]).then(() => undefined) : full;
+    }
+    return wait;
   }
 
-  private async flush(): Promise<void> {
+  /**
+   * Starts writing the buffered chunk: its lookup now, its comparison and writes after the chunks
+   * before it. Returns a promise when the caller must wait: too many chunks in flight, or one failed.
+   */
+  private flush(): Promise<void> | undefined {
     const buf = this.buffer;
     this.buffer = undefined;
-    if (!buf || !buf.records.length) return;
+    if (this.failure) return Promise.reject(this.failure);
+    if (!buf || !buf.records.length) return undefined;
+    const n = this.chunks[buf.kind]++;
+    const found = this.existing(buf.kind, buf.records.map((r) => r[ENTITIES[buf.kind].idField] as string));
+    found.catch(() => undefined); // awaited in order below; a failure is kept for the caller
+    const done = this.tail.then(() => this.writeChunk(buf, n, found));
+    this.tail = done.catch((err: unknown) => {
+      this.failure ??= err as Error;
+    });
+    this.inFlight.push(this.tail);
+    if (this.inFlight.length < MAX_CHUNKS_IN_FLIGHT) return undefined;
+    const oldest = this.inFlight.shift()!;
+    return oldest.then(() => (this.failure ? Promise.reject(this.failure) : undefined));
+  }
+
+  /** Waits until every chunk started is written; throws the first failure. */
+  async drain(): Promise<void> {
+    await this.flush();
+    await this.tail;
+    this.inFlight.length = 0;
+    if (this.failure) throw this.failure;
+  }
+
+  private async writeChunk(buf: NonNullable<StagingWriter['buffer']>, n: number, lookup: Promise<Map<string, Record<string, unknown>>>): Promise<void> {
+    if (this.failure) return; // a chunk before failed: the staging is abandoned
     const { kind, records } = buf;
     const idField = ENTITIES[kind].idField;
-    const found = await this.existing(kind, records.map((r) => r[idField] as string));
-    const n = this.chunks[kind]++;
+    const found = await lookup;
     const conflictLines: string[] = [];
     const classes = kind === 'transactions' ? undefined : (this.classes.get(kind) ?? this.classes.set(kind, new Map()).get(kind));
     const lines: string[] = [];
@@ -248,6 +308,7 @@ export class StagingWriter {
 
   /** replace: stages one chunk of the user's records of a kind that the import deletes (before finish): their ids, and items to summarize. */
   async stageDeletions(kind: EntityKind, items: Array<{ id: string; item?: Record<string, unknown> }>): Promise<void> {
+    await this.drain(); // listed after the conflicts of every staged chunk
     if (!items.length) return;
     const ids = items.map((i) => i.id);
     const n = this.deletions[kind]++;
@@ -267,7 +328,7 @@ export class StagingWriter {
   }
 
   async finish(selection?: Selection, filteredOut = 0): Promise<StagingManifest> {
-    await this.flush();
+    await this.drain();
     const plan = JSON.parse(JSON.stringify(this.plan)) as Record<EntityKind, EntityPlan>;
     if (selection) {
       // The plan counts what the selective import writes: kinds left out count nothing, reference

@@ -33,6 +33,8 @@ export interface ValidateOutput {
   validateOnly: boolean;
   /** A preview: the job waits for confirm; the execution ends. */
   awaitConfirmation: boolean;
+  /** The plan writes nothing (the same backup again): the import completes without its write phases. */
+  writesNothing: boolean;
   /** One item per staged chunk of transactions: the Map state iterates over them. */
   transactionChunks: number[];
   /** How many of them the Map writes at once. */

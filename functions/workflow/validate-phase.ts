@@ -10,7 +10,7 @@ import { validatePackage, ValidationReport } from '../fzip/validator';
 import { ENTITIES, ENTITY_KINDS, EntityKind, FILE_KIND } from '../fzip/entities';
 import { Issue, ErrorCode } from '../fzip/issues';
 import { S3RangeSource } from '../shared/s3-range-source';
-import { StagingReader, StagingWriter, StagingManifest } from '../entities/staging';
+import { StagingReader, StagingWriter, StagingManifest, writesNothing } from '../entities/staging';
 import { ImportJob, MergeStrategy } from '../jobs/job';
 import { ImportStateError } from './errors';
 import { PlainRecord } from '../fzip/normalize';
@@ -183,9 +183,9 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
   if (job.status === 'validation_passed' || job.status === 'processing' || job.status === 'awaiting_confirmation') {
     // A retry after the step succeeded but its answer was lost: answer the same again.
     const manifest = await new StagingReader(deps.s3, input.bucket, input.importId).manifest();
-    return { valid: true, validateOnly: job.validateOnly, awaitConfirmation: job.status === 'awaiting_confirmation', transactionChunks: chunkList(manifest) };
+    return { valid: true, validateOnly: job.validateOnly, awaitConfirmation: job.status === 'awaiting_confirmation', writesNothing: nothingToWrite(job, manifest), transactionChunks: chunkList(manifest) };
   }
-  if (job.status === 'validation_failed') return { valid: false, validateOnly: job.validateOnly, awaitConfirmation: false, transactionChunks: [] };
+  if (job.status === 'validation_failed') return { valid: false, validateOnly: job.validateOnly, awaitConfirmation: false, writesNothing: false, transactionChunks: [] };
   if (job.status === 'canceling') throw new WritesStoppedError(input.importId, job.status, true);
   if (job.status !== 'validating') throw new ImportStateError(`import ${input.importId} is ${job.status}, not validating`);
 
@@ -257,6 +257,8 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
   try {
     if (report.valid && job.mergeStrategy === 'replace') await stageDeletions(job, staged, staging, deps, manifestSelection(report.manifest));
     manifest = report.valid ? await staging.finish(selection.selection(), selection.filteredOut) : undefined;
+    // an invalid package: the chunks still being written end before the job says so
+    if (!report.valid) await staging.drain().catch(() => undefined);
   } finally {
     files.close();
   }
@@ -289,12 +291,12 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
       currentPhase: 'validation_failed',
       errorMessage: `the package is invalid: ${report.errorCount} error(s)${first ? `, first: [${first.code}] ${first.file ? first.file + ': ' : ''}${first.message}` : ''}`,
     });
-    return { valid: false, validateOnly: job.validateOnly, awaitConfirmation: false, transactionChunks: [] };
+    return { valid: false, validateOnly: job.validateOnly, awaitConfirmation: false, writesNothing: false, transactionChunks: [] };
   }
   if (job.requireConfirmation && !job.validateOnly) {
     // The preview: nothing written; the execution ends here and confirm starts the import phases.
     await deps.jobs.transition(input.importId, 'awaiting_confirmation', { validationResults, currentPhase: 'awaiting_confirmation', progress: 30 });
-    return { valid: true, validateOnly: false, awaitConfirmation: true, transactionChunks: chunkList(manifest as StagingManifest) };
+    return { valid: true, validateOnly: false, awaitConfirmation: true, writesNothing: false, transactionChunks: chunkList(manifest as StagingManifest) };
   }
   await deps.jobs.transition(
     input.importId,
@@ -302,5 +304,16 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
     { validationResults, currentPhase: 'validation_passed', progress: job.validateOnly ? 100 : 30 },
     { final: job.validateOnly },
   );
-  return { valid: true, validateOnly: job.validateOnly, awaitConfirmation: false, transactionChunks: chunkList(manifest as StagingManifest) };
+  return {
+    valid: true,
+    validateOnly: job.validateOnly,
+    awaitConfirmation: false,
+    writesNothing: nothingToWrite(job, manifest as StagingManifest),
+    transactionChunks: chunkList(manifest as StagingManifest),
+  };
+}
+
+/** An import (not a check, not a preview) whose plan writes nothing skips its write phases. */
+function nothingToWrite(job: ImportJob, manifest: StagingManifest): boolean {
+  return !job.validateOnly && !job.requireConfirmation && writesNothing(manifest.plan, job.mergeStrategy);
 }

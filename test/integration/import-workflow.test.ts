@@ -161,6 +161,21 @@ describe('the same backup twice', () => {
     });
     // every item still carries the first import's id: nothing was rewritten
     expect(await Promise.all((['accounts', 'categories', 'fileMaps', 'transactionFiles', 'transactions'] as const).map((k) => h.items(k, user)))).toEqual(before);
+    // and nothing was even looked at again: validation's plan said so, the write phases never ran
+    const states = h.machine.executions.get(again.importId)!.events.filter((e) => e.type === 'StateEntered').map((e) => (e.state as { name: string }).name);
+    expect(states).toEqual(['Import, confirm, roll back or undo?', 'Validate package', 'Package valid?', 'Complete import', 'Import completed']);
+    expect(again.journalParts ?? 0).toBe(0);
+  });
+
+  it('a backup that differs in one record runs the write phases as usual', async () => {
+    const user = newUser();
+    expect((await h.runImport(user, housef3Package())).status).toBe('completed');
+    const data = housef3Data();
+    data.accounts = data.accounts.map((a, i) => (i === 0 ? { ...a, accountName: 'Renamed' } : a));
+    const again = await h.runImport(user, housef3Package({ data }), { mergeStrategy: 'overwrite' });
+    expect(again.importResults).toMatchObject({ accounts: { updated: 1, unchanged: 1 }, transactions: { unchanged: 2 } });
+    const states = h.machine.executions.get(again.importId)!.events.filter((e) => e.type === 'StateEntered').map((e) => (e.state as { name: string }).name);
+    expect(states).toContain('Import accounts');
   });
 });
 

@@ -19,7 +19,7 @@ describe('local Step Functions endpoint', () => {
       ...Object.fromEntries(WORKFLOW_SUBSTITUTIONS.map((s) => [s, noop])),
       ValidateFunctionArn: async () => {
         await gate;
-        return { valid: false, validateOnly: false, awaitConfirmation: false, transactionChunks: [], mapConcurrency: 4 };
+        return { valid: false, validateOnly: false, awaitConfirmation: false, writesNothing: false, transactionChunks: [], mapConcurrency: 4 };
       },
     },
   });
