@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --sizes 10000,100000,1000000 --runs 3 --import 100000 --e2e 100000 --check]
+ * npm run bench [-- --sizes 10000,100000,1000000 --runs 3 --import 100000 --e2e 100000 --reimport 100000 --export 100000 --analytics 1000000 --check]
  * Measures each figure beside its floor in the same run (fresh processes), reports medians and
  * ratios as a markdown table. --check fails (exit 1) only on generous bounds, for CI.
  */
@@ -14,6 +14,7 @@ import { syntheticPackage } from '../cli/synthetic-package';
 import { FileRangeSource, RangeSource } from '../functions/fzip/source';
 import { validatePackage } from '../functions/fzip/validator';
 import { Readable } from 'node:stream';
+import { MeasuredImport, PRICE_DATE, PRICE_REGION, costTable, costTableMarkdown } from './cost-model';
 
 /** A source that counts its reads, as S3 counts GETs. */
 class CountingSource implements RangeSource {
@@ -37,7 +38,16 @@ const child = (script: string, args: string[]) =>
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { sizes: { type: 'string' }, runs: { type: 'string' }, import: { type: 'string' }, e2e: { type: 'string' }, export: { type: 'string' }, check: { type: 'boolean' } },
+    options: {
+      sizes: { type: 'string' },
+      runs: { type: 'string' },
+      import: { type: 'string' },
+      e2e: { type: 'string' },
+      export: { type: 'string' },
+      analytics: { type: 'string' },
+      reimport: { type: 'string' },
+      check: { type: 'boolean' },
+    },
   });
   const sizes = (values.sizes ?? '10000,100000,1000000').split(',').map(Number);
   const runs = Number(values.runs ?? 3);
@@ -114,6 +124,14 @@ async function main(): Promise<void> {
   for (const [phase, s] of Object.entries(e2e.phases as Record<string, number>)) {
     out(`| ${phase} | ${s.toFixed(1)} | ${((s / e2e.wallSeconds) * 100).toFixed(0)}% |`);
   }
+  // The same backup twice: the second import against a check (validateOnly) of the same package.
+  const reimportN = Number(values.reimport ?? e2eN);
+  const re = child('reimport-child.js', [String(reimportN)]);
+  out(`\n| the same backup twice (${reimportN.toLocaleString('en')} transactions, local REST API) | seconds | against the check | items rewritten | journal parts |`);
+  out('|---|---|---|---|---|');
+  out(`| first import | ${re.firstSeconds.toFixed(1)} | | | |`);
+  out(`| check of the same package (validateOnly) | ${re.validateSeconds.toFixed(1)} | 1.00 | | |`);
+  out(`| second import of it | ${re.reimportSeconds.toFixed(1)} | ${re.ratio.toFixed(2)} | ${re.rewritten} of ${re.items.toLocaleString('en')} | ${re.journalParts} |`);
   const exportN = Number(values.export ?? importN);
   const ex = child('export-child.js', [String(exportN)]);
   out(`\n| export (${exportN.toLocaleString('en')} transactions, dynalite + s3rver) | records/s | floor: plain Query records/s | ratio | package | peak RSS (base before export) |`);
@@ -121,6 +139,21 @@ async function main(): Promise<void> {
   out(
     `| 16 shards staged 4 at a time, package streamed to a multipart upload | ${Math.round(ex.exportRecordsPerSec)} | ${Math.round(ex.floorRecordsPerSec)} | ${((ex.exportRecordsPerSec / ex.floorRecordsPerSec) * 100).toFixed(0)}% | ${(ex.packageBytes / 1e6).toFixed(1)} MB | ${ex.peakRssMB.toFixed(0)} MB (${ex.baseRssMB.toFixed(0)} MB) |`,
   );
+  const analyticsN = Number(values.analytics ?? Math.max(...sizes));
+  const an = child('analytics-child.js', [String(analyticsN)]);
+  out(`\n| analytics (${analyticsN.toLocaleString('en')} transactions of one user, dynalite) | seconds | transactions read | months published | peak RSS (base) |`);
+  out('|---|---|---|---|---|');
+  const rss = `${an.fullPeakRssMB.toFixed(0)} MB (${an.baseRssMB.toFixed(0)} MB)`;
+  out(`| full rebuild (16 shards) | ${an.fullSeconds.toFixed(1)} | ${an.fullRead.toLocaleString('en')} | ${an.fullMonths} | ${rss} |`);
+  out(
+    `| an import touching 2 months: those months recomputed${an.touchedIncremental ? '' : ' (FELL BACK TO FULL)'} | ${an.touchedSeconds.toFixed(2)} | ${an.touchedRead.toLocaleString('en')} (the 2 months hold ${an.touchedInMonths.toLocaleString('en')}) | ${an.fullMonths} | ${an.touchedPeakRssMB.toFixed(0)} MB |`,
+  );
+  out(`| figures after the 2-month recompute equal a full rebuild's | ${an.equal ? 'yes' : 'NO'} | | | |`);
+  // What an import costs on AWS: the end-to-end run's counted operations at list prices (bench/cost-model.ts).
+  const measured = e2e.costs as MeasuredImport;
+  const costs = costTable(measured);
+  out(`\nWhat an import costs on AWS: on-demand tables, ${PRICE_REGION} list prices of ${PRICE_DATE}, operations counted in the ${e2eN.toLocaleString('en')}-transaction end-to-end run above and scaled per transaction.\n`);
+  for (const line of costTableMarkdown(measured, costs)) out(line);
   // S3 round trips: reads of the source while validating a package of 5,000 statement files
   // (each read would be one ranged GET against S3), beside the package's entry count.
   const manyFiles = join(cache, 'bench-5000-files.fzip');
@@ -136,7 +169,11 @@ async function main(): Promise<void> {
   if (values.check) {
     // Generous bounds: catch breakage, not noise.
     const bad = results.filter((r) => (Number.isFinite(r.ratio) && r.ratio < 0.05) || r.vRss > 512);
-    if (bad.length || phaseRate / floorRate < 0.2 || lzmaRatio < 0.1 || ex.records !== exportN || ex.peakRssMB > 1024 || counted.reads > entries / 10) {
+    const analyticsWrong = !an.equal || !an.touchedIncremental || an.touchedRead !== an.touchedInMonths;
+    const costWrong = !(costs.total[0] > 0); // the cost table priced something
+    const exportWrong = ex.records !== exportN || ex.peakRssMB > 1024;
+    const reimportWrong = re.rewritten !== 0 || re.journalParts !== 0 || re.unchanged !== re.items || re.ratio > 3;
+    if (bad.length || phaseRate / floorRate < 0.2 || lzmaRatio < 0.1 || exportWrong || counted.reads > entries / 10 || analyticsWrong || costWrong || reimportWrong) {
       console.error('benchmark out of bounds');
       process.exit(1);
     }
