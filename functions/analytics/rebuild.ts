@@ -42,13 +42,16 @@ export function changesData(detailType: string, detail: Record<string, unknown>)
 }
 
 /**
- * The months an ended import changed, when recomputing them alone gives the figures of the whole
- * data; undefined when everything must be recomputed: a rebuild asked for, an import that was not
- * completely put back, too many months, or accounts changed or removed (an account's currency
- * applies to its transactions in every month).
+ * The months a completed import changed, when recomputing them alone gives the figures of the
+ * whole data; undefined when everything must be recomputed: a rebuild asked for, an undo or a
+ * rollback, months not known (too many, or not recorded), or accounts changed or removed (an
+ * account's currency applies to its transactions in every month).
  */
 export function touchedMonths(detailType: string, detail: Record<string, unknown>): string[] | undefined {
-  if (detailType === REBUILD_DETAIL_TYPE || detail.rolledBack === false) return undefined;
+  // An undo or a rollback may put back what earlier imports held (through the undo ledger) and
+  // parts of a chunk whose months were not recorded yet: only a completed import's months are
+  // known to be all the months it changed.
+  if (detailType !== 'Import Completed') return undefined;
   const months = detail.months;
   if (!Array.isArray(months) || months.length > MAX_TOUCHED_MONTHS || !months.every((m) => typeof m === 'string' && MONTH.test(m))) return undefined;
   const accounts = ((detail.counts ?? {}) as Record<string, { updated?: number; deleted?: number } | undefined>).accounts;
@@ -128,7 +131,7 @@ export async function rebuildAnalytics(userId: string, deps: RebuildDeps, months
 
 /** Consecutive months merged into [first ms, last ms] ranges (UTC), one index query each. */
 export function monthRanges(months: readonly string[]): Array<[number, number]> {
-  const starts = [...new Set(months)].sort().map((m) => Date.UTC(Number(m.slice(0, 4)), Number(m.slice(5, 7)) - 1, 1));
+  const starts = [...new Set(months)].sort().map((m) => monthStart(Number(m.slice(0, 4)), Number(m.slice(5, 7)) - 1));
   const ranges: Array<[number, number]> = [];
   for (const start of starts) {
     const end = nextMonth(start) - 1;
@@ -141,5 +144,12 @@ export function monthRanges(months: readonly string[]): Array<[number, number]> 
 
 function nextMonth(ms: number): number {
   const d = new Date(ms);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  return monthStart(d.getUTCFullYear(), d.getUTCMonth() + 1);
+}
+
+/** Epoch ms of the first day of a month (UTC); years below 100 too (Date.UTC reads 0–99 as 1900–1999). */
+function monthStart(year: number, month: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month, 1);
+  return d.getTime();
 }

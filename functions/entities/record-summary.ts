@@ -72,7 +72,9 @@ export function summarize(kind: EntityKind, record: Record<string, unknown>, nam
 
 /** Names seen while staging (the package's accounts and categories, read before transactions), bounded. */
 export class NameBook {
-  private readonly names = { accounts: new Map<string, string>(), categories: new Map<string, string>() };
+  private readonly names = { accounts: new Map<string, { name: string; seq: number }>(), categories: new Map<string, { name: string; seq: number }>() };
+  /** How many names were noted: a reader can ask for the names as they were at a point. */
+  private seq = 0;
 
   constructor(private readonly max = 100_000) {}
 
@@ -84,8 +86,20 @@ export class NameBook {
     if (keep && map.has(String(kind === 'accounts' ? record.accountId : record.categoryId))) return;
     const id = text(kind === 'accounts' ? record.accountId : record.categoryId);
     const name = text(kind === 'accounts' ? record.accountName : record.name);
-    if (id && name) map.set(id, name);
+    if (id && name) map.set(id, { name, seq: ++this.seq });
   }
 
-  readonly nameOf: NameOf = (kind, id) => this.names[kind].get(id);
+  readonly nameOf: NameOf = (kind, id) => this.names[kind].get(id)?.name;
+
+  /** A point in the noting, and the names as they were at it (what a chunk written later must see, whatever was noted since). */
+  get noted(): number {
+    return this.seq;
+  }
+
+  nameAsOf(point: number): NameOf {
+    return (kind, id) => {
+      const e = this.names[kind].get(id);
+      return e && e.seq <= point ? e.name : undefined;
+    };
+  }
 }

@@ -16,7 +16,7 @@ import { PlainRecord } from '../fzip/normalize';
 import { stagingPrefix } from '../jobs/package-store';
 import type { EntityResult } from '../jobs/job';
 import { FieldDifference, listedValue, recordDifferences } from './compare';
-import { NameBook, RecordSummary, summarize } from './record-summary';
+import { NameBook, NameOf, RecordSummary, summarize } from './record-summary';
 
 export interface StagedRecord {
   record: PlainRecord;
@@ -202,7 +202,9 @@ export class StagingWriter {
     const n = this.chunks[buf.kind]++;
     const found = this.existing(buf.kind, buf.records.map((r) => r[ENTITIES[buf.kind].idField] as string));
     found.catch(() => undefined); // awaited in order below; a failure is kept for the caller
-    const done = this.tail.then(() => this.writeChunk(buf, n, found));
+    // names as noted up to the chunk's last record: its summaries do not depend on how far the caller has read since
+    const nameOf = this.names.nameAsOf(this.names.noted);
+    const done = this.tail.then(() => this.writeChunk(buf, n, found, nameOf));
     this.tail = done.catch((err: unknown) => {
       this.failure ??= err as Error;
     });
@@ -220,7 +222,12 @@ export class StagingWriter {
     if (this.failure) throw this.failure;
   }
 
-  private async writeChunk(buf: NonNullable<StagingWriter['buffer']>, n: number, lookup: Promise<Map<string, Record<string, unknown>>>): Promise<void> {
+  private async writeChunk(
+    buf: NonNullable<StagingWriter['buffer']>,
+    n: number,
+    lookup: Promise<Map<string, Record<string, unknown>>>,
+    nameOf: NameOf,
+  ): Promise<void> {
     if (this.failure) return; // a chunk before failed: the staging is abandoned
     const { kind, records } = buf;
     const idField = ENTITIES[kind].idField;
@@ -246,7 +253,7 @@ export class StagingWriter {
           const listing: ConflictListing = {
             kind,
             id,
-            summary: summarize(kind, current, this.names.nameOf),
+            summary: summarize(kind, current, nameOf),
             fields: fields.map((f) => ({ field: f.field, current: listedValue(f.current), incoming: listedValue(f.incoming) })),
           };
           conflictLines.push(JSON.stringify(listing));

@@ -48,6 +48,15 @@ export class EventBridgePublisher implements ImportEventPublisher {
   }
 }
 
+/** The months an import's transactions changed, when they are known. */
+export function touchedMonthsOf(job: ImportJob): string[] | null {
+  if (job.touchedMonthsOverflow || (job.touchedMonths?.length ?? 0) > MAX_TOUCHED_MONTHS) return null;
+  if (job.touchedMonths) return [...job.touchedMonths].sort();
+  // none recorded: right only if no transaction was written (an import from before months were recorded)
+  const t = (job.importResults as Record<string, { created?: number; updated?: number; deleted?: number }> | undefined)?.transactions;
+  return (t?.created ?? 0) + (t?.updated ?? 0) + (t?.deleted ?? 0) > 0 ? null : [];
+}
+
 /** What the event says: enough to react without reading our tables (no record contents). */
 export function importEventDetail(job: ImportJob): Record<string, unknown> {
   return {
@@ -59,8 +68,9 @@ export function importEventDetail(job: ImportJob): Record<string, unknown> {
     counts: job.importResults ?? null,
     accountIds: [...(job.touchedAccounts ?? [])].sort().slice(0, 1000),
     dateRange: job.dateFrom !== undefined && job.dateTo !== undefined ? { from: job.dateFrom, to: job.dateTo } : null,
-    // the months whose transactions it wrote, overwrote or deleted; null: more than MAX_TOUCHED_MONTHS
-    months: (job.touchedMonths?.length ?? 0) > MAX_TOUCHED_MONTHS ? null : [...(job.touchedMonths ?? [])].sort(),
+    // the months whose transactions it wrote, overwrote or deleted; null: not known (too many, or
+    // an import journaled before months were recorded)
+    months: touchedMonthsOf(job),
     rolledBack: job.rolledBack ?? null,
     rollbackResults: job.rollbackResults ?? null,
     errorMessage: job.errorMessage ?? null,

@@ -145,6 +145,8 @@ export interface ImportJob {
   dateTo?: number;
   /** Months (YYYY-MM, UTC) whose transactions the import wrote, overwrote or deleted (at most MAX_TOUCHED_MONTHS + 1). */
   touchedMonths?: string[];
+  /** More months were touched than are recorded: whoever needs them recomputes everything. */
+  touchedMonthsOverflow?: boolean;
   /** Statuses whose end event was sent (at least once). */
   eventsSent?: string[];
   /** How many items of earlier imports (by id) this import replaced: undo of those is refused. */

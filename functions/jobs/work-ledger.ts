@@ -80,10 +80,26 @@ export class WorkLedger {
   /** Adds what a chunk touched: its accounts, the dates of its transactions and their months (as written and as they were). */
   async recordTouched(importId: string, accounts: readonly string[], dateFrom?: number, dateTo?: number, months: readonly string[] = []): Promise<void> {
     if (months.length) {
-      // the analytics recompute these months (or everything, past MAX_TOUCHED_MONTHS)
-      await this.t.doc.send(
-        new UpdateCommand({ TableName: this.t.table, Key: { importId }, UpdateExpression: 'ADD touchedMonths :m', ExpressionAttributeValues: { ':m': new Set(months.slice(0, MAX_TOUCHED_MONTHS + 1)) } }),
-      );
+      // the analytics recompute these months, or everything past MAX_TOUCHED_MONTHS: the set stops
+      // growing there (a package's dates may span thousands of months; the job item must stay small)
+      try {
+        await this.t.doc.send(
+          new UpdateCommand({
+            TableName: this.t.table,
+            Key: { importId },
+            UpdateExpression: 'ADD touchedMonths :m',
+            ConditionExpression: 'attribute_exists(importId) AND (attribute_not_exists(touchedMonths) OR size(touchedMonths) <= :max)',
+            ExpressionAttributeValues: { ':m': new Set(months.slice(0, MAX_TOUCHED_MONTHS + 1)), ':max': MAX_TOUCHED_MONTHS },
+          }),
+        );
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        await this.t.doc
+          .send(new UpdateCommand({ TableName: this.t.table, Key: { importId }, UpdateExpression: 'SET touchedMonthsOverflow = :t', ConditionExpression: 'attribute_exists(importId)', ExpressionAttributeValues: { ':t': true } }))
+          .catch((e) => {
+            if (!(e instanceof ConditionalCheckFailedException)) throw e;
+          });
+      }
     }
     if (accounts.length) {
       await this.t.doc.send(

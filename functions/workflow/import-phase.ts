@@ -15,7 +15,7 @@ import { ENTITIES, ENTITY_KINDS, EntityKind, FILE_KIND } from '../fzip/entities'
 import { monthOf } from '../analytics/aggregate';
 import { PlainRecord } from '../fzip/normalize';
 import { headFile, IMPORT_ID_METADATA, SHA256_METADATA, StatementSource, statementKey } from './statement-files';
-import { resultsOfPlan, selectedIds, StagedRecord, StagingManifest, StagingReader } from '../entities/staging';
+import { resultsOfPlan, selectedIds, StagedRecord, StagingManifest, StagingReader, writesNothing } from '../entities/staging';
 import { Journal, JournalObject, JournalPart, objectCopyKey } from '../entities/journal';
 import { entityKey } from '../entities/entity-tables';
 import { emptyResult, ImportJob } from '../jobs/job';
@@ -460,12 +460,13 @@ export async function resumePhase(input: WorkflowInput, deps: WorkflowDeps): Pro
 
 /** Complete import: the results were added chunk by chunk from what the journal says was written. */
 export async function completePhase(input: WorkflowInput, deps: WorkflowDeps): Promise<void> {
-  const before = await deps.jobs.get(input.importId);
   const job = await beginProcessing(input, deps);
   if (job.status === 'completed') return; // a retry after a success whose answer was lost
   if (job.status !== 'processing') throw new ImportStateError(`import ${input.importId} is ${job.status}, not processing`);
-  // Straight from validation: its plan wrote nothing (the same backup again), and says what it found.
-  const unchanged = before?.status === 'validation_passed' ? { importResults: resultsOfPlan((await manifestOf(input, deps)).plan, job.mergeStrategy) } : {};
+  // Straight from validation (the state machine skipped the write phases: the plan writes
+  // nothing, the same backup again): the results are what the plan found.
+  const plan = job.requireConfirmation ? undefined : (await manifestOf(input, deps)).plan;
+  const unchanged = plan && writesNothing(plan, job.mergeStrategy) ? { importResults: resultsOfPlan(plan, job.mergeStrategy) } : {};
   const done = await deps.jobs.transition(input.importId, 'completed', { currentPhase: 'completed', ...unchanged });
   deps.logger.child({ importId: input.importId, phase: 'complete' }).info('import completed', { importResults: done.importResults });
 }

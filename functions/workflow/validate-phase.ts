@@ -8,7 +8,7 @@
 import { IMPORT_TUNING } from '../shared/import-tuning';
 import { validatePackage, ValidationReport } from '../fzip/validator';
 import { ENTITIES, ENTITY_KINDS, EntityKind, FILE_KIND } from '../fzip/entities';
-import { Issue, ErrorCode } from '../fzip/issues';
+import { ErrorCode, FzipFatalError, Issue } from '../fzip/issues';
 import { S3RangeSource } from '../shared/s3-range-source';
 import { StagingReader, StagingWriter, StagingManifest, writesNothing } from '../entities/staging';
 import { ImportJob, MergeStrategy } from '../jobs/job';
@@ -202,7 +202,10 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
       const d = await files.bytesDifference(record, deps.s3, deps.filesBucket, statementKey(input.userId, record));
       return d ? [d] : [];
     } catch (err) {
-      // unreadable bytes: the validator reports the entry itself, and the package fails
+      // a corrupt entry: the validator reports it itself, and the package fails; anything else
+      // (S3 throttled on either side) fails the step, which is retried: the plan must not take
+      // bytes it could not read for equal bytes (a plan that writes nothing is final)
+      if (!(err instanceof FzipFatalError)) throw err;
       log.warn('statement bytes not compared', { errorName: (err as Error).name });
       return [];
     }
@@ -211,8 +214,9 @@ async function validate(input: WorkflowInput, deps: WorkflowDeps): Promise<Omit<
     deps.s3,
     input.bucket,
     input.importId,
-    // eventually consistent is fine for the plan: the write phases read again, consistently, before writing
-    (kind, ids) => deps.entities.currentItems(kind, input.userId, ids, false),
+    // consistent: a plan that writes nothing ends the import, so it must see the user's data as it
+    // is (an undo that just ended, the import before this one in the queue), not as it was
+    (kind, ids) => deps.entities.currentItems(kind, input.userId, ids, true),
     deps.chunkSize,
     MAX_LISTED_CONFLICTS,
     deps.chunkBytes,

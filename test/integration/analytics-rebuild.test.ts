@@ -88,11 +88,13 @@ describe('recomputing the months an import touched', () => {
     expect(await figures(user)).toEqual(await brute(user));
   });
 
-  it('merges consecutive months into one range', () => {
+  it('merges consecutive months into one range (years below 100 too)', () => {
     expect(monthRanges(['2024-02', '2023-12', '2024-01', '2024-05'])).toEqual([
       [Date.UTC(2023, 11, 1), Date.UTC(2024, 2, 1) - 1],
       [Date.UTC(2024, 4, 1), Date.UTC(2024, 5, 1) - 1],
     ]);
+    const [[from, to]] = monthRanges(['0050-03']);
+    expect([new Date(from).toISOString(), new Date(to).toISOString()]).toEqual(['0050-03-01T00:00:00.000Z', '0050-03-31T23:59:59.999Z']);
   });
 
   it('recomputes only touched months when nothing else could change them', () => {
@@ -103,5 +105,7 @@ describe('recomputing the months an import touched', () => {
     expect(touchedMonths('Import Completed', { ...done, months: ['2024-13'] })).toBeUndefined();
     expect(touchedMonths('Import Canceled', { ...done, rolledBack: false })).toBeUndefined();
     expect(touchedMonths('Analytics Rebuild Requested', done)).toBeUndefined();
+    // an undo may put back what earlier imports held: everything
+    expect(touchedMonths('Import Undone', done)).toBeUndefined();
   });
 });

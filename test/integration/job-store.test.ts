@@ -4,6 +4,8 @@ import { ALLOWED_FROM, JOB_STATUSES, JobStatus } from '../../functions/jobs/job'
 import { IllegalTransitionError } from '../../functions/jobs/errors';
 import { startLocalServers, LocalServers } from '../../local/servers';
 import { jobTableDefinition } from '../../local/tables';
+import { MAX_TOUCHED_MONTHS } from '../../functions/jobs/work-ledger';
+import { touchedMonthsOf } from '../../functions/jobs/import-events';
 
 let servers: LocalServers;
 let store: JobStore;
@@ -110,5 +112,32 @@ describe('JobStore.transition', () => {
     expect(page.jobs.map((j) => j.importId)).toContain(id);
     const earlier = await store.listExpired(job.expiresAt - 1, 1000);
     expect(earlier.jobs.map((j) => j.importId)).not.toContain(id);
+  });
+});
+
+describe('the work ledger', () => {
+  it('records the months an import touched, and stops growing past its bound (a flag says so)', async () => {
+    const id = await jobIn('processing');
+    await store.work.recordTouched(id, ['a1'], 1, 2, ['2024-02', '2024-01']);
+    await store.work.recordTouched(id, [], undefined, undefined, ['2024-01', '2024-03']);
+    expect((await store.get(id))!.touchedMonths!.sort()).toEqual(['2024-01', '2024-02', '2024-03']);
+    const many = (from: number) => Array.from({ length: MAX_TOUCHED_MONTHS }, (_, i) => `${String(from + Math.floor(i / 12)).padStart(4, '0')}-${String((i % 12) + 1).padStart(2, '0')}`);
+    await store.work.recordTouched(id, [], undefined, undefined, many(1000));
+    await store.work.recordTouched(id, [], undefined, undefined, many(3000));
+    const job = (await store.get(id))!;
+    expect(job.touchedMonthsOverflow).toBe(true);
+    expect(job.touchedMonths!.length).toBeLessThanOrEqual(MAX_TOUCHED_MONTHS + 3);
+    expect(touchedMonthsOf(job)).toBeNull();
+  });
+});
+
+describe('the months an import event carries', () => {
+  const job = (over: Record<string, unknown>) => ({ importId: 'i', userId: 'u', status: 'completed', ...over }) as never;
+  it('are null when not known: an import that wrote transactions without recording months, or too many', () => {
+    expect(touchedMonthsOf(job({ touchedMonths: ['2024-02', '2024-01'] }))).toEqual(['2024-01', '2024-02']);
+    expect(touchedMonthsOf(job({ importResults: { transactions: { created: 0, updated: 0 }, accounts: { created: 2 } } }))).toEqual([]);
+    expect(touchedMonthsOf(job({ importResults: { transactions: { created: 3, updated: 0 } } }))).toBeNull();
+    expect(touchedMonthsOf(job({ importResults: { transactions: { created: 0, updated: 0, deleted: 1 } } }))).toBeNull();
+    expect(touchedMonthsOf(job({ touchedMonths: ['2024-01'], touchedMonthsOverflow: true }))).toBeNull();
   });
 });

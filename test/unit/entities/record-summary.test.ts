@@ -31,3 +31,15 @@ describe('summarize', () => {
     expect(summarize('accounts', {})).toEqual({ title: '(no name)' });
   });
 });
+
+describe('NameBook', () => {
+  it('gives the names as they were at a point, whatever was noted since', () => {
+    const book = new NameBook();
+    book.note('categories', { categoryId: 'c1', name: 'Food' });
+    const point = book.noted;
+    book.note('categories', { categoryId: 'c2', name: 'Rent' });
+    expect(book.nameAsOf(point)('categories', 'c1')).toBe('Food');
+    expect(book.nameAsOf(point)('categories', 'c2')).toBeUndefined();
+    expect(book.nameOf('categories', 'c2')).toBe('Rent');
+  });
+});
