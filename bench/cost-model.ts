@@ -74,6 +74,24 @@ export interface MeasuredScope {
   stateTransitions: number;
 }
 
+/** A scope with nothing counted yet (its fields set as operations are counted). */
+export function emptyScope(over: Partial<MeasuredScope> = {}): MeasuredScope {
+  return {
+    scales: false,
+    lambdaMemoryMB: 0,
+    lambdaInvocations: 0,
+    lambdaSeconds: 0,
+    invocationSeconds: 0,
+    dynamodbRequests: {},
+    readUnits: 0,
+    writeUnits: 0,
+    indexWriteUnits: 0,
+    s3Requests: {},
+    stateTransitions: 0,
+    ...over,
+  };
+}
+
 export interface MeasuredImport {
   transactions: number;
   packageBytes: number;

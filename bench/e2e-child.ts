@@ -20,7 +20,7 @@ import { writePackageFile } from '../functions/fzip/writer';
 import { syntheticPackage } from '../cli/synthetic-package';
 import { FzipClient, isFinishedJob } from '../cli/client';
 import { loadDefinition, taskStates } from '../local/state-machine';
-import type { MeasuredImport, MeasuredScope } from './cost-model';
+import { emptyScope, MeasuredImport, MeasuredScope } from './cost-model';
 
 const PHASES = ['Validate package', 'Import accounts', 'Import categories', 'Import file maps', 'Import transaction files', 'Import transactions', 'Complete import'];
 
@@ -86,19 +86,6 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-const blankScope = (): MeasuredScope => ({
-  scales: false,
-  lambdaMemoryMB: 0,
-  lambdaInvocations: 0,
-  lambdaSeconds: 0,
-  invocationSeconds: 0,
-  dynamodbRequests: {},
-  readUnits: 0,
-  writeUnits: 0,
-  indexWriteUnits: 0,
-  s3Requests: {},
-  stateTransitions: 0,
-});
 
 /** Counts by scope: a phase of the state machine, or a Lambda outside it. */
 class Meter {
@@ -110,7 +97,7 @@ class Meter {
   private readonly inflight = new Set<Promise<unknown>>();
 
   scope(name = this.als.getStore() ?? 'outside any Lambda'): MeasuredScope {
-    return (this.scopes[name] ??= blankScope());
+    return (this.scopes[name] ??= emptyScope());
   }
 
   /** The function, run in a scope and timed as one Lambda invocation. */

@@ -133,28 +133,18 @@ export async function writePackage(input: PackageInput, out: Writable, options: 
     });
   };
 
-  for (const kind of ENTITY_KINDS) {
-    const records = input[kind];
-    if (!records) continue;
-    addStream(dataEntryName(ENTITIES[kind].fileBase, gzip), () => {
-      const count = { n: 0 };
-      const text = Readable.from(arrayText(kind, records, count));
-      text.on('end', () => {
-        counts[kind] = count.n;
-      });
-      return gzip ? text.pipe(zlib.createGzip({ level })) : text;
-    });
-  }
   const derived: Partial<Record<DerivedData, number>> = {};
-  for (const name of Object.keys(DERIVED_DATA) as DerivedData[]) {
+  const dataFiles: Array<[EntityKind | DerivedData, string, (n: number) => void]> = [
+    ...ENTITY_KINDS.map((k): [EntityKind, string, (n: number) => void] => [k, ENTITIES[k].fileBase, (n) => (counts[k] = n)]),
+    ...(Object.keys(DERIVED_DATA) as DerivedData[]).map((d): [DerivedData, string, (n: number) => void] => [d, DERIVED_DATA[d].fileBase, (n) => (derived[d] = n)]),
+  ];
+  for (const [name, fileBase, written] of dataFiles) {
     const records = input[name];
     if (!records) continue;
-    addStream(dataEntryName(DERIVED_DATA[name].fileBase, gzip), () => {
+    addStream(dataEntryName(fileBase, gzip), () => {
       const count = { n: 0 };
       const text = Readable.from(arrayText(name, records, count));
-      text.on('end', () => {
-        derived[name] = count.n;
-      });
+      text.on('end', () => written(count.n));
       return gzip ? text.pipe(zlib.createGzip({ level })) : text;
     });
   }

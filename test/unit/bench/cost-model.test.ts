@@ -2,7 +2,7 @@ import {
   BYTES_PER_GB,
   LAMBDA_ARM_PER_GB_SECOND,
   MeasuredImport,
-  MeasuredScope,
+  emptyScope,
   costTable,
   costTableMarkdown,
   fmtDollars,
@@ -11,20 +11,7 @@ import {
   s3Tier,
 } from '../../../bench/cost-model';
 
-const scope = (over: Partial<MeasuredScope>): MeasuredScope => ({
-  scales: false,
-  lambdaMemoryMB: 0,
-  lambdaInvocations: 0,
-  lambdaSeconds: 0,
-  invocationSeconds: 0,
-  dynamodbRequests: {},
-  readUnits: 0,
-  writeUnits: 0,
-  indexWriteUnits: 0,
-  s3Requests: {},
-  stateTransitions: 0,
-  ...over,
-});
+const scope = emptyScope;
 
 /** 1,000 transactions: a scaling phase and a fixed one. */
 const measured: MeasuredImport = {
