@@ -14,7 +14,7 @@ import { loadIssuer } from '../local/token-issuer';
 import { ApiCallError, FzipClient, isFinishedJob, Job, localDir, resolveClientConfig } from './client';
 import { executionArnOf } from '../functions/jobs/workflow-starter';
 import { MERGE_STRATEGIES, MergeStrategy } from '../functions/jobs/job';
-import { STATUS_WORDS } from '../functions/jobs/vocabulary';
+import { KIND_WORDS, STATUS_WORDS } from '../functions/jobs/vocabulary';
 import { ENTITY_KINDS } from '../functions/fzip/entities';
 import type { Io } from './fzip';
 
@@ -46,7 +46,7 @@ export function summaryTable(job: Job): string {
     for (const e of entities) {
       const r = results[e] ?? {};
       rows.push(
-        `${e.padEnd(18)}${String(r.created ?? 0).padStart(10)}${String(r.updated ?? 0).padStart(10)}${String(r.skipped ?? 0).padStart(10)}${String(r.unchanged ?? 0).padStart(11)}${String(r.errors ?? 0).padStart(10)}${deletes ? String(r.deleted ?? 0).padStart(10) : ''}`,
+        `${KIND_WORDS[e].many.padEnd(18)}${String(r.created ?? 0).padStart(10)}${String(r.updated ?? 0).padStart(10)}${String(r.skipped ?? 0).padStart(10)}${String(r.unchanged ?? 0).padStart(11)}${String(r.errors ?? 0).padStart(10)}${deletes ? String(r.deleted ?? 0).padStart(10) : ''}`,
       );
     }
   } else if (plan) {
@@ -55,7 +55,7 @@ export function summaryTable(job: Job): string {
     for (const e of entities) {
       const r = plan[e] ?? {};
       rows.push(
-        `${e.padEnd(18)}${String(r.create ?? 0).padStart(14)}${String(r.unchanged ?? 0).padStart(11)}${String(r.conflicts ?? 0).padStart(11)}${String(r.overwrite ?? 0).padStart(11)}${String(r.skip ?? 0).padStart(8)}${deletes ? String(r.delete ?? 0).padStart(9) : ''}`,
+        `${KIND_WORDS[e].many.padEnd(18)}${String(r.create ?? 0).padStart(14)}${String(r.unchanged ?? 0).padStart(11)}${String(r.conflicts ?? 0).padStart(11)}${String(r.overwrite ?? 0).padStart(11)}${String(r.skip ?? 0).padStart(8)}${deletes ? String(r.delete ?? 0).padStart(9) : ''}`,
       );
     }
   }
@@ -434,7 +434,8 @@ export async function exportCommand(args: string[], io: Io, isTty = false): Prom
   } else {
     const c = job.counts as Record<string, number>;
     io.out(`${'entity'.padEnd(18)}${'records'.padStart(10)}`);
-    for (const k of [...ENTITY_KINDS, 'statementFiles']) io.out(`${k.padEnd(18)}${String(c?.[k] ?? 0).padStart(10)}`);
+    for (const k of ENTITY_KINDS) io.out(`${KIND_WORDS[k].many.padEnd(18)}${String(c?.[k] ?? 0).padStart(10)}`);
+    io.out(`${'  with bytes'.padEnd(18)}${String(c?.statementFiles ?? 0).padStart(10)}`);
     io.out(report.valid ? `wrote ${file} (${bytes} bytes): a valid package` : `wrote ${file}, but it does not validate:`);
     for (const e of report.errors.slice(0, 20)) io.out(`  [${e.code}] ${e.file ?? ''}${e.index !== undefined ? `#${e.index}` : ''} ${e.message}`);
   }
