@@ -2,6 +2,7 @@
 import type { ImportFilter } from './import-filter';
 import { ImportJob, JobPackageFormat, JobStatus, MergeStrategy, RollbackResults } from './job';
 import { JobAction, jobActions } from './lifecycle';
+import { KIND_WORDS, transactionsProgress } from './vocabulary';
 
 /**
  * What the API returns for a job (everything but internal bookkeeping; no ARNs, no account ids):
@@ -39,6 +40,12 @@ export interface ImportJobView {
 /** The list view: a job's summary without the (possibly large) results. */
 export type ImportJobSummary = Omit<ImportJobView, 'validationResults' | 'importResults' | 'rollbackResults'>;
 
+/** The stored progress, or further while transactions are written (counted part by part, not stored as a percentage). */
+function progressOf(job: ImportJob): number {
+  if (job.status !== 'processing' || job.currentPhase !== KIND_WORDS.transactions.importingPhase || !job.recordsTotal) return job.progress;
+  return Math.max(job.progress, transactionsProgress(job.recordsDone ?? 0, job.recordsTotal));
+}
+
 export function jobView(job: ImportJob): ImportJobView {
   return {
     importId: job.importId,
@@ -49,7 +56,7 @@ export function jobView(job: ImportJob): ImportJobView {
     requireConfirmation: job.requireConfirmation ?? false,
     filter: job.filter ?? null,
     packageName: job.packageName ?? null,
-    progress: job.progress,
+    progress: progressOf(job),
     currentPhase: job.currentPhase ?? null,
     uploadedAt: job.uploadedAt,
     completedAt: job.completedAt ?? null,

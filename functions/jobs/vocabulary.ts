@@ -77,6 +77,19 @@ export const PHASE_STEPS: Readonly<Record<string, number>> = {
   completed: STEP.finish,
 };
 
+/**
+ * Progress (percent) when each kind's import phase starts. The reference kinds are few records;
+ * the transactions are most of the work: they move the bar from their start to 99 as they are
+ * written (transactionsProgress), which the job view derives from the records written.
+ */
+export const IMPORT_PROGRESS = Object.fromEntries(ENTITY_KINDS.map((k, i) => [k, 32 + 2 * i])) as Readonly<Record<EntityKind, number>>;
+
+/** The progress of the transactions phase when `done` of `total` transactions are written. */
+export function transactionsProgress(done: number, total: number): number {
+  const from = IMPORT_PROGRESS.transactions;
+  return Math.min(99, Math.round(from + ((99 - from) * Math.min(done, total)) / Math.max(1, total)));
+}
+
 /** "1 transaction", "20,000 transactions". */
 export function countOf(kind: EntityKind, n: number): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? KIND_WORDS[kind].one : KIND_WORDS[kind].many}`;

@@ -26,21 +26,16 @@ import { ChunkInput, WorkflowDeps, WorkflowInput } from './context';
 import { chunkList, mapConcurrency } from './validate-phase';
 import { copySource, UndoLedger } from '../entities/ledger';
 import { mapLimit } from '../entities/batch-writer';
-import { KIND_WORDS } from '../jobs/vocabulary';
+import { IMPORT_PROGRESS, KIND_WORDS } from '../jobs/vocabulary';
 
 /** Records journaled and written together: bounds the before-images held at once. */
 export const PART_SIZE = 250;
 
 
-/**
- * Per kind: the phase it reports (named in the vocabulary) and the progress when it starts. The
- * reference kinds are few records; the transactions are most of the work: they move the bar
- * from TRANSACTIONS_FROM to 99 as their parts are written.
- */
+/** Per kind: the phase it reports and the progress when it starts (both from the vocabulary). */
 export const PHASES = Object.fromEntries(
-  ENTITY_KINDS.map((k, i) => [k, { phase: KIND_WORDS[k].importingPhase, progress: 32 + 2 * i }]),
+  ENTITY_KINDS.map((k) => [k, { phase: KIND_WORDS[k].importingPhase, progress: IMPORT_PROGRESS[k] }]),
 ) as Record<EntityKind, { phase: string; progress: number }>;
-const TRANSACTIONS_FROM = PHASES.transactions.progress;
 
 
 /** The job for this execution, moved to processing if validation just passed. */
@@ -433,11 +428,11 @@ export async function importTransactionsChunk(input: ChunkInput, deps: WorkflowD
       return;
     }
     // live progress: the phase as soon as a chunk starts, then the records after every part
+    // (one write of the job item a part: the view derives the percentage from them)
     const total = Math.max(1, manifest.plan.transactions.records);
-    await deps.jobs.reportProgress(input.importId, TRANSACTIONS_FROM, PHASES.transactions.phase);
+    await deps.jobs.reportProgress(input.importId, PHASES.transactions.progress, PHASES.transactions.phase);
     const onPart = async (n: number) => {
-      const done = await deps.jobs.work.addRecordsDone(input.importId, n, total);
-      await deps.jobs.reportProgress(input.importId, Math.min(99, TRANSACTIONS_FROM + ((99 - TRANSACTIONS_FROM) * done) / total), PHASES.transactions.phase);
+      await deps.jobs.work.addRecordsDone(input.importId, n, total);
     };
     const { result, overwrote, records, parts } = await writeChunk('transactions', input.chunk, job, input, deps, await writePlan(input, job, deps), undefined, onPart);
     await deps.jobs.work.recordChunk(input.importId, `transactions#${input.chunk}`, 'transactions', result, overwrote, parts);
