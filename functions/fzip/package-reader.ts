@@ -310,17 +310,24 @@ class JsonDocumentReader implements PackageReader {
     return this.arrayOf(new Set([info.documentKey, info.fileBase]), info.documentKey);
   }
 
+  /** Where a derived data file is: its key, unless a whole pass over the document saw no such key (then it is not read again). */
   derivedLocation(name: DerivedData): string | undefined {
-    return DERIVED_DATA[name].documentKey;
+    const key = DERIVED_DATA[name].documentKey;
+    return this.keysSeen && !this.keysSeen.has(key) ? undefined : key;
   }
 
   derivedRecords(name: DerivedData): AsyncGenerator<JsonElement[]> {
     return this.arrayOf(new Set([DERIVED_DATA[name].documentKey]), DERIVED_DATA[name].documentKey);
   }
 
+  /** The document's top-level keys, once a pass has read it to the end. */
+  private keysSeen?: Set<string>;
+
   /** The elements of the document's array under one of `keys`. */
   private async *arrayOf(keys: ReadonlySet<string>, where: string): AsyncGenerator<JsonElement[]> {
+    const seen = new Set<string>();
     for await (const batch of this.elements()) {
+      for (const e of batch) if (e.key !== undefined) seen.add(e.key);
       const mine = batch.filter((e) => e.key !== undefined && keys.has(e.key));
       for (const e of mine) {
         if (e.whole) {
@@ -333,6 +340,7 @@ class JsonDocumentReader implements PackageReader {
       }
       if (mine.length) yield mine;
     }
+    this.keysSeen = seen;
   }
 
   statementFiles(): StatementFile[] {

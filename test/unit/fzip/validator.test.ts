@@ -203,6 +203,28 @@ describe('validatePackage: packageFormat json', () => {
     expect(records.transactions[0].transactionHash).toBe(HASH1);
   });
 
+  it('reads a JSON document once per kind, and its analytics only when it has them', async () => {
+    const reads = async (buf: Buffer) => {
+      const inner = new BufferRangeSource(buf, 'doc.json');
+      let n = 0;
+      const counting = Object.assign(Object.create(inner) as BufferRangeSource, {
+        readRange: (start: number, end: number) => {
+          n++;
+          return inner.readRange(start, end);
+        },
+      });
+      const report = await validatePackage(counting);
+      return { n, report };
+    };
+    const without = await reads(jsonDoc());
+    const figures = [{ analyticType: 'cash_flow', timePeriod: '2024-01', data: {} }];
+    const withFigures = await reads(jsonDoc((d) => (d.analytics = figures)));
+    expect(withFigures.n).toBe(without.n + 1);
+    expect(without.report.derived).toBeUndefined();
+    expect(withFigures.report.derived).toEqual({ analytics: 1 });
+    expect(withFigures.report.valid).toBe(true);
+  });
+
   it('reports errors in a JSON document with the array name and index', async () => {
     const report = await validate(
       jsonDoc((d) => {
