@@ -13,7 +13,7 @@
  * The item has no `userId`, `status` or `expiryPartition`, so it appears in no index.
  */
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { isConditionFailure } from '../shared/conditional-write';
 import { ImportJob, isFinished } from './job';
 
 /** The key of a user's item in a table keyed by `keyName` (importId in the job table, exportId in the export table). */
@@ -37,10 +37,6 @@ export interface UserLocksState {
 export const LOCK_TAKEOVER_AFTER_MS = 60_000;
 
 type JobLookup = (importId: string) => Promise<ImportJob | undefined>;
-
-function isConditionFailure(err: unknown): boolean {
-  return err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
-}
 
 export class UserLocks {
   constructor(

@@ -6,7 +6,7 @@
  * counters the workflow adds to, never decisions.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { conditionally, isConditionFailure } from '../shared/conditional-write';
 import { EntityResult, RollbackResults } from './job';
 import type { JobTable } from './job-table-access';
 
@@ -67,7 +67,7 @@ export class WorkLedger {
       );
       return ((out.Attributes?.chunksDone as Set<string> | undefined) ?? new Set()).size;
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      if (!isConditionFailure(err)) throw err;
       return this.chunksDone(importId); // already counted (a re-run of the chunk)
     }
   }
@@ -82,8 +82,8 @@ export class WorkLedger {
     if (months.length) {
       // the analytics recompute these months, or everything past MAX_TOUCHED_MONTHS: the set stops
       // growing there (a package's dates may span thousands of months; the job item must stay small)
-      try {
-        await this.t.doc.send(
+      const added = await conditionally(
+        this.t.doc.send(
           new UpdateCommand({
             TableName: this.t.table,
             Key: { importId },
@@ -91,14 +91,14 @@ export class WorkLedger {
             ConditionExpression: 'attribute_exists(importId) AND (attribute_not_exists(touchedMonths) OR size(touchedMonths) <= :max)',
             ExpressionAttributeValues: { ':m': new Set(months.slice(0, MAX_TOUCHED_MONTHS + 1)), ':max': MAX_TOUCHED_MONTHS },
           }),
+        ),
+      );
+      if (!added) {
+        await conditionally(
+          this.t.doc.send(
+            new UpdateCommand({ TableName: this.t.table, Key: { importId }, UpdateExpression: 'SET touchedMonthsOverflow = :t', ConditionExpression: 'attribute_exists(importId)', ExpressionAttributeValues: { ':t': true } }),
+          ),
         );
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        await this.t.doc
-          .send(new UpdateCommand({ TableName: this.t.table, Key: { importId }, UpdateExpression: 'SET touchedMonthsOverflow = :t', ConditionExpression: 'attribute_exists(importId)', ExpressionAttributeValues: { ':t': true } }))
-          .catch((e) => {
-            if (!(e instanceof ConditionalCheckFailedException)) throw e;
-          });
       }
     }
     if (accounts.length) {
@@ -108,8 +108,8 @@ export class WorkLedger {
     }
     const widen = async (field: 'dateFrom' | 'dateTo', value: number | undefined, op: '>' | '<') => {
       if (value === undefined) return;
-      await this.t.doc
-        .send(
+      await conditionally(
+        this.t.doc.send(
           new UpdateCommand({
             TableName: this.t.table,
             Key: { importId },
@@ -117,10 +117,8 @@ export class WorkLedger {
             ConditionExpression: `attribute_exists(importId) AND (attribute_not_exists(${field}) OR ${field} ${op} :v)`,
             ExpressionAttributeValues: { ':v': value },
           }),
-        )
-        .catch((err) => {
-          if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        });
+        ),
+      );
     };
     await widen('dateFrom', dateFrom, '>');
     await widen('dateTo', dateTo, '<');
@@ -131,8 +129,8 @@ export class WorkLedger {
    * conditional write: a step that runs twice cannot count a part twice.
    */
   async advanceRollback(importId: string, from: string, to: string, delta: RollbackResults, parts = 0): Promise<boolean> {
-    try {
-      await this.t.doc.send(
+    return conditionally(
+      this.t.doc.send(
         new UpdateCommand({
           TableName: this.t.table,
           Key: { importId },
@@ -153,11 +151,7 @@ export class WorkLedger {
             ':un': 'undoing',
           },
         }),
-      );
-      return true;
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return false;
-    }
+      ),
+    );
   }
 }

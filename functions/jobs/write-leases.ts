@@ -5,7 +5,7 @@
  * but not a Lambda already running).
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { conditionally } from '../shared/conditional-write';
 import { WritesStoppedError } from './errors';
 import type { JobTable } from './job-table-access';
 
@@ -14,8 +14,8 @@ export class WriteLeases {
 
   /** Takes a lease until `expiresAtMs`; WritesStoppedError unless the job is processing. */
   async acquire(importId: string, token: string, expiresAtMs: number): Promise<void> {
-    try {
-      await this.t.doc.send(
+    const taken = await conditionally(
+      this.t.doc.send(
         new UpdateCommand({
           TableName: this.t.table,
           Key: { importId },
@@ -24,17 +24,16 @@ export class WriteLeases {
           ExpressionAttributeNames: { '#t': token, '#status': 'status' },
           ExpressionAttributeValues: { ':e': expiresAtMs, ':p': 'processing', ':exp': this.t.expiryFor(false, 'processing') },
         }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      const job = await this.t.get(importId);
-      throw new WritesStoppedError(importId, job?.status, job?.cancelRequested === true);
-    }
+      ),
+    );
+    if (taken) return;
+    const job = await this.t.get(importId);
+    throw new WritesStoppedError(importId, job?.status, job?.cancelRequested === true);
   }
 
   async release(importId: string, token: string): Promise<void> {
-    try {
-      await this.t.doc.send(
+    await conditionally(
+      this.t.doc.send(
         new UpdateCommand({
           TableName: this.t.table,
           Key: { importId },
@@ -42,23 +41,15 @@ export class WriteLeases {
           ConditionExpression: 'attribute_exists(writers)',
           ExpressionAttributeNames: { '#t': token },
         }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
+      ),
+    );
   }
 
   /** Removes every write lease of a job (only when no holder can be alive); true if there were any. */
   async clear(importId: string): Promise<boolean> {
-    try {
-      await this.t.doc.send(
-        new UpdateCommand({ TableName: this.t.table, Key: { importId }, UpdateExpression: 'REMOVE writers', ConditionExpression: 'attribute_exists(writers)' }),
-      );
-      return true;
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return false;
-    }
+    return conditionally(
+      this.t.doc.send(new UpdateCommand({ TableName: this.t.table, Key: { importId }, UpdateExpression: 'REMOVE writers', ConditionExpression: 'attribute_exists(writers)' })),
+    );
   }
 
   /** Leases that have not expired yet. */
