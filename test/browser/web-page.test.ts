@@ -423,6 +423,8 @@ describe('the web page', () => {
     await page.locator('#export-status', { hasText: 'Export completed' }).waitFor({ timeout: 60_000 });
     await page.locator('#exports-table tbody tr').first().filter({ hasText: 'Everything, with monthly figures' }).waitFor({ timeout: 10_000 });
     await shot('13-export');
+    // the new checkbox and the list, labelled and usable at both widths
+    expect(await axeBothWidths('export')).toEqual([]);
   });
 
   it('previews a replace: what it deletes is listed by name, and confirming deletes it', async () => {
