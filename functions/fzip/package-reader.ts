@@ -4,21 +4,17 @@
  * Everything streams; nothing holds a whole package or data file in memory.
  */
 import { countKeys, findDuplicateKey } from './json/duplicate-keys';
-import { Readable, pipeline } from 'node:stream';
-import zlib from 'node:zlib';
+import { Readable } from 'node:stream';
 import { DERIVED_DATA, DerivedData, ENTITIES, EntityKind } from './entities';
 import { FzipFatalError, Issue, WarningCode } from './issues';
 import { FzipLimits } from './limits';
-import { JsonElement, JsonElementSplitter, JsonScanError } from './json/element-splitter';
-import { StrictUtf8Decoder } from './json/utf8-decoder';
+import { JsonElement } from './json/element-splitter';
 import { RangeSource, readHead } from './source';
 import { ContainerIndex, IndexedEntry, openContainer } from './zip/container';
-import { openEntryStream, toEntryError } from './zip/entry-stream';
+import { entryFacts, openEntryStream, openRawEntry, toEntryError } from './zip/entry-stream';
+import { dataElements, DataEntrySpec, readingLimits, splitStream } from './data-entry';
 
 export type PackageFormat = 'fzip' | 'json';
-
-/** Gunzip output per step: zlib's 16 KiB default costs a thread-pool round trip every 16 KiB. */
-const GUNZIP_CHUNK_BYTES = 256 * 1024;
 
 /** The manifest, unless a key repeats in it (JSON.parse would keep the last one silently). */
 function manifestWithoutDuplicates(manifest: unknown, text: string, file: string): unknown {
@@ -74,68 +70,6 @@ export interface PackageReader {
 
 /** Checksums from the manifest ("sha256:<hex>" by entry name), once read. */
 export type Checksums = Record<string, string>;
-
-function scanFailure(err: JsonScanError, file: string): FzipFatalError {
-  const where = err.index !== undefined ? ` (record ${err.index})` : '';
-  return new FzipFatalError({
-    code: err.code,
-    message: `${file} ${err.message}${where}`,
-    file,
-    ...(err.index !== undefined ? { index: err.index } : {}),
-  });
-}
-
-/** Decodes UTF-8 strictly and splits the JSON text into elements, chunk by chunk. */
-async function* splitStream(
-  stream: Readable,
-  file: string,
-  limits: FzipLimits,
-  objectRoot: boolean,
-  mapError: (err: unknown) => FzipFatalError,
-): AsyncGenerator<JsonElement[]> {
-  const decoder = new StrictUtf8Decoder();
-  const splitter = new JsonElementSplitter({
-    maxElementChars: limits.maxRecordBytes,
-    maxDepth: limits.maxRecordDepth,
-    objectRoot,
-  });
-  let bytes = 0;
-  try {
-    for await (const chunk of stream) {
-      const buf = chunk as Buffer;
-      bytes += buf.length;
-      if (bytes > limits.maxDataFileBytes) {
-        throw new FzipFatalError({
-          code: 'DATA_FILE_TOO_LARGE',
-          message: `${file} is larger than ${limits.maxDataFileBytes} bytes of JSON`,
-          file,
-        });
-      }
-      let text: string;
-      try {
-        text = decoder.write(buf);
-      } catch {
-        throw new FzipFatalError({ code: 'INVALID_ENCODING', message: `${file} is not valid UTF-8`, file });
-      }
-      const els = splitter.write(text);
-      if (els.length) yield els;
-    }
-    let tail: string;
-    try {
-      tail = decoder.end();
-    } catch {
-      throw new FzipFatalError({ code: 'INVALID_ENCODING', message: `${file} is not valid UTF-8`, file });
-    }
-    const els = [...splitter.write(tail), ...splitter.end()];
-    if (els.length) yield els;
-  } catch (err) {
-    if (err instanceof JsonScanError) throw scanFailure(err, file);
-    if (err instanceof FzipFatalError) throw err;
-    throw mapError(err);
-  } finally {
-    stream.destroy();
-  }
-}
 
 class ZipPackageReader implements PackageReader {
   readonly format = 'fzip' as const;
@@ -212,21 +146,14 @@ class ZipPackageReader implements PackageReader {
 
   private async *elementsOf(item: IndexedEntry | undefined): AsyncGenerator<JsonElement[]> {
     if (!item) return;
-    const entry = await this.open(item);
-    let text: Readable = entry;
-    const gzip = (item.role.role === 'data' || item.role.role === 'derivedData') && item.role.gzip;
-    if (gzip) {
-      const gunzip = zlib.createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
-      pipeline(entry, gunzip, () => undefined);
-      text = gunzip;
-    }
-    yield* splitStream(text, item.name, this.limits, false, (err) => {
-      const e = err as Error & { code?: string };
-      if (gzip && typeof e.code === 'string' && e.code.startsWith('Z_')) {
-        return new FzipFatalError({ code: 'CORRUPT_ENTRY', message: `${item.name} is not valid gzip data: ${e.message}`, file: item.name });
-      }
-      return toEntryError(err, item);
-    });
+    const raw = await openRawEntry(this.index.zip, item);
+    const spec: DataEntrySpec = {
+      facts: entryFacts(item),
+      gzip: (item.role.role === 'data' || item.role.role === 'derivedData') && item.role.gzip,
+      ...this.sha(item.name),
+      limits: readingLimits(this.limits),
+    };
+    yield* dataElements(raw, spec);
   }
 
   statementFiles(): StatementFile[] {

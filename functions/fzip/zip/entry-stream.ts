@@ -38,13 +38,37 @@ export interface EntryVerification {
   sha256?: string;
 }
 
+/**
+ * What decoding an entry needs to know of it, as plain data: a worker thread that decodes the
+ * entry is told these facts (it has no ZIP file open).
+ */
+export interface EntryFacts {
+  name: string;
+  compressionMethod: number;
+  uncompressedSize: number;
+  crc32: number;
+  /** LZMA only: the stream ends with an end marker (general purpose bit 1). */
+  endMarker: boolean;
+}
+
+export function entryFacts(item: IndexedEntry): EntryFacts {
+  const e = item.entry;
+  return {
+    name: item.name,
+    compressionMethod: e.compressionMethod,
+    uncompressedSize: e.uncompressedSize,
+    crc32: e.crc32,
+    endMarker: (e.generalPurposeBitFlag & 0x2) !== 0,
+  };
+}
+
 class VerifyStream extends Transform {
   private crc = 0;
   private bytes = 0;
   private readonly hash: Hash | undefined;
 
   constructor(
-    private readonly item: IndexedEntry,
+    private readonly item: EntryFacts,
     private readonly expectSha256: string | undefined,
   ) {
     super();
@@ -53,7 +77,7 @@ class VerifyStream extends Transform {
 
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
-    if (this.bytes > this.item.entry.uncompressedSize) {
+    if (this.bytes > this.item.uncompressedSize) {
       return cb(this.fail('ENTRY_SIZE_MISMATCH', 'the entry holds more bytes than the ZIP directory says'));
     }
     this.crc = crc32(chunk, this.crc);
@@ -62,7 +86,7 @@ class VerifyStream extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    const e = this.item.entry;
+    const e = this.item;
     if (this.bytes !== e.uncompressedSize) {
       return cb(this.fail('ENTRY_SIZE_MISMATCH', `the entry holds ${this.bytes} bytes; the ZIP directory says ${e.uncompressedSize}`));
     }
@@ -82,7 +106,7 @@ class VerifyStream extends Transform {
 }
 
 /** Maps any error raised while reading an entry to a coded FzipFatalError. */
-export function toEntryError(err: unknown, item: IndexedEntry): FzipFatalError {
+export function toEntryError(err: unknown, item: { name: string }): FzipFatalError {
   if (err instanceof FzipFatalError) return err;
   if (err instanceof LzmaDataError) {
     return new FzipFatalError({ code: 'CORRUPT_ENTRY', message: `the LZMA data is corrupt: ${err.message}`, file: item.name });
@@ -94,6 +118,36 @@ export function toEntryError(err: unknown, item: IndexedEntry): FzipFatalError {
   return classifyYauzlError(e, item.name);
 }
 
+/** The entry's stored bytes as the ZIP holds them (still compressed). Errors: map with toEntryError. */
+export async function openRawEntry(zip: ZipFile, item: IndexedEntry): Promise<Readable> {
+  const e = item.entry;
+  try {
+    // We inflate ourselves (method 8) to choose zlib's output step; yauzl only supplies the raw bytes.
+    return await zip.openReadStreamPromise(e, e.compressionMethod === 14 || e.compressionMethod === 8 ? { decodeFileData: false } : undefined);
+  } catch (err) {
+    throw toEntryError(err, item);
+  }
+}
+
+/** Decodes an entry's stored bytes and verifies them as they stream. Errors: map with toEntryError. */
+export function decodeEntry(raw: Readable, facts: EntryFacts, maxLzmaDictBytes: number, verification: EntryVerification = {}): Readable {
+  const stages: NodeJS.ReadWriteStream[] = [];
+  if (facts.compressionMethod === 8) stages.push(zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES }));
+  if (facts.compressionMethod === 14) {
+    stages.push(
+      new ZipLzmaDecompressStream({
+        uncompressedSize: facts.uncompressedSize,
+        hasEndMarker: facts.endMarker,
+        maxDictSize: maxLzmaDictBytes,
+      }),
+    );
+  }
+  const verify = new VerifyStream(facts, verification.sha256);
+  // pipeline destroys `verify` with the first error of any stage; readers map it with toEntryError.
+  pipeline([raw, ...stages, verify], () => undefined);
+  return verify;
+}
+
 /** The entry's uncompressed bytes, verified as they stream. Errors: map with toEntryError. */
 export async function openEntryStream(
   zip: ZipFile,
@@ -101,27 +155,5 @@ export async function openEntryStream(
   maxLzmaDictBytes: number,
   verification: EntryVerification = {},
 ): Promise<Readable> {
-  const e = item.entry;
-  let raw: Readable;
-  try {
-    // We inflate ourselves (method 8) to choose zlib's output step; yauzl only supplies the raw bytes.
-    raw = await zip.openReadStreamPromise(e, e.compressionMethod === 14 || e.compressionMethod === 8 ? { decodeFileData: false } : undefined);
-  } catch (err) {
-    throw toEntryError(err, item);
-  }
-  const stages: NodeJS.ReadWriteStream[] = [];
-  if (e.compressionMethod === 8) stages.push(zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES }));
-  if (e.compressionMethod === 14) {
-    stages.push(
-      new ZipLzmaDecompressStream({
-        uncompressedSize: e.uncompressedSize,
-        hasEndMarker: (e.generalPurposeBitFlag & 0x2) !== 0,
-        maxDictSize: maxLzmaDictBytes,
-      }),
-    );
-  }
-  const verify = new VerifyStream(item, verification.sha256);
-  // pipeline destroys `verify` with the first error of any stage; readers map it with toEntryError.
-  pipeline([raw, ...stages, verify], () => undefined);
-  return verify;
+  return decodeEntry(await openRawEntry(zip, item), entryFacts(item), maxLzmaDictBytes, verification);
 }
