@@ -49,8 +49,12 @@ export function parseDecimal(value: string | number): ParsedDecimal | undefined 
   return { negative: sign === '-', digits, exponent };
 }
 
+/** Plain decimals within range by their form alone (most amounts): no need to parse them. */
+const PLAIN_IN_RANGE = /^-?[0-9]{1,15}(?:\.[0-9]{1,23})?$/;
+
 /** Why a money value is outside the range we store, or undefined when it is fine. */
 export function moneyProblem(value: unknown): string | undefined {
+  if (typeof value === 'string' && PLAIN_IN_RANGE.test(value)) return undefined;
   if (typeof value !== 'string' && typeof value !== 'number') return 'is not a decimal amount';
   const d = parseDecimal(value);
   if (!d) return 'is not a finite decimal amount';

@@ -52,6 +52,8 @@ export interface PackageReader {
   readManifest(): Promise<unknown>;
   /** Where an entity's records live, for messages: an entry name or a document key. */
   dataLocation(kind: EntityKind): string;
+  /** Bytes an entity's records are stored in (compressed, in a ZIP): what reading them costs, roughly. */
+  dataBytes(kind: EntityKind): number;
   /** Batches of record texts; throws FzipFatalError when the file cannot be read further. */
   records(kind: EntityKind): AsyncIterable<JsonElement[]>;
   /** A derived data file (analytics): where it is, if the package has it, and its record texts. */
@@ -130,6 +132,10 @@ class ZipPackageReader implements PackageReader {
 
   dataLocation(kind: EntityKind): string {
     return this.index.data.get(kind)?.name ?? `data/${ENTITIES[kind].fileBase}.json`;
+  }
+
+  dataBytes(kind: EntityKind): number {
+    return this.index.data.get(kind)?.entry.compressedSize ?? 0;
   }
 
   records(kind: EntityKind): AsyncGenerator<JsonElement[]> {
@@ -230,6 +236,10 @@ class JsonDocumentReader implements PackageReader {
 
   dataLocation(kind: EntityKind): string {
     return ENTITIES[kind].documentKey;
+  }
+
+  dataBytes(): number {
+    return this.source.size; // the whole document is read for each kind
   }
 
   records(kind: EntityKind): AsyncGenerator<JsonElement[]> {

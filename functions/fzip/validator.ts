@@ -8,14 +8,15 @@
  * stages them); it is never called for a record that failed.
  */
 import { DERIVED_DATA, DerivedData, ENTITIES, EntityKind, FILE_KIND, READ_ORDER, zeroCounts } from './entities';
-import { countKeys, findDuplicateKey } from './json/duplicate-keys';
-import { ErrorCode, FzipFatalError, Issue, IssueList, WarningCode, valueText } from './issues';
+import { ErrorCode, FzipFatalError, Issue, IssueList, WarningCode } from './issues';
 import { FzipLimits, resolveLimits } from './limits';
-import { declaredFields, derivedCheck, entityCheck, manifestCheck } from './schema-validator';
-import { MONEY_FIELDS, normalizeRecord, PlainRecord } from './normalize';
-import { moneyProblem } from './money';
-import { dynamoItemSize } from './item-size';
+import { derivedCheck, manifestCheck } from './schema-validator';
+import { normalizeRecord, PlainRecord } from './normalize';
 import { openPackage, PackageFormat, PackageReader, sniffFormat } from './package-reader';
+import { CheckThread, CheckThreadMode, checksInThread, ReferenceSnapshot } from './check-thread';
+import { RecordChecker, RuleState, IssueSink, withValue } from './record-check';
+import { BatchVerdict, TransactionInspector, TransactionRules } from './transaction-check';
+import type { JsonElement } from './json/element-splitter';
 import { RangeSource } from './source';
 import { UuidSet } from './json/uuid-set';
 import { fileEntryName } from './zip/layout';
@@ -56,11 +57,16 @@ export interface ValidateOptions {
   /** Reads every statement file to verify its bytes (default true). */
   verifyStatementFiles?: boolean;
   onRecord?: (kind: EntityKind, record: PlainRecord, index: number) => void | Promise<void>;
+  /**
+   * Where transactions are checked: 'auto' (default) uses a worker thread when the machine has a
+   * second CPU and the package is not small, 'always', or 'never'. The report is the same.
+   */
+  checkThread?: CheckThreadMode;
 }
 
 const emptyCounts = (): EntityCounts => zeroCounts();
 
-class Validation {
+class Validation implements RuleState, IssueSink {
   readonly errors: IssueList<ErrorCode>;
   readonly warnings: IssueList<WarningCode>;
   readonly counts = emptyCounts();
@@ -147,29 +153,6 @@ function checkManifest(v: Validation, raw: unknown, file: string, format: Packag
   return m;
 }
 
-/** Every money field within the range we store (|x| < 10^15, at most 12 decimal places). */
-function checkMoney(v: Validation, kind: EntityKind, r: PlainRecord, where: Issue<ErrorCode>): void {
-  const bad = (field: string, value: unknown) => {
-    const problem = moneyProblem(value);
-    if (problem) v.error({ ...where, code: 'INVALID_VALUE', field, message: `${field.slice(1).replace(/\//g, '.')} ${problem}`, ...withValue(r, field) });
-  };
-  for (const f of MONEY_FIELDS[kind]) if (r[f] !== undefined) bad(`/${f}`, r[f]);
-  if (kind === 'categories' && Array.isArray(r.rules)) {
-    (r.rules as PlainRecord[]).forEach((rule, i) => {
-      if (rule && typeof rule === 'object') {
-        if (rule.amountMin !== undefined) bad(`/rules/${i}/amountMin`, rule.amountMin);
-        if (rule.amountMax !== undefined) bad(`/rules/${i}/amountMax`, rule.amountMax);
-      }
-    });
-  }
-}
-
-/** The offending value of an issue, when the record has one at the field. */
-function withValue(record: unknown, field: string | undefined): { value?: string } {
-  const value = valueText(record, field);
-  return value === undefined ? {} : { value };
-}
-
 /** At most this many ids of a category cycle are named in its message. */
 const MAX_CYCLE_IDS_LISTED = 6;
 
@@ -177,87 +160,6 @@ function describeCycle(cycle: string[]): string {
   if (cycle.length <= MAX_CYCLE_IDS_LISTED) return [...cycle, cycle[0]].join(' -> ');
   const head = cycle.slice(0, MAX_CYCLE_IDS_LISTED - 1);
   return `${head.join(' -> ')} -> … (${cycle.length - head.length} more) -> ${cycle[0]} (${cycle.length} categories)`;
-}
-
-/** Per-record business checks, done as each record passes. */
-/** A statement file name's UTF-8 bytes at most: {userId ≤ 128}/{fileId}/{fileName} within S3's 1,024-byte keys. */
-export const MAX_FILE_NAME_BYTES = 850;
-
-function checkRecord(v: Validation, kind: EntityKind, r: PlainRecord, where: Issue<ErrorCode>): void {
-  const ref = (field: string, target: string, known: boolean) => {
-    // a reference to a record that failed is that record's problem, already reported
-    if (!known && !v.failedIds.has(target.slice(target.lastIndexOf(' ') + 1))) {
-      v.error({ ...where, code: 'UNKNOWN_REFERENCE', field, message: `${field.slice(1)} refers to ${target} that is not in the package` });
-    }
-  };
-  const id = where.id as string;
-  checkMoney(v, kind, r, where);
-  switch (kind) {
-    case 'accounts':
-      if (v.accountIds.has(id)) v.error({ ...where, code: 'DUPLICATE_ID', field: '/accountId', message: `account ${id} appears more than once` });
-      v.accountIds.add(id);
-      if (typeof r.defaultFileMapId === 'string') v.pendingDefaultMaps.push({ index: where.index as number, id, fileMapId: r.defaultFileMapId });
-      break;
-    case 'fileMaps':
-      if (v.fileMapIds.has(id)) v.error({ ...where, code: 'DUPLICATE_ID', field: '/fileMapId', message: `file map ${id} appears more than once` });
-      v.fileMapIds.add(id);
-      if (typeof r.accountId === 'string') ref('/accountId', `account ${r.accountId}`, v.accountIds.has(r.accountId));
-      break;
-    case 'categories':
-      if (v.categoryParents.has(id)) {
-        v.error({ ...where, code: 'DUPLICATE_ID', field: '/categoryId', message: `category ${id} appears more than once` });
-      } else {
-        v.categoryParents.set(id, typeof r.parentCategoryId === 'string' ? r.parentCategoryId : undefined);
-        v.categoryIndex.set(id, where.index as number);
-      }
-      break;
-    case 'transactionFiles':
-      if (typeof r.fileName === 'string' && Buffer.byteLength(r.fileName) > MAX_FILE_NAME_BYTES) {
-        v.error({
-          ...where,
-          code: 'INVALID_VALUE',
-          field: '/fileName',
-          message: `fileName is ${Buffer.byteLength(r.fileName)} bytes in UTF-8; stored as {user}/{fileId}/{fileName} it must stay within ${MAX_FILE_NAME_BYTES} bytes (an S3 key holds 1,024)`,
-        });
-      }
-      if (v.fileRecords.has(id)) {
-        v.error({ ...where, code: 'DUPLICATE_ID', field: '/fileId', message: `transaction file ${id} appears more than once` });
-      } else {
-        v.fileRecords.set(id, {
-          index: where.index as number,
-          fileName: r.fileName as string,
-          fileSize: typeof r.fileSize === 'number' ? r.fileSize : undefined,
-        });
-      }
-      if (typeof r.accountId === 'string') ref('/accountId', `account ${r.accountId}`, v.accountIds.has(r.accountId));
-      if (typeof r.fileMapId === 'string') ref('/fileMapId', `file map ${r.fileMapId}`, v.fileMapIds.has(r.fileMapId));
-      if (r.dateRange && typeof r.dateRange === 'object') {
-        const d = r.dateRange as { startDate?: number; endDate?: number };
-        if (d.startDate !== undefined && d.endDate !== undefined && d.startDate > d.endDate) {
-          v.error({ ...where, code: 'INVALID_VALUE', field: '/dateRange', message: 'dateRange.startDate is after dateRange.endDate' });
-        }
-      }
-      break;
-    case 'transactions': {
-      if (!v.transactionIds.add(id)) {
-        v.error({ ...where, code: 'DUPLICATE_ID', field: '/transactionId', message: `transaction ${id} appears more than once` });
-      }
-      ref('/accountId', `account ${r.accountId}`, v.accountIds.has(r.accountId as string));
-      if (typeof r.fileId === 'string') ref('/fileId', `transaction file ${r.fileId}`, v.fileRecords.has(r.fileId));
-      if (typeof r.primaryCategoryId === 'string') {
-        ref('/primaryCategoryId', `category ${r.primaryCategoryId}`, v.categoryParents.has(r.primaryCategoryId));
-      }
-      if (Array.isArray(r.categories)) {
-        (r.categories as Array<{ categoryId: string }>).forEach((c, i) =>
-          ref(`/categories/${i}/categoryId`, `category ${c.categoryId}`, v.categoryParents.has(c.categoryId)),
-        );
-      }
-      if (typeof r.transactionHash === 'string' && BigInt(r.transactionHash) > 0xffffffffffffffffn) {
-        v.error({ ...where, code: 'INVALID_VALUE', field: '/transactionHash', message: 'transactionHash does not fit in an unsigned 64-bit integer' });
-      }
-      break;
-    }
-  }
 }
 
 /** Checks that need a whole entity: parents exist, no cycles; account default maps. */
@@ -314,137 +216,51 @@ function checkAfterEntity(v: Validation, kind: EntityKind, file: string): void {
   }
 }
 
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** JSON pointer of the first key or string value holding an unpaired surrogate, or undefined. */
-function loneSurrogateAt(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : undefined;
-  if (value === null || typeof value !== 'object') return undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const at = loneSurrogateAt(value[i], `${path}/${i}`);
-      if (at !== undefined) return at;
-    }
-    return undefined;
-  }
-  for (const [k, v] of Object.entries(value)) {
-    const here = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    if (LONE_SURROGATE.test(k)) return here;
-    const at = loneSurrogateAt(v, here);
-    if (at !== undefined) return at;
-  }
-  return undefined;
-}
-
+/**
+ * Reads and checks one entity's records, handing each that passes to onRecord. Transactions, the
+ * one kind that can be large, are checked in two steps (transaction-check.ts): inspection, here or
+ * in a worker thread when there is a second CPU, and the rules, here in read order.
+ */
 async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind, options: ValidateOptions): Promise<void> {
-  const info = ENTITIES[kind];
   const file = reader.dataLocation(kind);
   v.locations.set(kind, file);
-  const check = entityCheck(kind);
-  const known = declaredFields(kind);
-  const unknownSeen = new Set<string>();
   const maxRecords = kind === 'transactions' ? v.limits.maxRecordsPerEntity : Math.min(v.limits.maxRecordsPerEntity, v.limits.maxReferenceRecords);
-  // DynamoDB counts at most about twice the JSON text (and JSON text is at most 3 bytes a
-  // character): only records above this length can be too large as items, so only they are sized.
-  const itemBudget = v.limits.maxStoredItemBytes - v.limits.storedItemReserveBytes;
-  const sizeCheckFromLength = Math.floor((itemBudget - 3) / 6);
+  const count = () => {
+    if (++v.counts[kind] > maxRecords) {
+      throw new FzipFatalError({ code: 'TOO_MANY_RECORDS', message: `${file} holds more than ${maxRecords} records`, file });
+    }
+  };
+  // Await only when the consumer is busy (e.g. flushing a chunk): no microtask per record.
+  const hand = (record: PlainRecord, index: number): void | Promise<void> => options.onRecord?.(kind, normalizeRecord(kind, record), index);
   try {
-    for await (const batch of reader.records(kind)) {
-      for (const el of batch) {
-        const index = el.index;
-        if (++v.counts[kind] > maxRecords) {
-          throw new FzipFatalError({
-            code: 'TOO_MANY_RECORDS',
-            message: `${file} holds more than ${maxRecords} records`,
-            file,
-          });
-        }
-        let value: unknown;
-        try {
-          value = JSON.parse(el.text);
-        } catch (err) {
-          v.error({ code: 'INVALID_JSON', message: `record is not valid JSON: ${(err as Error).message}`, file, index });
-          continue;
-        }
-        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-          v.error({ code: 'INVALID_RECORD', message: 'record must be a JSON object', file, index });
-          continue;
-        }
-        const rec = value as PlainRecord;
-        const rawId = rec[info.idField];
-        const id = typeof rawId === 'string' ? rawId : undefined;
-        if (countKeys(rec) !== el.keys) {
-          // JSON.parse kept the last of a repeated key: the record means two things
-          const dup = findDuplicateKey(el.text);
-          if (dup) {
-            if (id !== undefined) v.failedIds.add(id);
-            v.error({ code: 'DUPLICATE_KEY', message: `${dup.pointer.slice(1)} appears twice in the record (which one is meant cannot be known)`, file, index, ...(id !== undefined ? { id } : {}), field: dup.pointer });
-            continue;
+    if (kind === 'transactions') {
+      const inspector = new TransactionInspector(file, v.limits, { accountIds: v.accountIds, fileIds: v.fileRecords, categoryIds: v.categoryParents });
+      const rules = new TransactionRules(file, v.transactionIds, v.failedIds, v);
+      const inspect = (batch: JsonElement[]) => inspector.inspect(batch);
+      const thread = checksInThread(options.checkThread ?? 'auto', reader.dataBytes(kind)) ? await CheckThread.get() : undefined;
+      const spec = { file, limits: v.limits, references: referenceSnapshot(v) };
+      const verdicts = thread ? thread.verdicts(spec, reader.records(kind), inspect) : inspectHere(reader.records(kind), inspect);
+      for await (const { batch, verdict } of verdicts) {
+        const cursor = { issue: 0, failed: 0 };
+        for (let at = 0; at < batch.length; at++) {
+          count();
+          // the record's object is made here, where it is handed on, wherever it was inspected
+          if (rules.apply(verdict, at, cursor, batch[at].index) && options.onRecord) {
+            const pending = hand(JSON.parse(batch[at].text) as PlainRecord, batch[at].index);
+            if (pending) await pending;
           }
         }
-        // A \uD800-style escape can make a string that is not Unicode text (and cannot be stored
-        // as UTF-8); raw bytes cannot (the UTF-8 decoder is strict), so only escapes are looked at.
-        if (el.text.includes('\\u') && SURROGATE_ESCAPE.test(el.text)) {
-          const at = loneSurrogateAt(rec, '');
-          if (at !== undefined) {
-            if (id !== undefined) v.failedIds.add(id);
-            v.error({
-              code: 'INVALID_ENCODING',
-              message: `${at ? at.slice(1) : 'record'} holds an unpaired surrogate escape (\\uD800-\\uDFFF alone): not a character`,
-              file,
-              index,
-              ...(id !== undefined ? { id } : {}),
-              field: at,
-            });
-            continue;
+      }
+    } else {
+      const checker = new RecordChecker(kind, file, v.limits, v, v);
+      for await (const batch of reader.records(kind)) {
+        for (const el of batch) {
+          count();
+          const record = checker.record(el);
+          if (record && options.onRecord) {
+            const pending = hand(record, el.index);
+            if (pending) await pending;
           }
-        }
-        const failure = check(rec);
-        if (failure) {
-          if (id !== undefined) v.failedIds.add(id);
-          v.error({
-            code: 'SCHEMA_VIOLATION',
-            message: `${failure.field ? failure.field.slice(1) : 'record'} ${failure.message}`,
-            file,
-            index,
-            ...(id !== undefined ? { id } : {}),
-            field: failure.field,
-            ...withValue(rec, failure.field),
-          });
-          continue;
-        }
-        for (const k in rec) {
-          if (!known.has(k) && !unknownSeen.has(k)) {
-            unknownSeen.add(k);
-            v.warn({ code: 'UNKNOWN_FIELD', message: `field ${k} is not part of the format; it is kept as it is`, file, index, id, field: `/${k}` });
-          }
-        }
-        const before = v.errors.total;
-        checkRecord(v, kind, rec, { code: 'INVALID_RECORD', message: '', file, index, id });
-        if (v.errors.total !== before) {
-          if (id !== undefined && kind !== 'transactions') v.failedIds.add(id);
-          continue;
-        }
-        const normalized = normalizeRecord(kind, rec);
-        if (el.text.length > sizeCheckFromLength) {
-          const size = dynamoItemSize(normalized);
-          if (size > itemBudget) {
-            if (id !== undefined) v.failedIds.add(id);
-            v.error({
-              code: 'ITEM_TOO_LARGE',
-              message: `stored, this record would be a ${size}-byte item; with the importer's keys and attributes it must stay under ${itemBudget} bytes (DynamoDB holds at most ${v.limits.maxStoredItemBytes} bytes an item)`,
-              file,
-              index,
-              ...(id !== undefined ? { id } : {}),
-            });
-            continue;
-          }
-        }
-        if (options.onRecord) {
-          // Await only when the consumer is busy (e.g. flushing a chunk): no microtask per record.
-          const pending = options.onRecord(kind, normalized, index);
-          if (pending) await pending;
         }
       }
     }
@@ -453,6 +269,19 @@ async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind
     v.error(err.issue);
   }
   checkAfterEntity(v, kind, file);
+}
+
+/** What transactions may refer to, as plain data for a worker thread. */
+function referenceSnapshot(v: Validation): ReferenceSnapshot {
+  return { accountIds: [...v.accountIds], fileIds: [...v.fileRecords.keys()], categoryIds: [...v.categoryParents.keys()] };
+}
+
+/** Verdicts made on this thread, batch by batch. */
+async function* inspectHere(
+  batches: AsyncIterable<JsonElement[]>,
+  inspect: (batch: JsonElement[]) => BatchVerdict,
+): AsyncGenerator<{ batch: JsonElement[]; verdict: BatchVerdict }> {
+  for await (const batch of batches) yield { batch, verdict: inspect(batch) };
 }
 
 async function checkStatementFiles(v: Validation, reader: PackageReader, verify: boolean): Promise<void> {

@@ -29,6 +29,19 @@ export class UuidSet {
     return true;
   }
 
+  /** Adds the id given as its four words at `offset` (see uuidWords); returns false when it was already there. */
+  addWords(src: Uint32Array, offset: number): boolean {
+    scratch[0] = src[offset];
+    scratch[1] = src[offset + 1];
+    scratch[2] = src[offset + 2];
+    scratch[3] = src[offset + 3];
+    if (this.find(scratch) >= 0) return false;
+    if ((this.count + 1) * 10 > this.used.length * 6) this.grow();
+    this.insert(scratch);
+    this.count++;
+    return true;
+  }
+
   has(uuid: string): boolean {
     return this.find(words(uuid)) >= 0;
   }
@@ -86,6 +99,11 @@ function words(uuid: string): Uint32Array {
   }
   if (k !== 4) throw new Error(`not a UUID: ${uuid}`);
   return scratch;
+}
+
+/** Writes a UUID's four words into `into` at `offset`: an id sent between threads as numbers. */
+export function uuidWords(uuid: string, into: Uint32Array, offset: number): void {
+  into.set(words(uuid), offset);
 }
 
 function hash(w: Uint32Array): number {

@@ -1,6 +1,7 @@
 import { BufferRangeSource } from '../../../functions/fzip/source';
 import { validatePackage, ValidationReport, ValidateOptions } from '../../../functions/fzip/validator';
 import { PlainRecord } from '../../../functions/fzip/normalize';
+import { CheckThread } from '../../../functions/fzip/check-thread';
 import { EntityKind } from '../../../functions/fzip/entities';
 import {
   ACC1, CAT1, CAT2, FILE1, HASH1, TX1, TX2, housef3Data, housef3Entries, housef3Manifest, housef3Package, pythonJson,
@@ -9,12 +10,34 @@ import { buildZip } from '../../helpers/raw-zip';
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 
+/**
+ * Validates on this thread alone, then with transactions inspected in the worker thread; both
+ * must give the same report, byte for byte, and hand on the same records (check-thread.ts).
+ */
 async function validate(buf: Buffer, opts: ValidateOptions = {}): Promise<ValidationReport> {
-  return validatePackage(new BufferRangeSource(buf, 'test.fzip'), opts);
+  const handed: string[][] = [[], []];
+  const run = (mode: 'never' | 'always', seen: string[]) =>
+    validatePackage(new BufferRangeSource(buf, 'test.fzip'), {
+      ...opts,
+      checkThread: mode,
+      onRecord: (kind, r, index) => {
+        seen.push(`${kind} ${index} ${JSON.stringify(r)}`);
+        return mode === 'never' ? opts.onRecord?.(kind, r, index) : undefined;
+      },
+    });
+  const alone = await run('never', handed[0]);
+  const answered = CheckThread.workerVerdicts;
+  const threaded = await run('always', handed[1]);
+  // a package whose transactions were read had its first batch inspected by the worker
+  if (alone.counts.transactions > 0) expect(CheckThread.workerVerdicts).toBeGreaterThan(answered);
+  expect(JSON.stringify(threaded)).toBe(JSON.stringify(alone));
+  expect(handed[1]).toEqual(handed[0]);
+  return alone;
 }
 
 async function collect(buf: Buffer): Promise<{ report: ValidationReport; records: Record<string, PlainRecord[]> }> {
   const records: Record<string, PlainRecord[]> = {};
+  // validate() hands each record on once (on its single-thread run)
   const report = await validate(buf, {
     onRecord: (kind: EntityKind, r: PlainRecord) => {
       (records[kind] ??= []).push(r);
