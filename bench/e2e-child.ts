@@ -21,6 +21,7 @@ import { syntheticPackage } from '../cli/synthetic-package';
 import { FzipClient, isFinishedJob } from '../cli/client';
 import { loadDefinition, taskStates } from '../local/state-machine';
 import { emptyScope, MeasuredImport, MeasuredScope } from './cost-model';
+import { LAMBDA_MEMORY_MB, workflowMemoryMB } from '../infra/lambda-memory';
 
 const PHASES = ['Validate package', 'Import accounts', 'Import categories', 'Import file maps', 'Import transaction files', 'Import transactions', 'Complete import'];
 
@@ -29,16 +30,6 @@ const ANALYTICS_WRITES = 'Analytics: months written';
 /** What grows with the transactions; the others cost the same for any package. */
 const SCALING_PHASES = new Set(['Validate package', 'Import transactions', ANALYTICS]);
 
-/** Memory CDK gives each Lambda (infra/import-stack.ts: workflowMemory() and the fn(...) calls). */
-const API_MEMORY_MB = 512;
-const STARTER_MEMORY_MB = 256;
-const RECONCILE_MEMORY_MB = 256;
-const ANALYTICS_MEMORY_MB = 1024;
-/** workflowMemory(): Validate 1,769 MB; the other steps 1,024 MB when their Task may run 900 s, 512 MB otherwise. */
-function workflowMemoryMB(state: string, timeoutSeconds: number): number {
-  if (state === 'Validate package') return 1769;
-  return timeoutSeconds >= 900 ? 1024 : 512;
-}
 
 type Item = Record<string, AttributeValue>;
 type Index = { name: string; keys: string[]; projection: 'ALL' | 'KEYS_ONLY' | 'INCLUDE'; include: string[] };
@@ -238,7 +229,7 @@ async function main(): Promise<void> {
       const handler = WORKFLOW_STEPS[t.substitution as keyof typeof WORKFLOW_STEPS]?.handler;
       if (!handler || workflow[handler].name === 'metered') continue;
       const phase = PHASES.find((p) => t.state.startsWith(p)) ?? t.state; // "Import transactions chunk" → the Map's phase
-      const metered = meter.wrap(phase, workflowMemoryMB(phase, timeoutOf(t.state)), workflow[handler]);
+      const metered = meter.wrap(phase, workflowMemoryMB(phase === 'Validate package', timeoutOf(t.state)), workflow[handler]);
       Object.defineProperty(metered, 'name', { value: 'metered' });
       workflow[handler] = metered;
     }
@@ -248,10 +239,10 @@ async function main(): Promise<void> {
     };
     // Status polls are the client's choice (this bench polls every 200 ms): counted apart.
     await wrapHandler('../functions/handlers/api', (e: { rawPath?: string; requestContext?: { http?: { method?: string } } }) =>
-      e?.requestContext?.http?.method === 'GET' ? 'API: status polls' : 'API: create and start', API_MEMORY_MB);
-    await wrapHandler('../functions/handlers/start', 'Starter (S3 event)', STARTER_MEMORY_MB);
-    await wrapHandler('../functions/handlers/reconcile', 'Reconcile (execution end)', RECONCILE_MEMORY_MB);
-    await wrapHandler('../functions/handlers/analytics', ANALYTICS, ANALYTICS_MEMORY_MB);
+      e?.requestContext?.http?.method === 'GET' ? 'API: status polls' : 'API: create and start', LAMBDA_MEMORY_MB.api);
+    await wrapHandler('../functions/handlers/start', 'Starter (S3 event)', LAMBDA_MEMORY_MB.starter);
+    await wrapHandler('../functions/handlers/reconcile', 'Reconcile (execution end)', LAMBDA_MEMORY_MB.reconcile);
+    await wrapHandler('../functions/handlers/analytics', ANALYTICS, LAMBDA_MEMORY_MB.analytics);
 
     const file = join(dir, 'p.fzip');
     await writePackageFile(syntheticPackage({ transactions: n, seed: 9 }), file);

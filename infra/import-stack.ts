@@ -5,7 +5,7 @@
  * alarm on failed executions. Every Lambda gets only the permissions it needs, on exact
  * tables, buckets and prefixes.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -34,14 +34,22 @@ import { TRANSACTIONS_BY_DATE } from '../functions/entities/entity-tables';
 import { EXPORT_STEPS, EXPORT_SUBSTITUTIONS, ExportSubstitution, WORKFLOW_STEPS, WORKFLOW_SUBSTITUTIONS, WorkflowSubstitution } from '../functions/workflow/steps';
 import { ImportStackConfig } from './config';
 import { IMPORT_TUNING, TuningName } from '../functions/shared/import-tuning';
-
-/** Validate is CPU-bound: 1,769 MB buys a whole vCPU. The other long steps wait on DynamoDB and S3. */
-function workflowMemory(substitution: WorkflowSubstitution, heavy: boolean): number {
-  if (substitution === 'ValidateFunctionArn') return 1769;
-  return heavy ? 1024 : 512;
-}
+import { exportMemoryMB, LAMBDA_MEMORY_MB, workflowMemoryMB } from './lambda-memory';
 
 const ROOT = join(__dirname, '..');
+
+/** Bundles each worker script (a path from the project root) into the asset beside the handler. */
+export function workerBundles(workers: string[]): nodejs.ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) =>
+      workers.map((w) => {
+        const out = join(outputDir, `${basename(w, '.ts')}.js`);
+        return `"${join(inputDir, 'node_modules', '.bin', 'esbuild')}" "${join(inputDir, w)}" --bundle --platform=node --target=node22 --minify --sourcemap --log-level=warning --outfile="${out}"`;
+      }),
+  };
+}
 const ASL = join(ROOT, 'statemachine', 'import.asl.json');
 const EXPORT_ASL = join(ROOT, 'statemachine', 'export.asl.json');
 
@@ -231,7 +239,7 @@ export class ImportStack extends Stack {
       METRICS_NAMESPACE: `FzipImport/${cfg.stage}`,
       NODE_OPTIONS: '--enable-source-maps',
     };
-    const fn = (id: string, entry: string, handler: string, opts: { timeout: number; memory: number; env?: Record<string, string> }) => {
+    const fn = (id: string, entry: string, handler: string, opts: { timeout: number; memory: number; env?: Record<string, string>; workers?: string[] }) => {
       const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy });
       const f = new nodejs.NodejsFunction(this, id, {
         entry: join(ROOT, 'functions', 'handlers', entry),
@@ -249,6 +257,8 @@ export class ImportStack extends Stack {
           sourceMap: true,
           minify: true,
           target: 'node22',
+          // worker thread scripts, bundled beside index.js: new Worker(join(__dirname, name + '.js'))
+          ...(opts.workers?.length ? { commandHooks: workerBundles(opts.workers) } : {}),
         },
       });
       this.functions[id] = f;
@@ -257,7 +267,7 @@ export class ImportStack extends Stack {
 
     const apiFn = fn('ApiFunction', 'api.ts', 'handler', {
       timeout: 29,
-      memory: 512,
+      memory: LAMBDA_MEMORY_MB.api,
       env: {
         COGNITO_USER_POOL_ID: userPoolId,
         COGNITO_CLIENT_ID: clientId,
@@ -268,19 +278,25 @@ export class ImportStack extends Stack {
         WEB_CONNECT_SRC: `https://${this.packagesBucket.bucketRegionalDomainName} https://${this.packagesBucket.bucketName}.s3.amazonaws.com`,
       },
     });
-    const starterFn = fn('StarterFunction', 'start.ts', 'handler', { timeout: 60, memory: 256 });
-    const cleanupFn = fn('CleanupFunction', 'cleanup.ts', 'handler', { timeout: 300, memory: 256 });
-    const reconcileFn = fn('ReconcileFunction', 'reconcile.ts', 'handler', { timeout: 60, memory: 256 });
+    const starterFn = fn('StarterFunction', 'start.ts', 'handler', { timeout: 60, memory: LAMBDA_MEMORY_MB.starter });
+    const cleanupFn = fn('CleanupFunction', 'cleanup.ts', 'handler', { timeout: 300, memory: LAMBDA_MEMORY_MB.cleanup });
+    const reconcileFn = fn('ReconcileFunction', 'reconcile.ts', 'handler', { timeout: 60, memory: LAMBDA_MEMORY_MB.reconcile });
     // a full recompute reads every transaction of the user: the longest a Lambda may run
-    const analyticsFn = fn('AnalyticsFunction', 'analytics.ts', 'handler', { timeout: 900, memory: 1024 });
+    const analyticsFn = fn('AnalyticsFunction', 'analytics.ts', 'handler', { timeout: 900, memory: LAMBDA_MEMORY_MB.analytics });
     const workflowFns = {} as Record<WorkflowSubstitution, nodejs.NodejsFunction>;
     const tuningEnv = Object.fromEntries((Object.keys(IMPORT_TUNING) as TuningName[]).map((name) => [IMPORT_TUNING[name].env, String(cfg.tuning[name])]));
     const timeouts = taskTimeouts();
     for (const substitution of WORKFLOW_SUBSTITUTIONS) {
       const handler = WORKFLOW_STEPS[substitution].handler;
       const id = `${handler[0].toUpperCase()}${handler.slice(1)}Function`;
-      const heavy = timeouts[substitution] >= 900;
-      workflowFns[substitution] = fn(id, 'workflow.ts', handler, { timeout: timeouts[substitution], memory: workflowMemory(substitution, heavy), env: tuningEnv });
+      const validate = substitution === 'ValidateFunctionArn';
+      workflowFns[substitution] = fn(id, 'workflow.ts', handler, {
+        timeout: timeouts[substitution],
+        memory: workflowMemoryMB(validate, timeouts[substitution]),
+        env: tuningEnv,
+        // the validator's worker thread runs from its own file beside the handler's bundle
+        ...(validate ? { workers: [join('functions', 'fzip', 'check-worker.ts')] } : {}),
+      });
     }
 
     const exportFns = {} as Record<ExportSubstitution, nodejs.NodejsFunction>;
@@ -288,7 +304,7 @@ export class ImportStack extends Stack {
     for (const substitution of EXPORT_SUBSTITUTIONS) {
       const handler = EXPORT_STEPS[substitution].handler;
       const id = `Export${handler[0].toUpperCase()}${handler.slice(1)}Function`;
-      exportFns[substitution] = fn(id, 'export-workflow.ts', handler, { timeout: exportTimeouts[substitution], memory: exportTimeouts[substitution] >= 900 ? 1024 : 256 });
+      exportFns[substitution] = fn(id, 'export-workflow.ts', handler, { timeout: exportTimeouts[substitution], memory: exportMemoryMB(exportTimeouts[substitution]) });
     }
 
     // --- State machine -------------------------------------------------------------------

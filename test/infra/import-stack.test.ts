@@ -235,10 +235,10 @@ describe('ImportStack', () => {
     );
   });
 
-  it('passes the throughput settings to the workflow Lambdas, gives validation a whole vCPU, and refuses settings out of bounds', () => {
+  it('passes the throughput settings to the workflow Lambdas, gives validation two whole vCPUs, and refuses settings out of bounds', () => {
     const env = (fnId: string) => resources[logicalIdOf(fnId)].Properties.Environment.Variables;
     expect(env('ValidateFunction')).toMatchObject({ IMPORT_MAP_CONCURRENCY: '4', STAGING_CHUNK_SIZE: '5000', STAGING_CHUNK_BYTES: String(4 * 1024 * 1024) });
-    expect(resources[logicalIdOf('ValidateFunction')].Properties.MemorySize).toBe(1769);
+    expect(resources[logicalIdOf('ValidateFunction')].Properties.MemorySize).toBe(3538); // two vCPUs: the check thread
     const tuned = synth({ importMapConcurrency: 8, stagingChunkSize: 10000 });
     const tunedEnv = tuned.template.toJSON().Resources[tuned.stack.getLogicalId(tuned.stack.functions.ResumeFunction.node.defaultChild as never)].Properties.Environment.Variables;
     expect(tunedEnv).toMatchObject({ IMPORT_MAP_CONCURRENCY: '8', STAGING_CHUNK_SIZE: '10000' });
