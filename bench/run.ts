@@ -59,8 +59,8 @@ async function main(): Promise<void> {
     lines.push(s);
   };
   out(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; median of ${runs} run(s)\n`);
-  out('| validation | records | JSON MB | validator rec/s | floor rec/s | ratio | validator MB/s | floor MB/s | validator peak RSS | floor peak RSS |');
-  out('|---|---|---|---|---|---|---|---|---|---|');
+  out('| validation | records | JSON MB | threads | validator rec/s | floor rec/s (1 thread) | ratio | validator MB/s | floor MB/s | validator peak RSS | floor peak RSS |');
+  out('|---|---|---|---|---|---|---|---|---|---|---|');
   const results: Array<Record<string, number>> = [];
   // Where the floor cannot hold a package (V8's largest string), its rate per record at the
   // largest size it could hold stands in: the same work per record.
@@ -80,10 +80,20 @@ async function main(): Promise<void> {
     const r = { n, records, vRate: records / vs, fRate, ratio: (records / vs) / fRate, vRss: median(v.map((x) => x.maxRssMB)), fRss: median(f.map((x) => x.maxRssMB)) };
     results.push(r);
     const floorNote = floorFailed && largestFloor ? ` (per record at ${largestFloor.n.toLocaleString('en')} tx)` : '';
-    out(
-      `| ${n.toLocaleString('en')} tx | ${records} | ${floorFailed ? '—' : mb.toFixed(0)} | ${Math.round(r.vRate)} | ${Math.round(r.fRate)}${floorNote} | ${(r.ratio * 100).toFixed(0)}% | ${floorFailed ? '—' : (mb / vs).toFixed(1)} | ${floorFailed ? '—' : (mb / fs).toFixed(1)} | ${r.vRss.toFixed(0)} MB | ${r.fRss.toFixed(0)} MB${floorFailed ? ' (then fails)' : ''} |`,
-    );
-    if (floorFailed) out(`|  | the floor could not run: ${f.find((x) => x.error)?.error} | | | | | | | | |`);
+    const row = (label: string, runsOf: Array<{ seconds: number; maxRssMB: number; threads: number }>) => {
+      const seconds = median(runsOf.map((x) => x.seconds));
+      const rate = records / seconds;
+      out(
+        `| ${label} | ${records} | ${floorFailed ? '—' : mb.toFixed(0)} | ${Math.max(...runsOf.map((x) => x.threads))} | ${Math.round(rate)} | ${Math.round(fRate)}${floorNote} | ${((rate / fRate) * 100).toFixed(0)}% | ${floorFailed ? '—' : (mb / seconds).toFixed(1)} | ${floorFailed ? '—' : (mb / fs).toFixed(1)} | ${median(runsOf.map((x) => x.maxRssMB)).toFixed(0)} MB | ${r.fRss.toFixed(0)} MB${floorFailed ? ' (then fails)' : ''} |`,
+      );
+    };
+    row(`${n.toLocaleString('en')} tx`, v);
+    // At 100k, the same validation on one thread, and handing each record on as the import's Validate step does.
+    if (n === 100000) {
+      row(`${n.toLocaleString('en')} tx, one thread (checkThread never)`, Array.from({ length: runs }, () => child('validation-child.js', ['validator', file, 'never'])));
+      row(`${n.toLocaleString('en')} tx, handing each record on (the Validate step)`, Array.from({ length: runs }, () => child('validation-child.js', ['handing', file])));
+    }
+    if (floorFailed) out(`|  | the floor could not run: ${f.find((x) => x.error)?.error} | | | | | | | | | |`);
   }
   if (results.length > 1) {
     const [first, last] = [results[0], results[results.length - 1]];
