@@ -40,15 +40,15 @@ export type ToWorker =
   | { t: 'batch'; id: number; text: string; ends: Uint32Array; indexes: Uint32Array; keys: Uint32Array }
   | { t: 'end'; id: number };
 
-/** What the worker tells the validator's thread: one verdict per batch, in order, or why it could not. */
-export type FromWorker = { t: 'verdict'; id: number; verdict: BatchVerdict } | { t: 'fail'; id: number; message: string };
+/** What the worker tells the validator's thread: that it is ready, one verdict per batch in order, or why it could not. */
+export type FromWorker = { t: 'ready' } | { t: 'verdict'; id: number; verdict: BatchVerdict } | { t: 'fail'; id: number; message: string };
 
 /** Batches sent to the worker and not yet answered: enough to keep it busy. */
 const BATCHES_AT_WORKER = 4;
 /** Batches read ahead of the one whose verdict is awaited (the rest inspected here meanwhile). */
 const BATCHES_AHEAD = 16;
 /** Below this many stored bytes of transactions, checking stays on the validator's thread (a worker would not pay back its start). */
-export const THREAD_MIN_DATA_BYTES = 512 * 1024;
+export const THREAD_MIN_DATA_BYTES = 2 * 1024 * 1024;
 
 export type CheckThreadMode = 'auto' | 'always' | 'never';
 
@@ -153,11 +153,17 @@ export class CheckThread {
 
   private nextId = 1;
   private readonly checkings = new Map<number, Checking>();
+  /** The worker has loaded its code: batches sent before would wait on that, so until then this thread inspects them. */
+  private ready = false;
+  private readonly whenReady: Promise<void>;
+  private becameReady!: () => void;
 
   private constructor(private readonly worker: Worker) {
+    this.whenReady = new Promise((resolve) => (this.becameReady = resolve));
     worker.on('message', (m: FromWorker) => this.receive(m));
     const stopped = (why: string) => {
       CheckThread.starting = undefined;
+      this.becameReady(); // nobody waits on a worker that is gone (the failure below is seen instead)
       for (const c of this.checkings.values()) {
         c.failure ??= new Error(`the checking thread stopped: ${why}`);
         c.notify();
@@ -170,6 +176,11 @@ export class CheckThread {
   }
 
   private receive(m: FromWorker): void {
+    if (m.t === 'ready') {
+      this.ready = true;
+      this.becameReady();
+      return;
+    }
     const c = this.checkings.get(m.id);
     if (!c) return;
     if (m.t === 'verdict') {
@@ -185,13 +196,16 @@ export class CheckThread {
   /**
    * Each batch with its verdict, in the order read; `inspect` makes a verdict on this thread. A
    * failure to read further (an FzipFatalError) is thrown once the batches read before it are
-   * given, as if they had been inspected in turn.
+   * given, as if they had been inspected in turn. `waitForWorker`: let the worker load before
+   * the first batch (else this thread inspects until it is ready).
    */
   async *verdicts(
     spec: CheckSpec,
     batches: AsyncIterable<JsonElement[]>,
     inspect: (batch: JsonElement[]) => BatchVerdict,
+    waitForWorker = false,
   ): AsyncGenerator<{ batch: JsonElement[]; verdict: BatchVerdict }> {
+    if (waitForWorker) await this.whenReady;
     const id = this.nextId++;
     const c = new Checking();
     this.checkings.set(id, c);
@@ -234,7 +248,7 @@ export class CheckThread {
             continue;
           }
           const p: Pending = { batch: next.value };
-          if (!workerGone && c.atWorker.length < BATCHES_AT_WORKER) {
+          if (this.ready && !workerGone && c.atWorker.length < BATCHES_AT_WORKER) {
             const { m, transfer } = batchMessage(id, next.value);
             this.worker.postMessage(m, transfer);
             c.atWorker.push(p);

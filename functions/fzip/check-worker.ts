@@ -41,3 +41,5 @@ port.on('message', (m: ToWorker) => {
     port.postMessage({ t: 'fail', id: m.id, message: (err as Error).message } satisfies FromWorker);
   }
 });
+
+port.postMessage({ t: 'ready' } satisfies FromWorker); // its code is loaded: batches are answered at once from now

@@ -237,9 +237,10 @@ async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind
       const inspector = new TransactionInspector(file, v.limits, { accountIds: v.accountIds, fileIds: v.fileRecords, categoryIds: v.categoryParents });
       const rules = new TransactionRules(file, v.transactionIds, v.failedIds, v);
       const inspect = (batch: JsonElement[]) => inspector.inspect(batch);
-      const thread = checksInThread(options.checkThread ?? 'auto', reader.dataBytes(kind)) ? await CheckThread.get() : undefined;
+      const mode = options.checkThread ?? 'auto';
+      const thread = checksInThread(mode, reader.dataBytes(kind)) ? await CheckThread.get() : undefined;
       const spec = { file, limits: v.limits, references: referenceSnapshot(v) };
-      const verdicts = thread ? thread.verdicts(spec, reader.records(kind), inspect) : inspectHere(reader.records(kind), inspect);
+      const verdicts = thread ? thread.verdicts(spec, reader.records(kind), inspect, mode === 'always') : inspectHere(reader.records(kind), inspect);
       for await (const { batch, verdict } of verdicts) {
         const cursor = { issue: 0, failed: 0 };
         for (let at = 0; at < batch.length; at++) {
@@ -386,6 +387,8 @@ export async function validatePackage(source: RangeSource, options: ValidateOpti
     if (!manifest) return finish();
     const checksums = (manifest.checksums ?? {}) as Record<string, string>;
     reader.useChecksums(checksums);
+    // the worker that will inspect transactions loads while the other kinds are read
+    if (checksInThread(options.checkThread ?? 'auto', reader.dataBytes('transactions'))) void CheckThread.get();
     for (const kind of READ_ORDER) await readEntity(v, reader, kind, options);
     for (const name of Object.keys(DERIVED_DATA) as DerivedData[]) await readDerived(v, reader, name);
     await checkStatementFiles(v, reader, options.verifyStatementFiles !== false);

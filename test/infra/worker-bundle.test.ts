@@ -19,7 +19,7 @@ describe('the Validate Lambda bundle', () => {
       const worker = new Worker(file);
       const text = '{"transactionId":"e0000000-0000-4000-8000-000000000001","accountId":"a0000000-0000-4000-8000-000000000001","date":1,"description":"x","amount":"1e400"}';
       const answer = new Promise<FromWorker>((resolve, reject) => {
-        worker.once('message', resolve);
+        worker.on('message', (m: FromWorker) => m.t !== 'ready' && resolve(m)); // it says when its code is loaded
         worker.once('error', reject);
       });
       const references = { accountIds: ['a0000000-0000-4000-8000-000000000001'], fileIds: [], categoryIds: [] };
