@@ -2,7 +2,7 @@
  * One validation measurement in a fresh process (so peak RSS is its own):
  *   node dist/bench/validation-child.js validator|handing|floor <package.fzip> [auto|always|never]
  * prints {records, bytes, seconds, maxRssMB} (and the validator's threads: 2 when a worker
- * inspected the transactions). "validator": the validator alone, as `fzip validate` runs it;
+ * inspected batches of transactions). "validator": the validator alone, as `fzip validate` runs it;
  * "handing": also making each valid record and handing it on, as the import's Validate step
  * does (to a consumer that does nothing with it); [auto|always|never]: its checkThread option.
  * "floor": the fastest way to read the same data regardless of memory — inflate each data file
@@ -42,7 +42,7 @@ async function validator(path: string, checkThread: CheckThreadMode, handing: bo
   if (!report.valid) throw new Error(`benchmark package is invalid: ${report.errors[0]?.message}`);
   const c = report.counts;
   // bytes: the same JSON the floor measures; run.ts takes it from the floor's run
-  return { records: totalCount(c), bytes: 0, threads: CheckThread.kindsChecked > 0 ? 2 : 1 };
+  return { records: totalCount(c), bytes: 0, threads: CheckThread.workerVerdicts > 0 ? 2 : 1 };
 }
 
 async function main(): Promise<void> {

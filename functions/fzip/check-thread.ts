@@ -7,7 +7,8 @@
  * Verdicts are given in read order, wherever they were made, so the report is the same.
  *
  * Memory stays bounded: at most BATCHES_AT_WORKER batches wait for the worker, and at most
- * BATCHES_AHEAD batches are read ahead of the one whose verdict is awaited.
+ * BATCHES_AHEAD batches of at most MAX_BATCH_RECORDS records are read ahead of the one whose
+ * verdict is awaited.
  * One worker per process, started on first use and kept (unreferenced while idle: it never holds
  * a process open); several validations may inspect through it at once.
  */
@@ -47,17 +48,22 @@ export type FromWorker = { t: 'ready' } | { t: 'verdict'; id: number; verdict: B
 const BATCHES_AT_WORKER = 4;
 /** Batches read ahead of the one whose verdict is awaited (the rest inspected here meanwhile). */
 const BATCHES_AHEAD = 16;
+/**
+ * Records a batch holds at most (the validator cuts larger ones): what is read ahead, and what a
+ * verdict holds, stays bounded by records, however small the records are.
+ */
+export const MAX_BATCH_RECORDS = 4096;
 /** Below this many stored bytes of transactions, checking stays on the validator's thread (a worker would not pay back its start). */
 export const THREAD_MIN_DATA_BYTES = 2 * 1024 * 1024;
 
 export type CheckThreadMode = 'auto' | 'always' | 'never';
 
 /**
- * The worker holds a few batches at a time, nothing that grows with the package: a small heap
- * keeps the process's memory near the single-thread validator's. Should a batch ever need more,
+ * The worker holds a few batches at a time and the reference ids (at most 100,000 of each kind):
+ * a small heap keeps the process's memory near the single-thread validator's. Should a batch ever need more,
  * the worker stops and the validator's thread inspects what it had not answered.
  */
-const WORKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 };
 
 /** Whether transactions stored in this many bytes are checked in the worker. */
 export function checksInThread(mode: CheckThreadMode, dataBytes: number): boolean {
@@ -117,8 +123,8 @@ function batchMessage(id: number, els: JsonElement[]): { m: ToWorker; transfer: 
 
 export class CheckThread {
   private static starting?: Promise<CheckThread | undefined>;
-  /** How many data files this process inspected with a worker (benchmarks report the threads used). */
-  static kindsChecked = 0;
+  /** The worker `starting` gave: only its end lets the next validation start another. */
+  private static current?: CheckThread;
   /** How many verdicts workers of this process gave (tests hold that the worker did answer). */
   static workerVerdicts = 0;
 
@@ -144,9 +150,13 @@ export class CheckThread {
         resolve(undefined);
       };
       worker.once('error', failedToStart);
+      worker.once('exit', failedToStart);
       worker.once('online', () => {
         worker.off('error', failedToStart);
-        resolve(new CheckThread(worker));
+        worker.off('exit', failedToStart);
+        const thread = new CheckThread(worker);
+        CheckThread.current = thread;
+        resolve(thread);
       });
     });
   }
@@ -158,19 +168,30 @@ export class CheckThread {
   private readonly whenReady: Promise<void>;
   private becameReady!: () => void;
 
+  private gone = false;
+
   private constructor(private readonly worker: Worker) {
     this.whenReady = new Promise((resolve) => (this.becameReady = resolve));
     worker.on('message', (m: FromWorker) => this.receive(m));
+    // Whatever ends the worker (an error, its exit, a message it cannot send): the validations
+    // using it go on without it, and the next validation starts another.
     const stopped = (why: string) => {
-      CheckThread.starting = undefined;
+      if (this.gone) return;
+      this.gone = true;
+      if (CheckThread.current === this) {
+        CheckThread.current = undefined;
+        CheckThread.starting = undefined;
+      }
       this.becameReady(); // nobody waits on a worker that is gone (the failure below is seen instead)
       for (const c of this.checkings.values()) {
         c.failure ??= new Error(`the checking thread stopped: ${why}`);
         c.notify();
       }
       this.checkings.clear();
+      void worker.terminate();
     };
     worker.on('error', (err) => stopped(err.message));
+    worker.on('messageerror', (err) => stopped(`a message could not be read: ${err.message}`));
     worker.on('exit', (code) => stopped(`exit code ${code}`));
     worker.unref(); // after the listeners: listening for messages refs the worker again
   }
@@ -205,13 +226,13 @@ export class CheckThread {
     inspect: (batch: JsonElement[]) => BatchVerdict,
     waitForWorker = false,
   ): AsyncGenerator<{ batch: JsonElement[]; verdict: BatchVerdict }> {
-    if (waitForWorker) await this.whenReady;
     const id = this.nextId++;
     const c = new Checking();
     this.checkings.set(id, c);
+    // held open from here: while it waits for the worker nothing else may keep the process alive
     if (this.checkings.size === 1) this.worker.ref();
-    CheckThread.kindsChecked++;
     this.worker.postMessage({ t: 'begin', id, spec } satisfies ToWorker);
+    if (waitForWorker) await this.whenReady;
     const read: Pending[] = [];
     const input = batches[Symbol.asyncIterator]();
     let inputDone = false;

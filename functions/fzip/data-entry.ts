@@ -1,8 +1,8 @@
 /**
  * From a data entry's stored bytes to batches of JSON element texts: decode (inflate or LZMA),
  * verify (size, CRC-32, SHA-256), gunzip, decode UTF-8 strictly, split the JSON array. Pure
- * streams over plain facts, so the same steps run on the validator's thread or in a worker
- * thread (element-thread.ts): either way the batches, and the errors, are the same.
+ * streams over plain facts (an entry's name, method, sizes, CRC), apart from the ZIP file that
+ * holds the entry.
  */
 import { Readable, pipeline } from 'node:stream';
 import zlib from 'node:zlib';

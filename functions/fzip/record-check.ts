@@ -176,18 +176,24 @@ export class RecordReader {
   }
 
   /** Whether the record, stored as an item, would be too large (said, and its id failed). */
-  tooLarge(el: JsonElement, { rec, id }: ReadRecord): boolean {
-    if (el.text.length <= this.sizeCheckFromLength) return false;
+  tooLarge(el: JsonElement, read: ReadRecord): boolean {
+    const issue = this.sizeIssue(el, read);
+    if (issue) this.failed(read.id, issue);
+    return issue !== undefined;
+  }
+
+  /** Why the record, stored as an item, would be too large; undefined when it fits. */
+  sizeIssue(el: JsonElement, { rec, id }: ReadRecord): Issue<ErrorCode> | undefined {
+    if (el.text.length <= this.sizeCheckFromLength) return undefined;
     const size = dynamoItemSize(normalizeRecord(this.kind, rec));
-    if (size <= this.itemBudget) return false;
-    this.failed(id, {
+    if (size <= this.itemBudget) return undefined;
+    return {
       code: 'ITEM_TOO_LARGE',
       message: `stored, this record would be a ${size}-byte item; with the importer's keys and attributes it must stay under ${this.itemBudget} bytes (DynamoDB holds at most ${this.limits.maxStoredItemBytes} bytes an item)`,
       file: this.file,
       index: el.index,
       ...(id !== undefined ? { id } : {}),
-    });
-    return true;
+    };
   }
 }
 

@@ -5,13 +5,16 @@
  *   categories are in the package), batch by batch, into a BatchVerdict;
  * - the rules (TransactionRules): what needs the transactions read before (a repeated id) and the
  *   ids that failed (a reference to a failed record is not reported again), applied on the
- *   validator's thread in read order.
+ *   validator's thread in read order. What inspection finds after the rules' place in the order
+ *   (a hash out of range, an item too large) waits in the verdict and is said by the rules, so a
+ *   record's issues come in the order one pass would give them: money, repeated id, references,
+ *   hash, then size (only when nothing else failed).
  * The validator's thread inspects batches itself or has a worker do it (check-thread.ts); either
  * way verdicts are applied in order, so the report does not depend on where they were made.
  */
 import type { JsonElement } from './json/element-splitter';
 import { UuidSet, uuidWords } from './json/uuid-set';
-import { ErrorCode, Issue, WarningCode } from './issues';
+import { boundedIssue, ErrorCode, Issue, WarningCode } from './issues';
 import { FzipLimits } from './limits';
 import type { PlainRecord } from './normalize';
 import { IssueSink, moneyIssues, RecordReader, UnknownFields } from './record-check';
@@ -20,6 +23,8 @@ import { IssueSink, moneyIssues, RecordReader, UnknownFields } from './record-ch
 export const PASSED = 1;
 /** Record read, but a check of its own values failed: the rules still see it (its id counts), it is not handed on. */
 export const VALUES_FAILED = 2;
+/** Record read, its values fine, but too large as an item: said as such unless the rules fail it first. */
+export const TOO_LARGE = 3;
 
 /** The ids transactions may refer to: the reference kinds, complete before transactions are read. */
 export interface ReferenceIds {
@@ -32,7 +37,7 @@ export interface ReferenceIds {
 export interface BatchVerdict {
   /** Issues in the order found: [position, 'error' | 'warning', issue]. */
   issues: Array<[number, 'error' | 'warning', Issue<ErrorCode> | Issue<WarningCode>]>;
-  /** Per record: 0 failed (no rule sees it), PASSED or VALUES_FAILED. */
+  /** Per record: 0 failed (no rule sees it), PASSED, VALUES_FAILED or TOO_LARGE. */
   status: Uint8Array;
   /** Ids of records that failed, with their positions (the rules do not report what refers to them). */
   failed: Array<[number, string]>;
@@ -40,13 +45,19 @@ export interface BatchVerdict {
   ids: Uint32Array;
   /** Per record read, what the rules must still decide (see Unsettled), as JSON; '' when nothing (nearly always). */
   unsettled: string[];
+  /** Records as read, when inspected on the thread that hands them on (never sent between threads). */
+  records?: Array<PlainRecord | undefined>;
 }
 
-/** What inspection leaves to the rules: references to ids no reference record has, and unknown fields. */
+/** What inspection leaves to the rules: references to ids no reference record has, unknown fields, issues said after the rules'. */
 interface Unsettled {
   /** [field, what it refers to, id]: an error unless that id belongs to a record that failed. */
   refs?: Array<[string, string, string]>;
   unknown?: readonly string[];
+  /** The hash out of range, said after the references. */
+  hash?: Issue<ErrorCode>;
+  /** Too large as an item, said when no rule failed (TOO_LARGE). */
+  size?: Issue<ErrorCode>;
 }
 
 /** The first step: inspects batches of transactions (no state beyond the compiled schema and the reference ids). */
@@ -62,19 +73,22 @@ export class TransactionInspector {
     limits: FzipLimits,
     private readonly refs: ReferenceIds,
   ) {
+    // bounded here, as the report's list would (a verdict may hold thousands)
     this.out = {
       error: (issue) => {
         this.errorsSaid++;
-        this.verdict.issues.push([this.at, 'error', issue]);
+        this.verdict.issues.push([this.at, 'error', boundedIssue(issue)]);
       },
-      warn: (issue) => this.verdict.issues.push([this.at, 'warning', issue]),
+      warn: (issue) => this.verdict.issues.push([this.at, 'warning', boundedIssue(issue)]),
     };
     this.reader = new RecordReader('transactions', file, limits, this.out, (id) => this.verdict.failed.push([this.at, id]));
   }
 
-  inspect(batch: readonly JsonElement[]): BatchVerdict {
+  /** The batch's verdict; `keepRecords`: with the records as read (for the thread that hands them on). */
+  inspect(batch: readonly JsonElement[], keepRecords = false): BatchVerdict {
     const n = batch.length;
     const verdict: BatchVerdict = { issues: [], status: new Uint8Array(n), failed: [], ids: new Uint32Array(n * 4), unsettled: new Array<string>(n).fill('') };
+    if (keepRecords) verdict.records = new Array<PlainRecord | undefined>(n);
     this.verdict = verdict;
     for (let i = 0; i < n; i++) {
       this.at = i;
@@ -85,18 +99,21 @@ export class TransactionInspector {
       this.errorsSaid = 0;
       const where: Issue<ErrorCode> = { code: 'INVALID_RECORD', message: '', file: this.file, index: el.index, id: read.id };
       moneyIssues('transactions', r, where, this.out);
+      const unsettled: Unsettled = {};
       if (typeof r.transactionHash === 'string' && BigInt(r.transactionHash) > 0xffffffffffffffffn) {
-        this.out.error({ ...where, code: 'INVALID_VALUE', field: '/transactionHash', message: 'transactionHash does not fit in an unsigned 64-bit integer' });
+        unsettled.hash = { ...where, code: 'INVALID_VALUE', field: '/transactionHash', message: 'transactionHash does not fit in an unsigned 64-bit integer' };
       }
-      if (this.errorsSaid) verdict.status[i] = VALUES_FAILED;
-      else if (this.reader.tooLarge(el, read)) continue;
-      else verdict.status[i] = PASSED;
+      if (this.errorsSaid || unsettled.hash) {
+        verdict.status[i] = VALUES_FAILED;
+      } else {
+        unsettled.size = this.reader.sizeIssue(el, read);
+        verdict.status[i] = unsettled.size ? TOO_LARGE : PASSED;
+      }
+      if (keepRecords) verdict.records![i] = r;
       uuidWords(read.id as string, verdict.ids, i * 4);
-      const refs = this.unknownRefs(r);
-      if (refs || read.unknown.length) {
-        const unsettled: Unsettled = { ...(refs ? { refs } : {}), ...(read.unknown.length ? { unknown: read.unknown } : {}) };
-        verdict.unsettled[i] = JSON.stringify(unsettled);
-      }
+      unsettled.refs = this.unknownRefs(r);
+      if (read.unknown.length) unsettled.unknown = read.unknown;
+      if (unsettled.refs || unsettled.unknown || unsettled.hash || unsettled.size) verdict.unsettled[i] = JSON.stringify(unsettled);
     }
     return verdict;
   }
@@ -148,9 +165,9 @@ export class TransactionRules {
     if (!status) return false;
     const unsettled: Unsettled = verdict.unsettled[at] ? (JSON.parse(verdict.unsettled[at]) as Unsettled) : {};
     let id: string | undefined;
-    if (unsettled.unknown || unsettled.refs) id = idText(verdict.ids, at * 4);
+    if (verdict.unsettled[at]) id = idText(verdict.ids, at * 4);
     if (unsettled.unknown) this.unknownFields.note(out, unsettled.unknown, index, id);
-    let failed = false;
+    let failed = status === VALUES_FAILED;
     if (!this.transactionIds.addWords(verdict.ids, at * 4)) {
       failed = true;
       id ??= idText(verdict.ids, at * 4);
@@ -162,7 +179,15 @@ export class TransactionRules {
       failed = true;
       out.error({ code: 'UNKNOWN_REFERENCE', message: `${field.slice(1)} refers to ${target} ${targetId} that is not in the package`, file: this.file, index, id, field });
     }
-    return status === PASSED && !failed;
+    if (unsettled.hash) out.error(unsettled.hash);
+    if (failed) return false;
+    if (unsettled.size) {
+      // too large, and nothing else wrong with it: as a record that failed, nothing refers to it again
+      this.failedIds.add(id as string);
+      out.error(unsettled.size);
+      return false;
+    }
+    return status === PASSED;
   }
 }
 

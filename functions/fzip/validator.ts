@@ -13,7 +13,7 @@ import { FzipLimits, resolveLimits } from './limits';
 import { derivedCheck, manifestCheck } from './schema-validator';
 import { normalizeRecord, PlainRecord } from './normalize';
 import { openPackage, PackageFormat, PackageReader, sniffFormat } from './package-reader';
-import { CheckThread, CheckThreadMode, checksInThread, ReferenceSnapshot } from './check-thread';
+import { CheckThread, CheckThreadMode, checksInThread, MAX_BATCH_RECORDS, ReferenceSnapshot } from './check-thread';
 import { RecordChecker, RuleState, IssueSink, withValue } from './record-check';
 import { BatchVerdict, TransactionInspector, TransactionRules } from './transaction-check';
 import type { JsonElement } from './json/element-splitter';
@@ -236,18 +236,21 @@ async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind
     if (kind === 'transactions') {
       const inspector = new TransactionInspector(file, v.limits, { accountIds: v.accountIds, fileIds: v.fileRecords, categoryIds: v.categoryParents });
       const rules = new TransactionRules(file, v.transactionIds, v.failedIds, v);
-      const inspect = (batch: JsonElement[]) => inspector.inspect(batch);
+      // inspected here: keep the records read, to hand them on without reading them again
+      const inspect = (batch: JsonElement[]) => inspector.inspect(batch, options.onRecord !== undefined);
       const mode = options.checkThread ?? 'auto';
       const thread = checksInThread(mode, reader.dataBytes(kind)) ? await CheckThread.get() : undefined;
-      const spec = { file, limits: v.limits, references: referenceSnapshot(v) };
-      const verdicts = thread ? thread.verdicts(spec, reader.records(kind), inspect, mode === 'always') : inspectHere(reader.records(kind), inspect);
+      const batches = boundedBatches(reader.records(kind));
+      const verdicts = thread
+        ? thread.verdicts({ file, limits: v.limits, references: referenceSnapshot(v) }, batches, inspect, mode === 'always')
+        : inspectHere(batches, inspect);
       for await (const { batch, verdict } of verdicts) {
         const cursor = { issue: 0, failed: 0 };
         for (let at = 0; at < batch.length; at++) {
           count();
-          // the record's object is made here, where it is handed on, wherever it was inspected
+          // a record inspected in the worker is read again here, where it is handed on
           if (rules.apply(verdict, at, cursor, batch[at].index) && options.onRecord) {
-            const pending = hand(JSON.parse(batch[at].text) as PlainRecord, batch[at].index);
+            const pending = hand(verdict.records?.[at] ?? (JSON.parse(batch[at].text) as PlainRecord), batch[at].index);
             if (pending) await pending;
           }
         }
@@ -275,6 +278,14 @@ async function readEntity(v: Validation, reader: PackageReader, kind: EntityKind
 /** What transactions may refer to, as plain data for a worker thread. */
 function referenceSnapshot(v: Validation): ReferenceSnapshot {
   return { accountIds: [...v.accountIds], fileIds: [...v.fileRecords.keys()], categoryIds: [...v.categoryParents.keys()] };
+}
+
+/** Batches of at most MAX_BATCH_RECORDS records (a chunk of tiny elements is cut), so a verdict stays small. */
+async function* boundedBatches(batches: AsyncIterable<JsonElement[]>): AsyncGenerator<JsonElement[]> {
+  for await (const batch of batches) {
+    if (batch.length <= MAX_BATCH_RECORDS) yield batch;
+    else for (let at = 0; at < batch.length; at += MAX_BATCH_RECORDS) yield batch.slice(at, at + MAX_BATCH_RECORDS);
+  }
 }
 
 /** Verdicts made on this thread, batch by batch. */

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { BatchVerdict, TransactionInspector } from '../../../functions/fzip/transaction-check';
 import { CheckThread } from '../../../functions/fzip/check-thread';
@@ -9,6 +11,11 @@ import { ACC1, ACC2, CAT1, FILE1, housef3Data, housef3Entries, housef3Manifest, 
 import { buildZip } from '../../helpers/raw-zip';
 
 const N = 12_000;
+
+/** Fields that make a transaction larger than a DynamoDB item may be (50 × 9,000 characters). */
+function bigFields(): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: 50 }, (_, k) => [`big${k}`, 'x'.repeat(9000)]));
+}
 
 /** Transactions text with trouble every few hundred records: what a worker and this thread must report alike. */
 function hostileTransactions(): string {
@@ -27,6 +34,9 @@ function hostileTransactions(): string {
       case 6: t[`extra${i % 3}`] = 'kept'; break; // unknown field, warned once per name
       case 7: t.fileId = 'd0000000-0000-4000-8000-0000000000ff'; break;
       case 8: t.transactionHash = '@@18446744073709551616@@'; break; // past 2^64
+      case 13: Object.assign(t, bigFields()); break; // too large as an item
+      case 14: Object.assign(t, bigFields(), { transactionId: `e0000000-0000-4000-8000-${String(i - 14).padStart(12, '0')}` }); break; // and a repeated id
+      case 15: Object.assign(t, bigFields(), { amount: '1e400' }); break; // and money out of range
     }
     text = pythonJson(t);
     if (i % 397 === 9) text = text.replace('{', '{"amount": "1", '); // a key twice
@@ -45,12 +55,16 @@ function hostilePackage(): Buffer {
   return buildZip(entries);
 }
 
+/** A consumer like staging: busy now and then (it returns a promise every 97th record). */
 async function run(buf: Buffer, checkThread: 'never' | 'always'): Promise<{ report: ValidationReport; handed: string[] }> {
   const handed: string[] = [];
   const report = await validatePackage(new BufferRangeSource(buf, 'hostile.fzip'), {
     checkThread,
     limits: { maxReportedIssues: 100_000 },
-    onRecord: (kind, r, index) => void handed.push(`${kind} ${index} ${JSON.stringify(r)}`),
+    onRecord: (kind, r, index) => {
+      handed.push(`${kind} ${index} ${JSON.stringify(r)}`);
+      return handed.length % 97 === 0 ? new Promise<void>((resolve) => setImmediate(resolve)) : undefined;
+    },
   });
   return { report, handed };
 }
@@ -66,8 +80,15 @@ describe('transactions inspected in a worker thread', () => {
     expect(threaded.handed).toEqual(alone.handed);
     // the trouble was found (each kind of it), and the rest handed on
     const codes = new Set(alone.report.errors.map((e) => e.code));
-    expect([...codes].sort()).toEqual(['DUPLICATE_ID', 'DUPLICATE_KEY', 'INVALID_ENCODING', 'INVALID_JSON', 'INVALID_RECORD', 'INVALID_VALUE', 'SCHEMA_VIOLATION', 'UNKNOWN_REFERENCE']);
-    expect(alone.report.warnings.filter((w) => w.code === 'UNKNOWN_FIELD').map((w) => w.field)).toEqual(['/extra0', '/extra1', '/extra2'].filter((f) => alone.report.warnings.some((w) => w.field === f)));
+    expect([...codes].sort()).toEqual(['DUPLICATE_ID', 'DUPLICATE_KEY', 'INVALID_ENCODING', 'INVALID_JSON', 'INVALID_RECORD', 'INVALID_VALUE', 'ITEM_TOO_LARGE', 'SCHEMA_VIOLATION', 'UNKNOWN_REFERENCE']);
+    // one pass's order: a too-large record that repeats an id is a repeated id (no size error); one with bad money, bad money
+    const at = (index: number) => alone.report.errors.filter((e) => e.index === index).map((e) => e.code);
+    expect(at(13)).toEqual(['ITEM_TOO_LARGE']);
+    expect(at(14)).toEqual(['DUPLICATE_ID']);
+    expect(at(15)).toEqual(['INVALID_VALUE']);
+    // an unknown field is said once, at the first record that has it
+    const unknown = alone.report.warnings.filter((w) => w.code === 'UNKNOWN_FIELD').map((w) => `${w.field}@${w.index}`);
+    expect(unknown).toEqual(['/extra0@6', ...Array.from({ length: 50 }, (_, k) => `/big${k}@13`), '/extra1@403', '/extra2@800']);
     expect(alone.report.counts.transactions).toBe(N);
     expect(alone.handed.filter((h) => h.startsWith('transactions ')).length).toBeGreaterThan(N * 0.9);
   });
@@ -106,5 +127,50 @@ describe('transactions inspected in a worker thread', () => {
     const next = await CheckThread.get();
     expect(next).toBeInstanceOf(CheckThread);
     expect(next).not.toBe(thread);
+  });
+
+  it('say a read failure after many batches went to the worker where one thread would, and the worker goes on', async () => {
+    const entries = housef3Entries({ manifest: housef3Manifest({ transactionsCount: N }) });
+    const i = entries.findIndex((e) => e.name === 'data/transactions.json.gz');
+    entries[i] = { name: 'data/transactions.json.gz', data: zlib.gzipSync(hostileTransactions()), crc32: 12345 }; // found at the entry's end
+    const buf = buildZip(entries);
+    const alone = await run(buf, 'never');
+    const threaded = await run(buf, 'always');
+    expect(alone.report.errors.map((e) => e.code)).toContain('CRC_MISMATCH');
+    expect(JSON.stringify(threaded.report)).toBe(JSON.stringify(alone.report));
+    expect(threaded.handed).toEqual(alone.handed);
+  });
+
+  it('stop when the consumer fails, the same way on one thread or two, and the worker serves the next validation', async () => {
+    const buf = hostilePackage();
+    const failing = (checkThread: 'never' | 'always') => {
+      let n = 0;
+      return validatePackage(new BufferRangeSource(buf, 'hostile.fzip'), {
+        checkThread,
+        onRecord: () => {
+          if (++n === 5000) throw new Error('the consumer gave up at record 5000');
+        },
+      });
+    };
+    await expect(failing('never')).rejects.toThrow('the consumer gave up at record 5000');
+    await expect(failing('always')).rejects.toThrow('the consumer gave up at record 5000');
+    const answered = CheckThread.workerVerdicts;
+    const again = await run(buf, 'always');
+    expect(CheckThread.workerVerdicts).toBeGreaterThan(answered);
+    expect(again.report.counts.transactions).toBe(N);
+  });
+});
+
+describe('a script that validates with the worker', () => {
+  it('does not exit before the validation ends, though it holds nothing else open', () => {
+    // a plain Node process: no test runner keeps it alive while the worker loads its code
+    const script = `
+      const { validatePackage } = require('./functions/fzip/validator');
+      const { BufferRangeSource } = require('./functions/fzip/source');
+      const { housef3Package } = require('./test/helpers/housef3-package');
+      validatePackage(new BufferRangeSource(housef3Package(), 'p.fzip'), { checkThread: 'always' })
+        .then((r) => process.stdout.write('valid=' + r.valid + ' transactions=' + r.counts.transactions));`;
+    const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: join(__dirname, '..', '..', '..'), encoding: 'utf8' });
+    expect(out).toBe('valid=true transactions=2');
   });
 });
