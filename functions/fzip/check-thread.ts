@@ -100,8 +100,13 @@ function workerScript(): { file: string; execArgv?: string[] } | undefined {
   const js = join(__dirname, 'check-worker.js');
   if (existsSync(js)) return { file: js };
   const ts = join(__dirname, 'check-worker.ts');
-  if (existsSync(ts)) return { file: ts, execArgv: ['--require', 'ts-node/register/transpile-only'] };
-  return undefined;
+  if (!existsSync(ts)) return undefined;
+  try {
+    // the source runs under ts-node, as this thread does (tests, the local stack, bin/fzip.js), wherever the process started
+    return { file: ts, execArgv: ['--require', require.resolve('ts-node/register/transpile-only')] };
+  } catch {
+    return undefined;
+  }
 }
 
 function batchMessage(id: number, els: JsonElement[]): { m: ToWorker; transfer: ArrayBuffer[] } {
