@@ -28,9 +28,9 @@ port.on('message', (m: ToWorker) => {
       const r = m.spec.references;
       const refs = { accountIds: new Set(r.accountIds), fileIds: new Set(r.fileIds), categoryIds: new Set(r.categoryIds) };
       inspectors.set(m.id, new TransactionInspector(m.spec.file, m.spec.limits, refs));
-    }
-    else if (m.t === 'end') inspectors.delete(m.id);
-    else {
+    } else if (m.t === 'end') {
+      inspectors.delete(m.id);
+    } else {
       const inspector = inspectors.get(m.id);
       if (!inspector) return;
       const verdict = inspector.inspect(batchOf(m));

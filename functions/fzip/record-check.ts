@@ -22,6 +22,23 @@ export interface IssueSink {
   warn(issue: Issue<WarningCode>): void;
 }
 
+/** A sink that counts the errors said through it since its count was last set to 0 (a record's checks failed when any was). */
+export interface CountingSink extends IssueSink {
+  errors: number;
+}
+
+export function countingSink(sink: IssueSink): CountingSink {
+  const out: CountingSink = {
+    errors: 0,
+    error: (issue) => {
+      out.errors++;
+      sink.error(issue);
+    },
+    warn: (issue) => sink.warn(issue),
+  };
+  return out;
+}
+
 /** What the rules know of the records read before (and record as they pass). */
 export interface RuleState {
   readonly accountIds: Set<string>;
@@ -215,9 +232,8 @@ export class UnknownFields {
 export class RecordChecker {
   private readonly reader: RecordReader;
   private readonly unknownFields: UnknownFields;
-  /** Errors said since the current record's rules began (they failed when any was). */
-  private errorsSaid = 0;
-  private readonly out: IssueSink;
+  /** Counts the errors of the current record's rules (they failed when any was). */
+  private readonly out: CountingSink;
 
   constructor(
     private readonly kind: Exclude<EntityKind, 'transactions'>,
@@ -226,13 +242,7 @@ export class RecordChecker {
     private readonly state: RuleState,
     sink: IssueSink,
   ) {
-    this.out = {
-      error: (issue) => {
-        this.errorsSaid++;
-        sink.error(issue);
-      },
-      warn: (issue) => sink.warn(issue),
-    };
+    this.out = countingSink(sink);
     this.reader = new RecordReader(kind, file, limits, this.out, (id) => state.failedIds.add(id));
     this.unknownFields = new UnknownFields(file);
   }
@@ -246,11 +256,11 @@ export class RecordChecker {
     if (!read) return undefined;
     const { rec, id } = read;
     this.unknownFields.note(this.out, read.unknown, el.index, id);
-    this.errorsSaid = 0;
+    this.out.errors = 0;
     const where = { code: 'INVALID_RECORD' as const, message: '', file: this.file, index: el.index, id };
     moneyIssues(this.kind, rec, where, this.out);
     this.rules(rec, where);
-    if (this.errorsSaid) {
+    if (this.out.errors) {
       if (id !== undefined) this.state.failedIds.add(id);
       return undefined;
     }

@@ -17,7 +17,7 @@ import { UuidSet, uuidWords } from './json/uuid-set';
 import { boundedIssue, ErrorCode, Issue, WarningCode } from './issues';
 import { FzipLimits } from './limits';
 import type { PlainRecord } from './normalize';
-import { IssueSink, moneyIssues, RecordReader, UnknownFields } from './record-check';
+import { CountingSink, countingSink, IssueSink, moneyIssues, RecordReader, UnknownFields } from './record-check';
 
 /** Record passed inspection (handed on when the rules pass too). */
 export const PASSED = 1;
@@ -64,9 +64,9 @@ interface Unsettled {
 export class TransactionInspector {
   private verdict!: BatchVerdict;
   private at = 0;
-  private errorsSaid = 0;
   private readonly reader: RecordReader;
-  private readonly out: IssueSink;
+  /** Counts the errors of the current record's own values. */
+  private readonly out: CountingSink;
 
   constructor(
     private readonly file: string,
@@ -74,13 +74,10 @@ export class TransactionInspector {
     private readonly refs: ReferenceIds,
   ) {
     // bounded here, as the report's list would (a verdict may hold thousands)
-    this.out = {
-      error: (issue) => {
-        this.errorsSaid++;
-        this.verdict.issues.push([this.at, 'error', boundedIssue(issue)]);
-      },
+    this.out = countingSink({
+      error: (issue) => this.verdict.issues.push([this.at, 'error', boundedIssue(issue)]),
       warn: (issue) => this.verdict.issues.push([this.at, 'warning', boundedIssue(issue)]),
-    };
+    });
     this.reader = new RecordReader('transactions', file, limits, this.out, (id) => this.verdict.failed.push([this.at, id]));
   }
 
@@ -96,14 +93,14 @@ export class TransactionInspector {
       const read = this.reader.read(el);
       if (!read) continue;
       const r = read.rec;
-      this.errorsSaid = 0;
+      this.out.errors = 0;
       const where: Issue<ErrorCode> = { code: 'INVALID_RECORD', message: '', file: this.file, index: el.index, id: read.id };
       moneyIssues('transactions', r, where, this.out);
       const unsettled: Unsettled = {};
       if (typeof r.transactionHash === 'string' && BigInt(r.transactionHash) > 0xffffffffffffffffn) {
         unsettled.hash = { ...where, code: 'INVALID_VALUE', field: '/transactionHash', message: 'transactionHash does not fit in an unsigned 64-bit integer' };
       }
-      if (this.errorsSaid || unsettled.hash) {
+      if (this.out.errors || unsettled.hash) {
         verdict.status[i] = VALUES_FAILED;
       } else {
         unsettled.size = this.reader.sizeIssue(el, read);
